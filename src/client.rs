@@ -224,8 +224,72 @@ impl ClientBuilder {
         self
     }
 
-    pub(crate) fn policy_mut(&mut self) -> &mut Policy {
-        &mut self.policy
+    /// How many times a failed idempotent request (GET, DELETE) is retried
+    /// after a transport error or a 500/502/503/504. Default 3; 0 disables
+    /// retries. POST (restore) is never retried after a transport error or
+    /// 5xx: GitHub may have acted on it, and a restore is cheap to re-run by
+    /// hand once you have checked.
+    pub fn max_retries(mut self, retries: u32) -> Self {
+        self.policy.max_retries = retries;
+        self
+    }
+
+    /// Exponential backoff between retries: the first wait is at most
+    /// `initial`, doubling up to `max`, each randomised (jitter) so parallel
+    /// clients do not retry in lockstep. Defaults 500 ms and 8 s. A
+    /// `retry-after` header from GitHub takes precedence.
+    pub fn retry_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.policy.initial_backoff = initial;
+        self.policy.max_backoff = max.max(initial);
+        self
+    }
+
+    /// Upper bound on the time spent retrying one request (not counting rate
+    /// limit waits). Default 60 s.
+    pub fn max_retry_time(mut self, limit: Duration) -> Self {
+        self.policy.max_retry_time = limit;
+        self
+    }
+
+    /// The longest the client waits out a rate limit before failing with
+    /// [`Error::RateLimited`](crate::Error::RateLimited). A secondary limit
+    /// is waited for `retry-after` seconds (or the
+    /// [secondary default](Self::secondary_rate_limit_wait)); an exhausted
+    /// primary quota until `x-ratelimit-reset`. Default 90 s; zero fails at
+    /// once.
+    pub fn max_rate_limit_wait(mut self, limit: Duration) -> Self {
+        self.policy.max_rate_limit_wait = limit;
+        self
+    }
+
+    /// How long to wait after a secondary rate limit that gave no
+    /// `retry-after`. GitHub asks for at least a minute; default 60 s.
+    pub fn secondary_rate_limit_wait(mut self, wait: Duration) -> Self {
+        self.policy.secondary_default_wait = wait;
+        self
+    }
+
+    /// Minimum spacing between mutating requests (DELETE, POST) across all
+    /// clones of the client, per GitHub's guidance. Default 1 s; zero
+    /// disables.
+    pub fn min_write_interval(mut self, interval: Duration) -> Self {
+        self.policy.min_write_interval = interval;
+        self
+    }
+
+    /// Maximum requests in flight at once across all clones. Default 100,
+    /// GitHub's documented ceiling.
+    pub fn max_concurrent_requests(mut self, n: usize) -> Self {
+        self.policy.max_concurrent = n.max(1);
+        self
+    }
+
+    /// The points budget per minute shared by all clones (a GET costs 1
+    /// point, a DELETE or POST 5), per GitHub's secondary rate limit
+    /// guidance. Default 900; zero disables.
+    pub fn points_per_minute(mut self, points: u32) -> Self {
+        self.policy.points_per_minute = points;
+        self
     }
 
     /// Builds the client.
