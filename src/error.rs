@@ -12,6 +12,7 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
 use crate::generated;
+use crate::transport::ResponseMeta;
 
 /// Result alias used throughout the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
@@ -583,6 +584,7 @@ fn classify_parts(
 /// Converts what a generated method returned into this crate's error.
 pub(crate) async fn from_generated(
     err: progenitor_client::Error<generated::types::BasicError>,
+    meta: Option<ResponseMeta>,
     method: &str,
     path: &str,
     had_token: bool,
@@ -606,9 +608,9 @@ pub(crate) async fn from_generated(
             classify_parts(&answer, body.message, body.documentation_url)
         }
         G::InvalidResponsePayload(bytes, source) => Error::Decode {
-            status: None,
-            content_type: None,
-            request_id: None,
+            status: meta.as_ref().map(|m| m.status),
+            content_type: meta.as_ref().and_then(|m| m.content_type.clone()),
+            request_id: meta.and_then(|m| m.request_id),
             detail: format!(
                 "{source} (body of {} bytes does not match the API description)",
                 bytes.len()

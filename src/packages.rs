@@ -39,8 +39,8 @@ pub struct Packages<'a> {
 /// Converts a generated result, naming the request in any error.
 async fn finish<T>(client: &Client, result: Gen<T>, method: &str, path: &str) -> Result<T> {
     match result {
-        Ok(value) => Ok(value.into_inner()),
-        Err(e) => Err(from_generated(e, method, path, client.shared().has_token).await),
+        (Ok(value), _) => Ok(value.into_inner()),
+        (Err(e), meta) => Err(from_generated(e, meta, method, path, client.shared().has_token).await),
     }
 }
 
@@ -483,10 +483,12 @@ async fn first_page<T>(
     number: u64,
 ) -> Result<Page<T>> {
     match result {
-        Ok(value) => {
+        (Ok(value), _) => {
             let headers = value.headers().clone();
             page_from_parts(value.into_inner(), number, headers, client.base_url())
         }
-        Err(e) => Err(from_generated(e, "GET", path, client.shared().has_token).await),
+        (Err(e), meta) => {
+            Err(from_generated(e, meta, "GET", path, client.shared().has_token).await)
+        }
     }
 }

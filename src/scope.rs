@@ -67,17 +67,25 @@ impl fmt::Display for Scope {
     }
 }
 
-pub(crate) type Gen<T> = Result<ResponseValue<T>, GenError<BasicError>>;
+/// What a generated call returned, plus the status and headers of the last
+/// answer it saw (the generated error for a bad body does not keep them).
+pub(crate) type Gen<T> = (
+    Result<ResponseValue<T>, GenError<BasicError>>,
+    Option<crate::transport::ResponseMeta>,
+);
 
 /// Calls the generated operation for `scope`. Each arm starts the builder
 /// for that scope's operation, adds the owner, then the shared arguments.
 macro_rules! per_scope {
     ($scope:expr, $raw:expr, $auth:ident, $user:ident, $org:ident $(, $arg:ident($value:expr))* $(,)?) => {
-        match $scope {
-            Scope::AuthenticatedUser => $raw.$auth()$(.$arg($value))*.send().await,
-            Scope::User(login) => $raw.$user().username(login.as_str())$(.$arg($value))*.send().await,
-            Scope::Org(org) => $raw.$org().org(org.as_str())$(.$arg($value))*.send().await,
-        }
+        crate::transport::with_response_meta(async {
+            match $scope {
+                Scope::AuthenticatedUser => $raw.$auth()$(.$arg($value))*.send().await,
+                Scope::User(login) => $raw.$user().username(login.as_str())$(.$arg($value))*.send().await,
+                Scope::Org(org) => $raw.$org().org(org.as_str())$(.$arg($value))*.send().await,
+            }
+        })
+        .await
     };
 }
 

@@ -6,6 +6,8 @@
 //! the pagination code calls [`Shared::execute`] directly for `next` links, so
 //! both paths behave the same.
 
+use std::cell::RefCell;
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -22,6 +24,50 @@ use crate::generated;
 
 /// The media type GitHub documents for its REST API.
 pub(crate) const ACCEPT_GITHUB: &str = "application/vnd.github+json";
+
+/// Status and headers of an answer, kept for errors that would otherwise
+/// lose them (the generated code's decode error keeps only the body).
+#[derive(Debug, Clone)]
+pub(crate) struct ResponseMeta {
+    pub(crate) status: StatusCode,
+    pub(crate) content_type: Option<String>,
+    pub(crate) request_id: Option<String>,
+}
+
+tokio::task_local! {
+    static LAST_RESPONSE: RefCell<Option<ResponseMeta>>;
+}
+
+/// Runs `call` and returns, with its output, the status and headers of the
+/// last answer it received. Scoped per future, so concurrent calls in one
+/// task each see their own answer.
+pub(crate) async fn with_response_meta<F: Future>(call: F) -> (F::Output, Option<ResponseMeta>) {
+    LAST_RESPONSE
+        .scope(RefCell::new(None), async move {
+            let output = call.await;
+            let meta = LAST_RESPONSE.with(|slot| slot.borrow_mut().take());
+            (output, meta)
+        })
+        .await
+}
+
+fn remember(response: &Response) {
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
+    let meta = ResponseMeta {
+        status: response.status(),
+        content_type: header("content-type"),
+        request_id: header("x-github-request-id"),
+    };
+    // Outside `with_response_meta` (e.g. a direct call on the generated
+    // client) there is nowhere to put it, which is fine.
+    let _ = LAST_RESPONSE.try_with(|slot| *slot.borrow_mut() = Some(meta));
+}
 
 /// How the client retries, waits and paces. Set through `ClientBuilder`.
 #[derive(Debug, Clone)]
@@ -97,15 +143,21 @@ impl Shared {
             status = tracing::field::Empty,
             attempts = tracing::field::Empty,
         );
-        self.execute_with_retries(http, request)
-            .instrument(span)
-            .await
+        let result = self
+            .execute_with_retries(http, request, &span)
+            .instrument(span.clone())
+            .await;
+        if let Ok(response) = &result {
+            remember(response);
+        }
+        result
     }
 
     async fn execute_with_retries(
         &self,
         http: &reqwest::Client,
         request: Request,
+        span: &tracing::Span,
     ) -> reqwest::Result<Response> {
         let policy = &*self.policy;
         let idempotent = matches!(*request.method(), Method::GET | Method::HEAD | Method::DELETE);
@@ -122,7 +174,6 @@ impl Shared {
             let _permit = self.pacer.acquire(this_try.method()).await;
             let outcome = send_and_read(http, this_try).await;
             drop(_permit);
-            let span = tracing::Span::current();
             span.record("attempts", attempt);
             let retries_left = attempt <= policy.max_retries;
             let wait = match &outcome {
