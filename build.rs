@@ -13,15 +13,17 @@ fn main() {
     println!("cargo:rerun-if-changed=build.rs");
     if let Err(message) = generate() {
         eprintln!("error: cannot generate the GitHub Packages client from {SPEC}: {message}");
-        eprintln!("hint: regenerate the fragment with `cargo xtask spec` and check `spec/patches.json`");
+        eprintln!(
+            "hint: regenerate the fragment with `cargo xtask spec` and check `spec/patches.json`"
+        );
         process::exit(1);
     }
 }
 
 fn generate() -> Result<(), String> {
     let text = fs::read_to_string(SPEC).map_err(|e| format!("cannot read it: {e}"))?;
-    let spec: openapiv3::OpenAPI =
-        serde_json::from_str(&text).map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
+    let spec: openapiv3::OpenAPI = serde_json::from_str(&text)
+        .map_err(|e| format!("not a valid OpenAPI 3.0 document: {e}"))?;
 
     let mut settings = progenitor::GenerationSettings::default();
     settings

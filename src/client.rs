@@ -308,7 +308,10 @@ impl ClientBuilder {
             HeaderValue::from_str(&self.user_agent)
                 .map_err(|_| Error::invalid("user_agent", "must be visible ASCII"))?,
         );
-        headers.insert(header::ACCEPT, HeaderValue::from_static(crate::transport::ACCEPT_GITHUB));
+        headers.insert(
+            header::ACCEPT,
+            HeaderValue::from_static(crate::transport::ACCEPT_GITHUB),
+        );
         headers.insert(
             "x-github-api-version",
             HeaderValue::from_str(&self.api_version).map_err(|_| {
@@ -340,7 +343,11 @@ impl ClientBuilder {
                 } else if attempt.url().origin() == origin {
                     attempt.follow()
                 } else {
-                    attempt.stop()
+                    let refused = RedirectRefused {
+                        expected: origin.ascii_serialization(),
+                        found: attempt.url().origin().ascii_serialization(),
+                    };
+                    attempt.error(refused)
                 }
             }))
             .build()
@@ -353,6 +360,25 @@ impl ClientBuilder {
         Ok(Client { raw: Arc::new(raw) })
     }
 }
+
+/// Why a redirect was not followed; turned into `Error::CrossOrigin`.
+#[derive(Debug)]
+pub(crate) struct RedirectRefused {
+    pub(crate) expected: String,
+    pub(crate) found: String,
+}
+
+impl fmt::Display for RedirectRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "redirect from {} to {} refused",
+            self.expected, self.found
+        )
+    }
+}
+
+impl std::error::Error for RedirectRefused {}
 
 #[cfg(feature = "rustls")]
 fn install_crypto_provider() {
@@ -460,7 +486,16 @@ mod tests {
             "https://x.example/#f",
         ] {
             let err = parse_base_url(bad, false).unwrap_err();
-            assert!(matches!(err, Error::InvalidInput { field: "base_url", .. }), "{bad}: {err}");
+            assert!(
+                matches!(
+                    err,
+                    Error::InvalidInput {
+                        field: "base_url",
+                        ..
+                    }
+                ),
+                "{bad}: {err}"
+            );
         }
     }
 

@@ -167,6 +167,16 @@ impl Error {
     /// Wraps a transport failure. The URL is dropped from it: a restore
     /// token can travel in the query string and must not reach a log.
     pub(crate) fn transport(source: reqwest::Error) -> Self {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&source);
+        while let Some(error) = cause {
+            if let Some(refused) = error.downcast_ref::<crate::client::RedirectRefused>() {
+                return Error::CrossOrigin {
+                    expected: refused.expected.clone(),
+                    found: refused.found.clone(),
+                };
+            }
+            cause = error.source();
+        }
         Error::Transport {
             source: source.without_url(),
         }
@@ -366,7 +376,11 @@ impl fmt::Display for Error {
                 write!(f, "{api}")?;
                 api.write_tail(f)
             }
-            Error::PaginationLimit { api, page, per_page } => {
+            Error::PaginationLimit {
+                api,
+                page,
+                per_page,
+            } => {
                 write!(
                     f,
                     "GitHub refuses page {page} at {per_page} per page: a listing cannot go past \
@@ -463,7 +477,10 @@ pub(crate) struct Answer<'a> {
 }
 
 fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(str::trim)
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
 }
 
 fn split_scopes(value: &str) -> Vec<String> {
@@ -497,10 +514,16 @@ pub(crate) fn rate_limit_hit(
     let retry_after = header_str(headers, "retry-after")
         .and_then(|v| v.parse::<u64>().ok())
         .map(Duration::from_secs);
-    let secondary = message.is_some_and(|m| m.to_ascii_lowercase().contains("secondary rate limit"));
+    // GitHub's secondary limits say so in the message, and only rate limits
+    // come with `retry-after`.
+    let secondary = message
+        .is_some_and(|m| m.to_ascii_lowercase().contains("secondary rate limit"))
+        || retry_after.is_some();
     if !secondary && header_str(headers, "x-ratelimit-remaining") == Some("0") {
         let wait = retry_after.or_else(|| {
-            let reset = header_str(headers, "x-ratelimit-reset")?.parse::<u64>().ok()?;
+            let reset = header_str(headers, "x-ratelimit-reset")?
+                .parse::<u64>()
+                .ok()?;
             let reset = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(reset))?;
             Some(reset.duration_since(now).unwrap_or(Duration::ZERO))
         });

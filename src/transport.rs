@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use reqwest::header::{HeaderValue, ACCEPT};
+use reqwest::header::{ACCEPT, HeaderValue};
 use reqwest::{Method, Request, Response, StatusCode};
 use tokio::sync::{Mutex, Semaphore};
 use tokio::time::Instant;
@@ -24,6 +24,10 @@ use crate::generated;
 
 /// The media type GitHub documents for its REST API.
 pub(crate) const ACCEPT_GITHUB: &str = "application/vnd.github+json";
+
+/// How many rate-limit answers one request waits out before giving up: the
+/// wait itself is bounded by `max_rate_limit_wait`, this bounds repeats.
+const MAX_RATE_LIMIT_WAITS: u32 = 5;
 
 /// Status and headers of an answer, kept for errors that would otherwise
 /// lose them (the generated code's decode error keeps only the body).
@@ -160,9 +164,13 @@ impl Shared {
         span: &tracing::Span,
     ) -> reqwest::Result<Response> {
         let policy = &*self.policy;
-        let idempotent = matches!(*request.method(), Method::GET | Method::HEAD | Method::DELETE);
+        let idempotent = matches!(
+            *request.method(),
+            Method::GET | Method::HEAD | Method::DELETE
+        );
         let started = Instant::now();
         let mut attempt: u32 = 0;
+        let mut rate_limit_waits: u32 = 0;
         loop {
             attempt += 1;
             let this_try = match request.try_clone() {
@@ -175,14 +183,18 @@ impl Shared {
             let outcome = send_and_read(http, this_try).await;
             drop(_permit);
             span.record("attempts", attempt);
-            let retries_left = attempt <= policy.max_retries;
+            // Rate-limit waits have their own bound; only failures count
+            // against the retry budget and drive the backoff.
+            let failures = attempt - rate_limit_waits;
+            let retries_left = failures <= policy.max_retries;
             let wait = match &outcome {
                 Err(error) => {
                     tracing::debug!(attempt, %error, "transport error");
-                    if !(idempotent && retries_left) {
+                    // A refused redirect is a decision, not a glitch.
+                    if error.is_redirect() || !(idempotent && retries_left) {
                         return Err(outcome.unwrap_err());
                     }
-                    backoff(policy, attempt)
+                    backoff(policy, failures)
                 }
                 Ok((status, headers, body)) => {
                     span.record("status", status.as_u16());
@@ -191,19 +203,22 @@ impl Shared {
                         rate_limit_hit(*status, headers, message.as_deref(), SystemTime::now())
                     {
                         let wait = match hit.kind {
-                            crate::RateLimitKind::Secondary => hit
-                                .wait
-                                .unwrap_or(policy.secondary_default_wait),
+                            crate::RateLimitKind::Secondary => {
+                                hit.wait.unwrap_or(policy.secondary_default_wait)
+                            }
                             crate::RateLimitKind::Primary => hit.wait.unwrap_or(Duration::MAX),
                         };
                         // Waiting for a rate limit is bounded by its own
                         // ceiling, not by the retry count: GitHub told us
                         // exactly when to come back.
-                        if wait > policy.max_rate_limit_wait || attempt > policy.max_retries + 3 {
+                        if wait > policy.max_rate_limit_wait
+                            || rate_limit_waits >= MAX_RATE_LIMIT_WAITS
+                        {
                             tracing::debug!(?wait, "rate limited beyond the configured ceiling");
                             return Ok(outcome.map(rebuild)?);
                         }
                         tracing::info!(?wait, kind = ?hit.kind, "rate limited; waiting");
+                        rate_limit_waits += 1;
                         tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
                         continue;
                     }
@@ -215,7 +230,7 @@ impl Shared {
                         .and_then(|v| v.to_str().ok())
                         .and_then(|v| v.trim().parse::<u64>().ok())
                         .map(Duration::from_secs);
-                    after.unwrap_or_else(|| backoff(policy, attempt))
+                    after.unwrap_or_else(|| backoff(policy, failures))
                 }
             };
             if started.elapsed().saturating_add(wait) > policy.max_retry_time {
@@ -263,9 +278,10 @@ fn error_message(body: &Bytes) -> Option<String> {
 /// Exponential backoff with full jitter: a random wait in
 /// `[0, min(max, initial * 2^(attempt-1))]`, never below 1 ms.
 fn backoff(policy: &Policy, attempt: u32) -> Duration {
-    let exp = policy
-        .initial_backoff
-        .saturating_mul(1u32.checked_shl(attempt.saturating_sub(1)).unwrap_or(u32::MAX));
+    let exp = policy.initial_backoff.saturating_mul(
+        1u32.checked_shl(attempt.saturating_sub(1))
+            .unwrap_or(u32::MAX),
+    );
     let cap = exp.min(policy.max_backoff);
     let jitter = fastrand_fraction();
     cap.mul_f64(jitter).max(Duration::from_millis(1))

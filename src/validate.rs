@@ -17,13 +17,22 @@ pub(crate) fn scope(scope: &Scope) -> Result<()> {
         Scope::Org(org) => ("org", org),
     };
     if name.is_empty() {
-        return Err(Error::invalid(field, "is empty; give a GitHub login or organization name"));
+        return Err(Error::invalid(
+            field,
+            "is empty; give a GitHub login or organization name",
+        ));
     }
     if name.len() > MAX_LOGIN_LEN {
-        return Err(Error::invalid(field, format!("`{name}` is longer than any GitHub login")));
+        return Err(Error::invalid(
+            field,
+            format!("`{name}` is longer than any GitHub login"),
+        ));
     }
     if name.starts_with('-') {
-        return Err(Error::invalid(field, format!("`{name}` cannot start with `-`")));
+        return Err(Error::invalid(
+            field,
+            format!("`{name}` cannot start with `-`"),
+        ));
     }
     if let Some(bad) = name
         .chars()
@@ -46,7 +55,10 @@ pub(crate) fn scope(scope: &Scope) -> Result<()> {
 /// collapsed by URL normalisation into a different path.
 pub(crate) fn package_name(name: &str) -> Result<()> {
     if name.trim().is_empty() {
-        return Err(Error::invalid("package_name", "is empty; give the package's name"));
+        return Err(Error::invalid(
+            "package_name",
+            "is empty; give the package's name",
+        ));
     }
     if name == "." || name == ".." {
         return Err(Error::invalid(
@@ -72,7 +84,10 @@ pub(crate) fn version_id(id: u64) -> Result<i64> {
         ));
     }
     i64::try_from(id).map_err(|_| {
-        Error::invalid("package_version_id", format!("{id} is larger than any GitHub id"))
+        Error::invalid(
+            "package_version_id",
+            format!("{id} is larger than any GitHub id"),
+        )
     })
 }
 
@@ -100,7 +115,10 @@ pub(crate) fn page(page: u64) -> Result<u64> {
 /// Checks a concurrency setting.
 pub(crate) fn concurrency(n: usize) -> Result<usize> {
     if n == 0 {
-        Err(Error::invalid("concurrency", "is 0; use 1 for one page at a time"))
+        Err(Error::invalid(
+            "concurrency",
+            "is 0; use 1 for one page at a time",
+        ))
     } else {
         Ok(n)
     }
@@ -126,7 +144,9 @@ mod tests {
                 other => panic!("{bad:?}: {other:?}"),
             }
             match scope(&Scope::user(bad)) {
-                Err(Error::InvalidInput { field: "username", .. }) => {}
+                Err(Error::InvalidInput {
+                    field: "username", ..
+                }) => {}
                 other => panic!("{bad:?}: {other:?}"),
             }
         }
@@ -134,12 +154,29 @@ mod tests {
 
     #[test]
     fn package_names_reject_only_what_cannot_be_addressed() {
-        for ok in ["owner/image", "@scope/pkg", "a b", "100%", "what?", "#1", "restore", "versions", "ünïcode", "a/../b"] {
+        for ok in [
+            "owner/image",
+            "@scope/pkg",
+            "a b",
+            "100%",
+            "what?",
+            "#1",
+            "restore",
+            "versions",
+            "ünïcode",
+            "a/../b",
+        ] {
             package_name(ok).unwrap();
         }
         for bad in ["", "   ", ".", "..", "a\nb"] {
             assert!(
-                matches!(package_name(bad), Err(Error::InvalidInput { field: "package_name", .. })),
+                matches!(
+                    package_name(bad),
+                    Err(Error::InvalidInput {
+                        field: "package_name",
+                        ..
+                    })
+                ),
                 "{bad:?}"
             );
         }

@@ -22,7 +22,10 @@ fn fast(base: &str) -> Client {
 async fn get(steps: Vec<Step>) -> (Result<github_packages::Package, Error>, Vec<String>) {
     let server = Scripted::start(steps).await;
     let gh = fast(&server.base_url);
-    let result = gh.packages(&Scope::org("o")).get(PackageType::Npm, "app").await;
+    let result = gh
+        .packages(&Scope::org("o"))
+        .get(PackageType::Npm, "app")
+        .await;
     (result, server.requests())
 }
 
@@ -31,11 +34,16 @@ fn ok() -> Step {
 }
 
 fn error_body(message: &str) -> String {
-    format!(r#"{{"message":"{message}","documentation_url":"https://docs.github.com/rest/packages"}}"#)
+    format!(
+        r#"{{"message":"{message}","documentation_url":"https://docs.github.com/rest/packages"}}"#
+    )
 }
 
 fn epoch_secs(offset: i64) -> String {
-    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     (now + offset).to_string()
 }
 
@@ -127,7 +135,11 @@ async fn html_success_page_is_a_decode_error_naming_the_content_type() {
 
 #[tokio::test]
 async fn html_error_page_is_retried_then_reported_with_its_text() {
-    let page = Step::with_headers(502, &[("content-type", "text/html")], "<html>Bad gateway</html>");
+    let page = Step::with_headers(
+        502,
+        &[("content-type", "text/html")],
+        "<html>Bad gateway</html>",
+    );
     let (result, requests) = get(vec![page; 4]).await;
     let err = result.unwrap_err();
     assert!(matches!(err, Error::Server { .. }), "{err:?}");
@@ -139,7 +151,16 @@ async fn html_error_page_is_retried_then_reported_with_its_text() {
 async fn unauthorized_is_not_retried_and_says_what_to_do() {
     let (result, requests) = get(vec![Step::json(401, error_body("Bad credentials"))]).await;
     let err = result.unwrap_err();
-    assert!(matches!(err, Error::Unauthorized { had_token: true, .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            Error::Unauthorized {
+                had_token: true,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("Bad credentials"));
     assert!(err.to_string().contains("expired"), "{err}");
     assert!(!err.to_string().contains(common::TOKEN));
@@ -171,15 +192,27 @@ async fn forbidden_names_the_missing_scope() {
             ..
         } => {
             assert_eq!(needed_scopes, &["delete:packages", "read:packages"]);
-            assert_eq!(token_scopes.as_deref(), Some(&["read:packages".to_owned(), "repo".to_owned()][..]));
+            assert_eq!(
+                token_scopes.as_deref(),
+                Some(&["read:packages".to_owned(), "repo".to_owned()][..])
+            );
         }
         other => panic!("{other:?}"),
     }
     let text = err.to_string();
-    assert!(text.contains("needs a token with `delete:packages`"), "{text}");
-    assert!(text.contains("your token has `read:packages`, `repo`"), "{text}");
+    assert!(
+        text.contains("needs a token with `delete:packages`"),
+        "{text}"
+    );
+    assert!(
+        text.contains("your token has `read:packages`, `repo`"),
+        "{text}"
+    );
     assert!(!err.is_retryable());
-    assert_eq!(server.requests(), vec!["DELETE /orgs/o/packages/npm/app/versions/42"]);
+    assert_eq!(
+        server.requests(),
+        vec!["DELETE /orgs/o/packages/npm/app/versions/42"]
+    );
 }
 
 #[tokio::test]
@@ -192,7 +225,10 @@ async fn secondary_limit_with_retry_after_waits_then_succeeds() {
     let started = Instant::now();
     let (result, requests) = get(vec![limited, ok()]).await;
     assert_eq!(result.unwrap().id, 7);
-    assert!(started.elapsed() >= Duration::from_secs(1), "waited retry-after");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "waited retry-after"
+    );
     assert_eq!(requests.len(), 2);
 }
 
@@ -228,7 +264,11 @@ async fn secondary_limit_beyond_the_ceiling_fails_at_once() {
 
 #[tokio::test]
 async fn too_many_requests_with_retry_after_waits_then_succeeds() {
-    let limited = Step::with_headers(429, &[("retry-after", "0")], error_body("Too many requests"));
+    let limited = Step::with_headers(
+        429,
+        &[("retry-after", "0")],
+        error_body("Too many requests"),
+    );
     let (result, requests) = get(vec![limited, ok()]).await;
     assert_eq!(result.unwrap().id, 7);
     assert_eq!(requests.len(), 2);
@@ -256,9 +296,10 @@ async fn primary_limit_with_reset_in_the_past_retries_at_once() {
 #[tokio::test]
 async fn primary_limit_with_reset_near_waits_then_succeeds() {
     let started = Instant::now();
-    let (result, requests) = get(vec![primary(&epoch_secs(1)), ok()]).await;
+    // The reset is a whole second, so "2 s from now" is 1 to 2 s away.
+    let (result, requests) = get(vec![primary(&epoch_secs(2)), ok()]).await;
     assert_eq!(result.unwrap().id, 7);
-    assert!(started.elapsed() >= Duration::from_millis(200));
+    assert!(started.elapsed() >= Duration::from_millis(900));
     assert_eq!(requests.len(), 2);
 }
 
@@ -274,17 +315,31 @@ async fn primary_limit_with_reset_far_fails_at_once_saying_when() {
         other => panic!("{other:?}"),
     }
     let text = err.to_string();
-    assert!(text.contains("primary rate limit") && text.contains("retry in 59m"), "{text}");
+    assert!(
+        text.contains("primary rate limit") && text.contains("retry in 59m"),
+        "{text}"
+    );
     assert_eq!(requests.len(), 1);
 }
 
 #[tokio::test]
 async fn primary_limit_with_garbage_or_huge_reset_does_not_panic() {
-    for reset in ["garbage", "-5", "99999999999999999999", "18446744073709551615"] {
+    for reset in [
+        "garbage",
+        "-5",
+        "99999999999999999999",
+        "18446744073709551615",
+    ] {
         let (result, requests) = get(vec![primary(reset)]).await;
         let err = result.unwrap_err();
         assert!(
-            matches!(err, Error::RateLimited { kind: RateLimitKind::Primary, .. }),
+            matches!(
+                err,
+                Error::RateLimited {
+                    kind: RateLimitKind::Primary,
+                    ..
+                }
+            ),
             "{reset}: {err:?}"
         );
         assert_eq!(requests.len(), 1, "{reset}");
@@ -293,7 +348,12 @@ async fn primary_limit_with_garbage_or_huge_reset_does_not_panic() {
 
 #[tokio::test]
 async fn client_errors_are_never_retried() {
-    for (status, expect) in [(400, "Rejected"), (404, "NotFound"), (410, "Rejected"), (422, "Rejected")] {
+    for (status, expect) in [
+        (400, "Rejected"),
+        (404, "NotFound"),
+        (410, "Rejected"),
+        (422, "Rejected"),
+    ] {
         let (result, requests) = get(vec![Step::json(status, error_body("nope")), ok()]).await;
         let err = result.unwrap_err();
         let name = match err {
@@ -303,7 +363,10 @@ async fn client_errors_are_never_retried() {
         };
         assert_eq!(name, expect, "{status}");
         assert_eq!(err.message(), Some("nope"));
-        assert_eq!(err.documentation_url(), Some("https://docs.github.com/rest/packages"));
+        assert_eq!(
+            err.documentation_url(),
+            Some("https://docs.github.com/rest/packages")
+        );
         assert!(!err.is_retryable());
         assert_eq!(requests.len(), 1, "{status}");
     }
@@ -327,7 +390,11 @@ async fn refusals_keep_githubs_message_whole() {
 
 #[tokio::test]
 async fn delete_is_retried_on_server_errors() {
-    let server = Scripted::start(vec![Step::json(503, "{}"), Step::Respond(204, vec![], String::new())]).await;
+    let server = Scripted::start(vec![
+        Step::json(503, "{}"),
+        Step::Respond(204, vec![], String::new()),
+    ])
+    .await;
     let gh = fast(&server.base_url);
     gh.packages(&Scope::org("o"))
         .version(PackageType::Npm, "app", 42)
@@ -339,7 +406,11 @@ async fn delete_is_retried_on_server_errors() {
 
 #[tokio::test]
 async fn restore_is_not_retried_after_a_server_error() {
-    let server = Scripted::start(vec![Step::json(502, "{}"), Step::Respond(204, vec![], String::new())]).await;
+    let server = Scripted::start(vec![
+        Step::json(502, "{}"),
+        Step::Respond(204, vec![], String::new()),
+    ])
+    .await;
     let gh = fast(&server.base_url);
     let err = gh
         .packages(&Scope::org("o"))
@@ -348,7 +419,10 @@ async fn restore_is_not_retried_after_a_server_error() {
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Server { .. }), "{err:?}");
-    assert_eq!(server.requests(), vec!["POST /orgs/o/packages/npm/app/versions/42/restore"]);
+    assert_eq!(
+        server.requests(),
+        vec!["POST /orgs/o/packages/npm/app/versions/42/restore"]
+    );
 }
 
 #[tokio::test]
@@ -370,26 +444,57 @@ async fn bad_input_is_rejected_before_any_request() {
     let org = Scope::org("o");
     let packages = gh.packages(&org);
     let cases: Vec<(Error, &str)> = vec![
-        (packages.get(PackageType::Npm, "  ").await.unwrap_err(), "package_name"),
-        (packages.version(PackageType::Npm, "app", 0).get().await.unwrap_err(), "package_version_id"),
         (
-            gh.packages(&Scope::org("bad org")).get(PackageType::Npm, "x").await.unwrap_err(),
+            packages.get(PackageType::Npm, "  ").await.unwrap_err(),
+            "package_name",
+        ),
+        (
+            packages
+                .version(PackageType::Npm, "app", 0)
+                .get()
+                .await
+                .unwrap_err(),
+            "package_version_id",
+        ),
+        (
+            gh.packages(&Scope::org("bad org"))
+                .get(PackageType::Npm, "x")
+                .await
+                .unwrap_err(),
             "org",
         ),
         (
-            gh.packages(&Scope::user("")).docker_conflicts().await.unwrap_err(),
+            gh.packages(&Scope::user(""))
+                .docker_conflicts()
+                .await
+                .unwrap_err(),
             "username",
         ),
         (
-            packages.versions(PackageType::Npm, "app").per_page(0).collect().await.unwrap_err(),
+            packages
+                .versions(PackageType::Npm, "app")
+                .per_page(0)
+                .collect()
+                .await
+                .unwrap_err(),
             "per_page",
         ),
         (
-            packages.list(PackageType::Npm).per_page(101).collect().await.unwrap_err(),
+            packages
+                .list(PackageType::Npm)
+                .per_page(101)
+                .collect()
+                .await
+                .unwrap_err(),
             "per_page",
         ),
         (
-            packages.list(PackageType::Npm).start_page(0).collect().await.unwrap_err(),
+            packages
+                .list(PackageType::Npm)
+                .start_page(0)
+                .collect()
+                .await
+                .unwrap_err(),
             "page",
         ),
     ];
@@ -398,11 +503,17 @@ async fn bad_input_is_rejected_before_any_request() {
             Error::InvalidInput { field: f, .. } => assert_eq!(*f, field, "{err}"),
             other => panic!("{field}: {other:?}"),
         }
-        assert!(err.to_string().starts_with(&format!("invalid {field}:")), "{err}");
+        assert!(
+            err.to_string().starts_with(&format!("invalid {field}:")),
+            "{err}"
+        );
     }
     assert!(matches!(
         Client::builder().base_url("not a url").build().unwrap_err(),
-        Error::InvalidInput { field: "base_url", .. }
+        Error::InvalidInput {
+            field: "base_url",
+            ..
+        }
     ));
     assert!(server.requests().is_empty());
 }
@@ -422,7 +533,9 @@ async fn a_bad_gateway_mid_listing_retries_that_page_only() {
         if page == 37 {
             steps.push(Step::json(502, "bad gateway"));
         }
-        let items: Vec<String> = (1..=100).map(|i| version_json((page - 1) * 100 + i)).collect();
+        let items: Vec<String> = (1..=100)
+            .map(|i| version_json((page - 1) * 100 + i))
+            .collect();
         let mut link = format!(
             "<{{base}}{path}?per_page=100&page={}>; rel=\"next\", <{{base}}{path}?per_page=100&page={PAGES}>; rel=\"last\"",
             page + 1
@@ -430,7 +543,11 @@ async fn a_bad_gateway_mid_listing_retries_that_page_only() {
         if page == PAGES {
             link = format!("<{{base}}{path}?per_page=100&page=1>; rel=\"first\"");
         }
-        steps.push(Step::with_headers(200, &[("link", &link)], format!("[{}]", items.join(","))));
+        steps.push(Step::with_headers(
+            200,
+            &[("link", &link)],
+            format!("[{}]", items.join(",")),
+        ));
     }
     let server = Scripted::start(steps).await;
     let gh = fast(&server.base_url);
@@ -445,7 +562,11 @@ async fn a_bad_gateway_mid_listing_retries_that_page_only() {
     let requests = server.requests();
     assert_eq!(requests.len() as u64, PAGES + 1);
     let page_37 = format!("GET {path}?per_page=100&page=37");
-    assert_eq!(requests.iter().filter(|r| **r == page_37).count(), 2, "{requests:#?}");
+    assert_eq!(
+        requests.iter().filter(|r| **r == page_37).count(),
+        2,
+        "{requests:#?}"
+    );
 }
 
 #[tokio::test]
@@ -460,17 +581,30 @@ async fn clones_share_the_write_spacing() {
     let started = Instant::now();
     let a = async {
         for id in [1, 2] {
-            gh.packages(&Scope::org("o")).version(PackageType::Npm, "a", id).delete().await.unwrap();
+            gh.packages(&Scope::org("o"))
+                .version(PackageType::Npm, "a", id)
+                .delete()
+                .await
+                .unwrap();
         }
     };
     let b = async {
         for id in [3, 4] {
-            other.packages(&Scope::org("o")).version(PackageType::Npm, "b", id).delete().await.unwrap();
+            other
+                .packages(&Scope::org("o"))
+                .version(PackageType::Npm, "b", id)
+                .delete()
+                .await
+                .unwrap();
         }
     };
     futures::join!(a, b);
     // Four writes spaced at least 150 ms apart, whichever clone sent them.
-    assert!(started.elapsed() >= Duration::from_millis(450), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(450),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(server.requests().len(), 4);
 }
 
@@ -487,10 +621,93 @@ async fn clones_share_the_points_budget() {
     let started = Instant::now();
     let run = |client: Client| async move {
         for _ in 0..61 {
-            client.packages(&Scope::org("o")).get(PackageType::Npm, "app").await.unwrap();
+            client
+                .packages(&Scope::org("o"))
+                .get(PackageType::Npm, "app")
+                .await
+                .unwrap();
         }
     };
     futures::join!(run(gh), run(other));
-    assert!(started.elapsed() >= Duration::from_millis(900), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
     assert_eq!(server.requests().len(), 122);
+}
+
+#[tokio::test]
+async fn forbidden_with_retry_after_is_a_rate_limit_even_without_the_wording() {
+    let limited = Step::with_headers(403, &[("retry-after", "0")], error_body("Forbidden"));
+    let (result, requests) = get(vec![limited, ok()]).await;
+    assert_eq!(result.unwrap().id, 7);
+    assert_eq!(requests.len(), 2);
+}
+
+#[tokio::test]
+async fn rate_limit_waits_do_not_use_up_retries() {
+    let limited = Step::with_headers(429, &[("retry-after", "0")], error_body("slow down"));
+    let server = Scripted::start(vec![limited.clone(), limited, ok()]).await;
+    let gh = common::builder_for(&server.base_url)
+        .max_retries(0)
+        .build()
+        .unwrap();
+    let package = gh
+        .packages(&Scope::org("o"))
+        .get(PackageType::Npm, "app")
+        .await
+        .unwrap();
+    assert_eq!(package.id, 7);
+    assert_eq!(server.requests().len(), 3);
+}
+
+#[tokio::test]
+async fn endless_rate_limits_end_in_an_error() {
+    let limited = Step::with_headers(429, &[("retry-after", "0")], error_body("slow down"));
+    let (result, requests) = get(vec![limited; 20]).await;
+    let err = result.unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::RateLimited {
+                kind: RateLimitKind::Secondary,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(requests.len(), 6, "one request and five waits");
+}
+
+#[tokio::test]
+async fn a_redirect_to_another_host_is_refused_and_says_so() {
+    let elsewhere = Scripted::start(vec![ok()]).await;
+    let location = format!("{}/orgs/o/packages/npm/app", elsewhere.base_url);
+    let server = Scripted::start(vec![Step::with_headers(
+        302,
+        &[("location", &location)],
+        "",
+    )])
+    .await;
+    let gh = fast(&server.base_url);
+    let err = gh
+        .packages(&Scope::org("o"))
+        .get(PackageType::Npm, "app")
+        .await
+        .unwrap_err();
+    match &err {
+        Error::CrossOrigin { expected, found } => {
+            assert_eq!(expected, &server.base_url);
+            assert_eq!(found, &elsewhere.base_url);
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(err.to_string().contains("never sent elsewhere"), "{err}");
+    assert!(elsewhere.requests().is_empty());
+    assert_eq!(
+        server.requests().len(),
+        1,
+        "a refused redirect is not retried"
+    );
 }

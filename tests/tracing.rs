@@ -81,8 +81,17 @@ async fn spans_name_the_operation_and_never_the_token() {
         log.contains("operation=\"packages_delete_package_version_for_org\""),
         "{log}"
     );
-    assert!(log.contains("status=502") && log.contains("status=204"), "{log}");
+    assert!(
+        log.contains("status=502") && log.contains("status=204"),
+        "{log}"
+    );
     assert!(log.contains("attempts=2"), "{log}");
-    assert!(!log.contains(common::TOKEN), "token leaked into tracing: {log}");
-    assert!(!log.contains("restore-secret-123"), "restore token leaked: {log}");
+    assert!(
+        !log.contains(common::TOKEN),
+        "token leaked into tracing: {log}"
+    );
+    assert!(
+        !log.contains("restore-secret-123"),
+        "restore token leaked: {log}"
+    );
 }

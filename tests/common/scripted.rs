@@ -74,7 +74,10 @@ impl Scripted {
                     let head = String::from_utf8_lossy(&buf).to_string();
                     let line = head.lines().next().unwrap_or_default().to_owned();
                     // "GET /path?query HTTP/1.1" -> "GET /path?query"
-                    let line = line.rsplit_once(' ').map(|(a, _)| a.to_owned()).unwrap_or(line);
+                    let line = line
+                        .rsplit_once(' ')
+                        .map(|(a, _)| a.to_owned())
+                        .unwrap_or(line);
                     seen.lock().unwrap().push(line);
                     let step = steps.lock().unwrap().next();
                     let step = step.unwrap_or_else(|| Step::json(599, "script exhausted"));
@@ -84,7 +87,10 @@ impl Scripted {
                                 "HTTP/1.1 {status} X\r\ncontent-length: {}\r\nconnection: close\r\n",
                                 body.len()
                             );
-                            if !headers.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-type")) {
+                            if !headers
+                                .iter()
+                                .any(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+                            {
                                 out.push_str("content-type: application/json; charset=utf-8\r\n");
                             }
                             for (k, v) in headers {
