@@ -72,6 +72,11 @@ impl Client {
     /// wrap. Its requests carry this client's headers and go through its
     /// retries and rate limiting.
     ///
+    /// It does not validate input: a package name of `.` or `..`, or one
+    /// containing `\`, is turned into a URL whose path the URL parser
+    /// rewrites, so the request addresses a different resource. Pass names
+    /// from users through [`Client::packages`], which refuses them.
+    ///
     /// ```no_run
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
     /// use github_packages::{Client, PackageType};

@@ -68,14 +68,14 @@ pub enum Error {
     /// 401: no token, or GitHub did not accept the token.
     Unauthorized {
         /// GitHub's answer.
-        api: ApiError,
+        api: Box<ApiError>,
         /// Whether the client had a token at all.
         had_token: bool,
     },
     /// 403 that is not a rate limit: the token lacks a scope or a permission.
     Forbidden {
         /// GitHub's answer.
-        api: ApiError,
+        api: Box<ApiError>,
         /// Scopes GitHub says the call needs (`x-accepted-oauth-scopes`).
         needed_scopes: Vec<String>,
         /// Scopes the token has (`x-oauth-scopes`), when GitHub reports them.
@@ -85,13 +85,13 @@ pub enum Error {
     /// see it (GitHub answers 404 rather than 403 for private resources).
     NotFound {
         /// GitHub's answer.
-        api: ApiError,
+        api: Box<ApiError>,
     },
     /// A rate limit stopped the request and waiting for it was not allowed or
     /// did not help.
     RateLimited {
         /// GitHub's answer.
-        api: ApiError,
+        api: Box<ApiError>,
         /// Primary (hourly quota) or secondary (abuse protection).
         kind: RateLimitKind,
         /// When GitHub says a retry may succeed, if it said.
@@ -103,13 +103,13 @@ pub enum Error {
     /// 30-day window. GitHub's message is kept whole in `api.message`.
     Rejected {
         /// GitHub's answer.
-        api: ApiError,
+        api: Box<ApiError>,
     },
     /// A listing reached GitHub's pagination wall: `page * per_page` may not
     /// exceed 10,000. Every item up to the wall was yielded before this error.
     PaginationLimit {
         /// GitHub's answer to the refused page, if one was requested.
-        api: Option<ApiError>,
+        api: Option<Box<ApiError>>,
         /// The page that was refused.
         page: u64,
         /// Items per page.
@@ -119,7 +119,7 @@ pub enum Error {
     /// crate does not know how to read.
     Server {
         /// GitHub's answer.
-        api: ApiError,
+        api: Box<ApiError>,
     },
     /// A `Link` header or redirect pointed away from the configured API
     /// origin. It was not followed, so the token was not sent there.
@@ -194,7 +194,7 @@ impl Error {
         match self {
             Error::Decode { status, .. } => *status,
             Error::Transport { source } => source.status(),
-            Error::PaginationLimit { api, .. } => api.as_ref().map(|a| a.status),
+            Error::PaginationLimit { api, .. } => api.as_deref().map(|a| a.status),
             _ => self.api().map(|a| a.status),
         }
     }
@@ -207,8 +207,8 @@ impl Error {
             | Error::NotFound { api }
             | Error::RateLimited { api, .. }
             | Error::Rejected { api }
-            | Error::Server { api } => Some(api),
-            Error::PaginationLimit { api, .. } => api.as_ref(),
+            | Error::Server { api } => Some(api.as_ref()),
+            Error::PaginationLimit { api, .. } => api.as_deref(),
             _ => None,
         }
     }
@@ -570,14 +570,14 @@ fn classify_parts(
     message: Option<String>,
     documentation_url: Option<String>,
 ) -> Error {
-    let api = ApiError {
+    let api = Box::new(ApiError {
         status: answer.status,
         method: answer.method.to_owned(),
         path: answer.path.to_owned(),
         message,
         documentation_url,
         request_id: header_str(answer.headers, "x-github-request-id").map(str::to_owned),
-    };
+    });
     let now = SystemTime::now();
     if let Some(hit) = rate_limit_hit(answer.status, answer.headers, api.message.as_deref(), now) {
         return Error::RateLimited {

@@ -7,11 +7,12 @@ use std::future::{Future, IntoFuture};
 use std::pin::Pin;
 
 use futures::{Stream, TryStreamExt};
+use url::Url;
 
 use crate::client::Client;
 use crate::error::{Result, from_generated};
 use crate::generated::types::{Package, PackageType, PackageVersion, VersionState, Visibility};
-use crate::pagination::{self, Listing, MAX_PER_PAGE, Page, Pager, page_from_parts};
+use crate::pagination::{self, Listing, MAX_PER_PAGE, Page, Pager, at_the_wall, page_from_parts};
 use crate::scope::{self, Gen, Scope};
 use crate::validate;
 
@@ -40,11 +41,16 @@ pub struct Packages<'a> {
 async fn finish<T>(client: &Client, result: Gen<T>, method: &str, path: &str) -> Result<T> {
     match result {
         (Ok(value), _) => Ok(value.into_inner()),
-        (Err(e), meta) => Err(from_generated(e, meta, method, path, client.shared().has_token).await),
+        (Err(e), meta) => {
+            Err(from_generated(e, meta, method, path, client.shared().has_token).await)
+        }
     }
 }
 
+/// The package's path as sent (the name percent-encoded as one segment), for
+/// error messages.
 fn package_path(scope: &Scope, package_type: PackageType, name: &str) -> String {
+    let name = progenitor_client::encode_path(name);
     format!("{}/packages/{package_type}/{name}", scope.path_prefix())
 }
 
@@ -84,8 +90,8 @@ impl<'a> Packages<'a> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] for a blank name or impossible owner,
-    /// [`Error::NotFound`] when it does not exist or the token cannot see it,
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) for a blank name or impossible owner,
+    /// [`Error::NotFound`](crate::Error::NotFound) when it does not exist or the token cannot see it,
     /// and the other variants for transport and API failures.
     pub async fn get(&self, package_type: PackageType, name: &str) -> Result<Package> {
         validate::scope(self.scope)?;
@@ -103,7 +109,7 @@ impl<'a> Packages<'a> {
     ///
     /// # Errors
     ///
-    /// As [`get`](Self::get); [`Error::Forbidden`] names the missing scope.
+    /// As [`get`](Self::get); [`Error::Forbidden`](crate::Error::Forbidden) names the missing scope.
     pub async fn delete(&self, package_type: PackageType, name: &str) -> Result<()> {
         validate::scope(self.scope)?;
         validate::package_name(name)?;
@@ -187,7 +193,10 @@ impl<'a> RestorePackage<'a> {
         let raw = client.generated();
         let token = self.token.as_deref();
         let result = scope::restore_package(raw, scope, self.package_type, self.name, token).await;
-        let path = format!("{}/restore", package_path(scope, self.package_type, self.name));
+        let path = format!(
+            "{}/restore",
+            package_path(scope, self.package_type, self.name)
+        );
         finish(client, result, "POST", &path).await
     }
 }
@@ -229,7 +238,7 @@ impl Version<'_> {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] for id 0 or a blank name, [`Error::NotFound`]
+    /// [`Error::InvalidInput`](crate::Error::InvalidInput) for id 0 or a blank name, [`Error::NotFound`](crate::Error::NotFound)
     /// when it does not exist, and transport or API failures.
     pub async fn get(&self) -> Result<PackageVersion> {
         let id = self.checked()?;
@@ -240,13 +249,13 @@ impl Version<'_> {
     }
 
     /// Deletes the version; restorable for 30 days. GitHub refuses to delete
-    /// the last tagged version of a container ([`Error::Rejected`], "You must
+    /// the last tagged version of a container ([`Error::Rejected`](crate::Error::Rejected), "You must
     /// delete the package instead") and public versions with more than 5,000
     /// downloads.
     ///
     /// # Errors
     ///
-    /// As [`get`](Self::get); [`Error::Forbidden`] names the missing scope.
+    /// As [`get`](Self::get); [`Error::Forbidden`](crate::Error::Forbidden) names the missing scope.
     pub async fn delete(&self) -> Result<()> {
         let id = self.checked()?;
         let Packages { client, scope } = self.packages;
@@ -261,7 +270,7 @@ impl Version<'_> {
     /// # Errors
     ///
     /// As [`delete`](Self::delete); after the 30-day window GitHub answers
-    /// with [`Error::NotFound`] or [`Error::Rejected`].
+    /// with [`Error::NotFound`](crate::Error::NotFound) or [`Error::Rejected`](crate::Error::Rejected).
     pub async fn restore(&self) -> Result<()> {
         let id = self.checked()?;
         let Packages { client, scope } = self.packages;
@@ -330,7 +339,7 @@ macro_rules! listing_methods {
         /// The items, lazily: no request is made until the stream is polled,
         /// and only the pages in flight are held in memory. If the listing
         /// cannot be completed, its last item is the error that says why
-        /// (see [`Error::PaginationLimit`]).
+        /// (see [`Error::PaginationLimit`](crate::Error::PaginationLimit)).
         pub fn stream(self) -> impl Stream<Item = Result<$item>> + Send + 'static {
             pagination::item_stream(self)
         }
@@ -387,6 +396,9 @@ impl Listing for ListPackages {
             ..
         } = self;
         let path = format!("{}/packages", scope.path_prefix());
+        let mut query = vec![("package_type", package_type.to_string())];
+        query.extend(visibility.map(|v| ("visibility", v.to_string())));
+        let url = listing_url(&client, &scope, &["packages"], query, options);
         let first: pagination::FirstPageFn<Package> = Box::new(move |client: Client| {
             Box::pin(async move {
                 let raw = client.generated();
@@ -399,7 +411,7 @@ impl Listing for ListPackages {
                     options.per_page,
                 )
                 .await;
-                first_page(&client, result, &path, options.start_page).await
+                first_page(&client, result, &path, &url, options).await
             })
         });
         Ok(Pager {
@@ -449,6 +461,13 @@ impl Listing for ListVersions {
             ..
         } = self;
         let path = format!("{}/versions", package_path(&scope, package_type, &name));
+        let kind = package_type.to_string();
+        let query = state
+            .map(|s| ("state", s.to_string()))
+            .into_iter()
+            .collect();
+        let segments = ["packages", kind.as_str(), name.as_str(), "versions"];
+        let url = listing_url(&client, &scope, &segments, query, options);
         let first: pagination::FirstPageFn<PackageVersion> = Box::new(move |client: Client| {
             Box::pin(async move {
                 let raw = client.generated();
@@ -462,7 +481,7 @@ impl Listing for ListVersions {
                     options.per_page,
                 )
                 .await;
-                first_page(&client, result, &path, options.start_page).await
+                first_page(&client, result, &path, &url, options).await
             })
         });
         Ok(Pager {
@@ -474,21 +493,47 @@ impl Listing for ListVersions {
     }
 }
 
-/// Turns the generated first-page answer into a `Page`. GitHub's links are
-/// absolute; a relative one is resolved against the API root.
+/// The URL the generated client requests for a listing's first page:
+/// relative `Link` references resolve against it.
+fn listing_url(
+    client: &Client,
+    scope: &Scope,
+    rest: &[&str],
+    mut query: Vec<(&'static str, String)>,
+    options: ListOptions,
+) -> Url {
+    let prefix = scope.path_prefix();
+    let segments: Vec<&str> = prefix
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .chain(rest.iter().copied())
+        .collect();
+    query.push(("page", options.start_page.to_string()));
+    query.push(("per_page", options.per_page.to_string()));
+    pagination::request_url(client.base_url(), &segments, &query)
+}
+
+/// Turns the generated first-page answer into a `Page`, or into the wall
+/// error when the listing starts past GitHub's 10,000 items.
 async fn first_page<T>(
     client: &Client,
     result: Gen<Vec<T>>,
     path: &str,
-    number: u64,
+    url: &Url,
+    options: ListOptions,
 ) -> Result<Page<T>> {
     match result {
         (Ok(value), _) => {
             let headers = value.headers().clone();
-            page_from_parts(value.into_inner(), number, headers, client.base_url())
+            page_from_parts(value.into_inner(), options.start_page, headers, url)
         }
         (Err(e), meta) => {
-            Err(from_generated(e, meta, "GET", path, client.shared().has_token).await)
+            let error = from_generated(e, meta, "GET", path, client.shared().has_token).await;
+            Err(at_the_wall(
+                error,
+                options.start_page,
+                u64::from(options.per_page),
+            ))
         }
     }
 }

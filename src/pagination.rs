@@ -8,6 +8,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, Mutex};
 
 use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
 use reqwest::StatusCode;
@@ -46,8 +47,8 @@ impl Links {
     /// # Errors
     ///
     /// A description of the first syntax error: a missing `<`, an
-    /// unterminated `<...>` or quoted string, or a reference that is not a
-    /// URL.
+    /// unterminated `<...>` or quoted string, a link without `rel`, or a
+    /// reference that is not a URL.
     ///
     /// ```
     /// use github_packages::Links;
@@ -130,8 +131,10 @@ impl Links {
             if !rest.is_empty() && !rest.starts_with(',') {
                 return Err(format!("expected `,` or `;` at `{}`", preview(rest)));
             }
+            // RFC 8288 requires `rel`; a link without one cannot be `next`, and
+            // skipping it could end a listing early without a word.
             if rels.is_empty() {
-                continue;
+                return Err(format!("link `{}` has no `rel`", preview(target)));
             }
             let url = base
                 .join(target)
@@ -163,21 +166,32 @@ fn query_number(url: &Url, name: &str) -> Option<u64> {
         .and_then(|(_, v)| v.parse().ok())
 }
 
-/// `url` with its `page` parameter set to `page`, other parameters kept in
-/// order.
+/// `url` with its `page` parameter set to `page`. Every other byte of the
+/// query stays as GitHub wrote it: re-encoding would turn `%20` into `+` or
+/// `bare` into `bare=`, and the link must be followed as given.
 fn with_page(url: &Url, page: u64) -> Url {
-    let pairs: Vec<(String, String)> = url
-        .query_pairs()
-        .map(|(k, v)| {
-            if k == "page" {
-                (k.into_owned(), page.to_string())
+    let Some(query) = url.query() else {
+        let mut out = url.clone();
+        out.set_query(Some(&format!("page={page}")));
+        return out;
+    };
+    let is_page = |pair: &str| {
+        url::form_urlencoded::parse(pair.as_bytes())
+            .next()
+            .is_some_and(|(key, _)| key == "page")
+    };
+    let query: Vec<String> = query
+        .split('&')
+        .map(|pair| {
+            if is_page(pair) {
+                format!("page={page}")
             } else {
-                (k.into_owned(), v.into_owned())
+                pair.to_owned()
             }
         })
         .collect();
     let mut out = url.clone();
-    out.query_pairs_mut().clear().extend_pairs(pairs);
+    out.set_query(Some(&query.join("&")));
     out
 }
 
@@ -247,7 +261,7 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
             concurrency,
         } = self;
         let first_page = stream::once(first(client.clone()));
-        first_page
+        let pages = first_page
             .flat_map(move |first| match first {
                 Err(e) => stream::once(async { Err(e) }).boxed(),
                 Ok(page) => {
@@ -255,15 +269,8 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
                     stream::once(async { Ok(page) }).chain(rest).boxed()
                 }
             })
-            .scan(false, |failed, page| {
-                // Stop right after the first error: it is the listing's last word.
-                if *failed {
-                    return futures::future::ready(None);
-                }
-                *failed = page.is_err();
-                futures::future::ready(Some(page))
-            })
-            .boxed()
+            .boxed();
+        until_first_error(pages)
     }
 
     pub(crate) fn items(self) -> BoxStream<'static, Result<T>> {
@@ -274,47 +281,164 @@ impl<T: DeserializeOwned + Send + 'static> Pager<T> {
     }
 }
 
-/// Everything after the first page: fetched `concurrency` at a time from the
-/// page numbers `rel="last"` reveals, or one `next` link at a time.
+/// Ends `pages` with its first error. The inner stream is dropped at once,
+/// not polled again, so no page after a failure is requested and requests
+/// still in flight are cancelled.
+fn until_first_error<T: Send + 'static>(
+    pages: BoxStream<'static, Result<T>>,
+) -> BoxStream<'static, Result<T>> {
+    stream::unfold(Some(pages), |pages| async move {
+        let mut pages = pages?;
+        let item = pages.next().await?;
+        let rest = item.is_ok().then_some(pages);
+        Some((item, rest))
+    })
+    .boxed()
+}
+
+/// Everything after the first page. With `concurrency > 1` and a `rel="last"`
+/// to count from, the pages up to the last one (or up to the first page past
+/// the 10,000-item wall, whose refusal says why the listing ends) are fetched
+/// `concurrency` at a time; whatever `next` the final page of that batch
+/// still has is then followed one page at a time, so a listing that grew
+/// meanwhile is not cut short.
 fn rest_of_listing<T: DeserializeOwned + Send + 'static>(
     client: &Client,
     first: &Page<T>,
     per_page: u8,
     concurrency: usize,
 ) -> BoxStream<'static, Result<Page<T>>> {
-    let Some(next) = first.links.next.clone() else {
+    let Some(pending) = Pending::after(first, None) else {
         return stream::empty().boxed();
     };
-    let next_number = query_number(&next, "page");
-    let last_number = first.last_page();
-    if let (true, Some(from), Some(to)) = (concurrency > 1, next_number, last_number) {
+    let next = pending.url.clone();
+    let counted = match (
+        concurrency > 1,
+        query_number(&next, "page"),
+        first.last_page(),
+    ) {
+        (true, Some(from), Some(last)) if from > first.number => Some((from, last)),
+        _ => None,
+    };
+    let Some((from, last)) = counted else {
+        return follow_next(client.clone(), pending, per_page);
+    };
+    let page_size = query_number(&next, "per_page")
+        .unwrap_or(u64::from(per_page))
+        .max(1);
+    let to = last.min(PAGINATION_WALL / page_size + 1).max(from);
+
+    let tail: Arc<Mutex<Option<Pending>>> = Arc::default();
+    let batch = {
         let client = client.clone();
-        // Same URL as GitHub's `next`, only the page number changes, so any
-        // extra query parameters GitHub put there are kept.
-        return stream::iter(from..=to)
+        let tail = Arc::clone(&tail);
+        stream::iter(from..=to)
             .map(move |number| {
                 let client = client.clone();
+                // GitHub's `next` with only the page number changed, so any
+                // other query parameters it carries are sent as given.
                 let url = with_page(&next, number);
                 async move { fetch_page::<T>(&client, url, per_page, number).await }
             })
             .buffered(concurrency)
-            .boxed();
-    }
+            .inspect(move |page| {
+                if let Ok(page) = page {
+                    *tail.lock().unwrap_or_else(|e| e.into_inner()) = Pending::after(page, None);
+                }
+            })
+    };
     let client = client.clone();
-    let start = first.number;
-    stream::try_unfold(Some((next, start)), move |state| {
+    let continuation = stream::once(async move {
+        let following = tail.lock().unwrap_or_else(|e| e.into_inner()).take();
+        match following {
+            Some(pending) => follow_next(client, pending, per_page),
+            None => stream::empty().boxed(),
+        }
+    })
+    .flatten();
+    batch.chain(continuation).boxed()
+}
+
+/// A `next` link still to follow, and the page it came from.
+struct Pending {
+    url: Url,
+    from_page: u64,
+    from_url: Option<Url>,
+    request_id: Option<String>,
+}
+
+impl Pending {
+    fn after<T>(page: &Page<T>, page_url: Option<Url>) -> Option<Pending> {
+        Some(Pending {
+            url: page.links.next.clone()?,
+            from_page: page.number,
+            from_url: page_url,
+            request_id: header_string(&page.headers, "x-github-request-id"),
+        })
+    }
+
+    /// The number of the page `url` asks for. Page numbers must grow, and a
+    /// page must not link to itself: either would make the listing endless.
+    fn page_number(&self) -> Result<u64> {
+        let back = |problem: String| Error::MalformedLink {
+            problem,
+            request_id: self.request_id.clone(),
+        };
+        if self.from_url.as_ref() == Some(&self.url) {
+            return Err(back(format!(
+                "rel=\"next\" of page {} points to the page itself",
+                self.from_page
+            )));
+        }
+        match query_number(&self.url, "page") {
+            Some(number) if number <= self.from_page => Err(back(format!(
+                "rel=\"next\" of page {} points back to page {number}",
+                self.from_page
+            ))),
+            Some(number) => Ok(number),
+            None => Ok(self.from_page + 1),
+        }
+    }
+}
+
+/// Follows `next` links one page at a time, starting with `first`.
+fn follow_next<T: DeserializeOwned + Send + 'static>(
+    client: Client,
+    first: Pending,
+    per_page: u8,
+) -> BoxStream<'static, Result<Page<T>>> {
+    stream::try_unfold(Some(first), move |pending| {
         let client = client.clone();
         async move {
-            let Some((url, previous)) = state else {
+            let Some(pending) = pending else {
                 return Ok(None);
             };
-            let number = query_number(&url, "page").unwrap_or(previous + 1);
-            let page = fetch_page::<T>(&client, url, per_page, number).await?;
-            let following = page.links.next.clone().map(|u| (u, number));
+            let number = pending.page_number()?;
+            let url = pending.url;
+            let page = fetch_page::<T>(&client, url.clone(), per_page, number).await?;
+            let following = Pending::after(&page, Some(url));
             Ok(Some((page, following)))
         }
     })
     .boxed()
+}
+
+/// GitHub's 400 for a page past the 10,000-item wall, as the distinct error
+/// that says so; any other error unchanged.
+pub(crate) fn at_the_wall(error: Error, page: u64, per_page: u64) -> Error {
+    match error {
+        Error::Rejected { api }
+            if api.status == StatusCode::BAD_REQUEST
+                && page.saturating_mul(per_page) > PAGINATION_WALL =>
+        {
+            Error::PaginationLimit {
+                api: Some(api),
+                page,
+                per_page,
+            }
+        }
+        other => other,
+    }
 }
 
 /// Fetches one page from a URL GitHub gave us (or derived from one).
@@ -343,39 +467,16 @@ async fn fetch_page<T: DeserializeOwned>(
         .map_err(Error::transport)?;
     let status = response.status();
     let headers = response.headers().clone();
-    let body = response
-        .bytes()
-        .await
-        .map_err(Error::transport)?;
+    let body = response.bytes().await.map_err(Error::transport)?;
     if !status.is_success() {
-        if status == StatusCode::BAD_REQUEST && number.saturating_mul(per_page) > PAGINATION_WALL
-        {
-            let api = classify(
-                &Answer {
-                    status,
-                    headers: &headers,
-                    method: "GET",
-                    path: url.path(),
-                    had_token: shared.has_token,
-                },
-                &body,
-            );
-            return Err(Error::PaginationLimit {
-                api: api.api().cloned(),
-                page: number,
-                per_page,
-            });
-        }
-        return Err(classify(
-            &Answer {
-                status,
-                headers: &headers,
-                method: "GET",
-                path: url.path(),
-                had_token: shared.has_token,
-            },
-            &body,
-        ));
+        let answer = Answer {
+            status,
+            headers: &headers,
+            method: "GET",
+            path: url.path(),
+            had_token: shared.has_token,
+        };
+        return Err(at_the_wall(classify(&answer, &body), number, per_page));
     }
     let items: Vec<T> = serde_json::from_slice(&body).map_err(|source| Error::Decode {
         status: Some(status),
@@ -394,6 +495,20 @@ fn header_string(headers: &HeaderMap, name: &str) -> Option<String> {
         .map(str::to_owned)
 }
 
+/// The URL a listing's first page is requested from (`base`, then the path
+/// `segments`, each percent-encoded as one segment, then `query`), which
+/// relative `Link` references resolve against.
+pub(crate) fn request_url(base: &Url, segments: &[&str], query: &[(&str, String)]) -> Url {
+    let mut url = base.clone();
+    if let Ok(mut path) = url.path_segments_mut() {
+        path.pop_if_empty().extend(segments);
+    }
+    if !query.is_empty() {
+        url.query_pairs_mut().extend_pairs(query);
+    }
+    url
+}
+
 /// Assembles a page, parsing its `Link` header against the request URL.
 pub(crate) fn page_from_parts<T>(
     items: Vec<T>,
@@ -401,19 +516,20 @@ pub(crate) fn page_from_parts<T>(
     headers: HeaderMap,
     request_url: &Url,
 ) -> Result<Page<T>> {
-    let links = match headers.get(reqwest::header::LINK) {
-        None => Links::default(),
-        Some(value) => {
-            let text = value.to_str().map_err(|_| Error::MalformedLink {
-                problem: "not visible ASCII".to_owned(),
-                request_id: header_string(&headers, "x-github-request-id"),
-            })?;
-            Links::parse(text, request_url).map_err(|problem| Error::MalformedLink {
-                problem,
-                request_id: header_string(&headers, "x-github-request-id"),
-            })?
-        }
-    };
+    let mut values = Vec::new();
+    for value in headers.get_all(reqwest::header::LINK) {
+        values.push(value.to_str().map_err(|_| Error::MalformedLink {
+            problem: "not visible ASCII".to_owned(),
+            request_id: header_string(&headers, "x-github-request-id"),
+        })?);
+    }
+    // Several `Link` fields mean the same as one field listing them all
+    // (RFC 9110 field lines), which a proxy is free to produce.
+    let links =
+        Links::parse(&values.join(", "), request_url).map_err(|problem| Error::MalformedLink {
+            problem,
+            request_id: header_string(&headers, "x-github-request-id"),
+        })?;
     Ok(Page {
         items,
         number,
@@ -479,7 +595,10 @@ mod tests {
         let links = Links::parse(header, &base()).unwrap();
         assert_eq!(links.next.as_ref().unwrap().query(), Some("a=1,2&page=2"));
         assert_eq!(links.next, links.last);
-        assert_eq!(links.first.unwrap().as_str(), "https://api.github.com/x?page=1");
+        assert_eq!(
+            links.first.unwrap().as_str(),
+            "https://api.github.com/x?page=1"
+        );
     }
 
     #[test]
@@ -497,6 +616,9 @@ mod tests {
             "<https://x> rel=next",
             "<https://x>; =next",
             "<http://[::1>; rel=next",
+            "<https://x>",
+            "<https://x>; title=\"no rel\"",
+            "<https://x>; rel=\"\"",
         ] {
             assert!(Links::parse(bad, &base()).is_err(), "{bad}");
         }
@@ -507,7 +629,37 @@ mod tests {
         let url = Url::parse("https://h/x?state=active&page=2&per_page=100&extra=a%20b").unwrap();
         assert_eq!(
             with_page(&url, 7).query(),
-            Some("state=active&page=7&per_page=100&extra=a+b")
+            Some("state=active&page=7&per_page=100&extra=a%20b")
+        );
+    }
+
+    #[test]
+    fn with_page_changes_only_the_page_bytes() {
+        let url = Url::parse("https://h/x?tag=v1~rc&bare&pa%67e=3&a=%2F").unwrap();
+        assert_eq!(
+            with_page(&url, 4).query(),
+            Some("tag=v1~rc&bare&page=4&a=%2F")
+        );
+        let url = Url::parse("https://h/x").unwrap();
+        assert_eq!(with_page(&url, 2).query(), Some("page=2"));
+    }
+
+    #[test]
+    fn request_url_encodes_each_segment_once() {
+        let base = Url::parse("https://ghe.example.com/api/v3").unwrap();
+        let url = request_url(
+            &base,
+            &["orgs", "o", "packages", "container", "team/app"],
+            &[("page", "1".to_owned())],
+        );
+        assert_eq!(
+            url.as_str(),
+            "https://ghe.example.com/api/v3/orgs/o/packages/container/team%2Fapp?page=1"
+        );
+        let root = Url::parse("https://api.github.com/").unwrap();
+        assert_eq!(
+            request_url(&root, &["user", "packages"], &[]).as_str(),
+            "https://api.github.com/user/packages"
         );
     }
 
@@ -529,7 +681,8 @@ mod tests {
             let next = format!("https://api.github.com/x?per_page={per_page}&page={page}");
             let header = format!("<{next}>; rel=\"next\"");
             let links = Links::parse(&header, &base()).unwrap();
-            proptest::prop_assert_eq!(links.next.unwrap().as_str(), next.as_str());
+            let parsed = links.next.unwrap();
+            proptest::prop_assert_eq!(parsed.as_str(), next.as_str());
         }
     }
 }

@@ -6,8 +6,10 @@ use std::fmt;
 
 use progenitor_client::{Error as GenError, ResponseValue};
 
-use crate::generated::types::{BasicError, Package, PackageType, PackageVersion, VersionState, Visibility};
 use crate::generated::Client as Raw;
+use crate::generated::types::{
+    BasicError, Package, PackageType, PackageVersion, VersionState, Visibility,
+};
 
 /// The owner of the packages a call is about.
 ///

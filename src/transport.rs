@@ -215,7 +215,7 @@ impl Shared {
                             || rate_limit_waits >= MAX_RATE_LIMIT_WAITS
                         {
                             tracing::debug!(?wait, "rate limited beyond the configured ceiling");
-                            return Ok(outcome.map(rebuild)?);
+                            return outcome.map(rebuild);
                         }
                         tracing::info!(?wait, kind = ?hit.kind, "rate limited; waiting");
                         rate_limit_waits += 1;
@@ -223,7 +223,7 @@ impl Shared {
                         continue;
                     }
                     if !(idempotent && retries_left && is_retryable_status(*status)) {
-                        return Ok(outcome.map(rebuild)?);
+                        return outcome.map(rebuild);
                     }
                     let after = headers
                         .get("retry-after")

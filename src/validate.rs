@@ -66,6 +66,14 @@ pub(crate) fn package_name(name: &str) -> Result<()> {
             format!("`{name}` cannot be a package name (it would address a different URL)"),
         ));
     }
+    // The URL parser reads `\` as `/` in http(s) paths, and the generated
+    // code does not encode it, so `a\..\b` would address another package.
+    if name.contains('\\') {
+        return Err(Error::invalid(
+            "package_name",
+            format!("`{name}` contains `\\`, which GitHub package names never do"),
+        ));
+    }
     if name.chars().any(char::is_control) {
         return Err(Error::invalid(
             "package_name",
@@ -168,7 +176,15 @@ mod tests {
         ] {
             package_name(ok).unwrap();
         }
-        for bad in ["", "   ", ".", "..", "a\nb"] {
+        for bad in [
+            "",
+            "   ",
+            ".",
+            "..",
+            "a\nb",
+            "a\\b",
+            "x\\..\\..\\npm\\victim",
+        ] {
             assert!(
                 matches!(
                     package_name(bad),

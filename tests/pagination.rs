@@ -1,0 +1,962 @@
+//! Proves listings follow GitHub's `Link` headers to the end and no further: counts,
+//! order and requests from 0 to 10,000 items, ordered concurrency, and a distinct
+//! error (never a short list) at the wall, on a foreign or malformed link, or a failed page.
+
+mod common;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures::{StreamExt, TryStreamExt};
+use github_packages::{Error, Links, PackageType, PackageVersion, Scope};
+use httpmock::prelude::*;
+use httpmock::{HttpMockRequest, HttpMockResponse, Mock};
+use serde_json::{Value, json};
+
+const ORG_VERSIONS: &str = "/orgs/o/packages/container/app/versions";
+const USER_VERSIONS: &str = "/users/octocat/packages/container/app/versions";
+
+/// Raw request targets (path and query, as sent) in arrival order.
+type Log = Arc<Mutex<Vec<String>>>;
+
+fn new_log() -> Log {
+    Arc::new(Mutex::new(Vec::new()))
+}
+
+fn logged(log: &Log) -> Vec<String> {
+    log.lock().unwrap().clone()
+}
+
+/// A minimal valid `PackageVersion`; ids count from 1 across the listing.
+fn version_json(id: usize) -> Value {
+    json!({
+        "id": id,
+        "name": format!("sha256:{id:064x}"),
+        "url": format!("https://api.github.com/orgs/o/packages/container/app/versions/{id}"),
+        "package_html_url": "https://github.com/orgs/o/packages/container/package/app",
+        "created_at": "2024-01-01T00:00:00Z",
+        "updated_at": "2024-01-02T00:00:00Z",
+    })
+}
+
+fn page_body(first_id: usize, count: usize) -> String {
+    let items: Vec<Value> = (first_id..first_id + count).map(version_json).collect();
+    serde_json::to_string(&items).unwrap()
+}
+
+/// How one page of a served listing answers.
+#[derive(Clone)]
+struct Served {
+    status: u16,
+    body: String,
+    headers: Vec<(String, String)>,
+}
+
+/// Registers a mock for `page` of `path` that answers `served` and logs the
+/// raw request target.
+fn serve_page<'a>(
+    server: &'a MockServer,
+    path: &str,
+    page: u64,
+    served: Served,
+    log: &Log,
+) -> Mock<'a> {
+    let log = Arc::clone(log);
+    server.mock(|when, then| {
+        when.method(GET)
+            .path(path)
+            .query_param("page", page.to_string());
+        then.respond_with(move |req: &HttpMockRequest| {
+            let target = req.uri().path_and_query().map(|pq| pq.as_str().to_owned());
+            log.lock().unwrap().push(target.unwrap_or_default());
+            let mut answer = HttpMockResponse::builder()
+                .status(served.status)
+                .header("content-type", "application/json; charset=utf-8")
+                .body(served.body.clone());
+            for (name, value) in &served.headers {
+                answer = answer.header(name.as_str(), value.as_str());
+            }
+            answer.build()
+        });
+    })
+}
+
+/// GitHub's `Link` header for `page` of `pages`: `next` and `last` while
+/// there is more, `prev` and `first` after the first page.
+fn github_links(url_of: &dyn Fn(u64) -> String, page: u64, pages: u64) -> Option<String> {
+    let mut parts = Vec::new();
+    if page < pages {
+        parts.push(format!("<{}>; rel=\"next\"", url_of(page + 1)));
+        parts.push(format!("<{}>; rel=\"last\"", url_of(pages)));
+    }
+    if page > 1 {
+        parts.push(format!("<{}>; rel=\"prev\"", url_of(page - 1)));
+        parts.push(format!("<{}>; rel=\"first\"", url_of(1)));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// Serves a listing of `total` versions at `path`, 100 per page, one mock per
+/// page. Returns the page mocks (page `k` at index `k - 1`).
+fn serve_listing<'a>(server: &'a MockServer, path: &str, total: usize, log: &Log) -> Vec<Mock<'a>> {
+    let pages = total.div_ceil(100).max(1) as u64;
+    let base = server.url(path);
+    let url_of = move |k: u64| format!("{base}?per_page=100&page={k}");
+    (1..=pages)
+        .map(|k| {
+            let first_id = (k as usize - 1) * 100 + 1;
+            let count = total.saturating_sub(first_id - 1).min(100);
+            let headers = github_links(&url_of, k, pages)
+                .map(|link| vec![("link".to_owned(), link)])
+                .unwrap_or_default();
+            let served = Served {
+                status: 200,
+                body: page_body(first_id, count),
+                headers,
+            };
+            serve_page(server, path, k, served, log)
+        })
+        .collect()
+}
+
+fn calls(mocks: &[Mock<'_>]) -> usize {
+    mocks.iter().map(Mock::calls).sum()
+}
+
+fn ids(versions: &[PackageVersion]) -> Vec<i64> {
+    versions.iter().map(|v| v.id).collect()
+}
+
+fn expected_ids(total: usize) -> Vec<i64> {
+    (1..=total as i64).collect()
+}
+
+/// Errors produced in these tests must never carry the token.
+fn assert_no_token(error: &Error) {
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains(common::TOKEN), "token leaked: {shown}");
+}
+
+fn org() -> Scope {
+    Scope::org("o")
+}
+
+/// Lists the org package's versions with `concurrency`, keeping everything
+/// the stream yields (items, then at most one error).
+async fn drain(
+    server: &MockServer,
+    scope: &Scope,
+    concurrency: usize,
+) -> (Vec<PackageVersion>, Option<Error>) {
+    let gh = common::client(server);
+    let mut stream = Box::pin(
+        gh.packages(scope)
+            .versions(PackageType::Container, "app")
+            .concurrency(concurrency)
+            .stream(),
+    );
+    let mut items = Vec::new();
+    while let Some(next) = stream.next().await {
+        match next {
+            Ok(item) => items.push(item),
+            Err(error) => {
+                assert_no_token(&error);
+                let after = stream.next().await;
+                assert!(
+                    after.is_none(),
+                    "the stream went on after {error}: {after:?}"
+                );
+                return (items, Some(error));
+            }
+        }
+    }
+    (items, None)
+}
+
+async fn listing_of(total: usize, concurrency: usize) -> (Vec<i64>, Vec<String>) {
+    let server = MockServer::start_async().await;
+    let log = new_log();
+    let pages = serve_listing(&server, ORG_VERSIONS, total, &log);
+    let stray = common::catch_all(&server);
+    let (items, error) = drain(&server, &org(), concurrency).await;
+    assert!(error.is_none(), "{total} items: {error:?}");
+    assert_eq!(stray.calls(), 0, "{total} items: unexpected requests");
+    let expected_pages = total.div_ceil(100).max(1);
+    assert_eq!(calls(&pages), expected_pages, "{total} items: requests");
+    for (k, page) in pages.iter().enumerate() {
+        assert_eq!(
+            page.calls(),
+            1,
+            "{total} items: page {} requested once",
+            k + 1
+        );
+    }
+    let mut requests = logged(&log);
+    requests.sort();
+    (ids(&items), requests)
+}
+
+#[tokio::test]
+async fn every_size_yields_every_item_in_order_one_request_per_page() {
+    for total in [0, 1, 100, 101, 250] {
+        let (ids, _) = listing_of(total, 1).await;
+        assert_eq!(ids, expected_ids(total), "{total} items");
+    }
+}
+
+#[tokio::test]
+async fn ten_thousand_items_take_one_hundred_requests() {
+    let (ids, requests) = listing_of(10_000, 1).await;
+    assert_eq!(ids, expected_ids(10_000));
+    assert_eq!(requests.len(), 100);
+}
+
+#[tokio::test]
+async fn first_request_asks_for_page_one_at_the_maximum_size() {
+    let server = MockServer::start_async().await;
+    let first = server.mock(|when, then| {
+        when.method(GET)
+            .path(ORG_VERSIONS)
+            .query_param("page", "1")
+            .query_param("per_page", "100");
+        then.status(200).body("[]");
+    });
+    let stray = common::catch_all(&server);
+    let all = common::client(&server)
+        .packages(&org())
+        .versions(PackageType::Container, "app")
+        .collect()
+        .await
+        .unwrap();
+    assert!(all.is_empty());
+    assert_eq!((first.calls(), stray.calls()), (1, 0));
+}
+
+#[tokio::test]
+async fn concurrency_four_matches_concurrency_one() {
+    for total in [250, 10_000] {
+        let (one_ids, one_requests) = listing_of(total, 1).await;
+        let (four_ids, four_requests) = listing_of(total, 4).await;
+        assert_eq!(four_ids, one_ids, "{total} items: items or order differ");
+        assert_eq!(
+            four_requests, one_requests,
+            "{total} items: requests differ"
+        );
+        assert_eq!(four_ids, expected_ids(total));
+    }
+}
+
+#[tokio::test]
+async fn user_versions_operation_pages_too() {
+    let server = MockServer::start_async().await;
+    let log = new_log();
+    let pages = serve_listing(&server, USER_VERSIONS, 250, &log);
+    let stray = common::catch_all(&server);
+    let (items, error) = drain(&server, &Scope::user("octocat"), 1).await;
+    assert!(error.is_none(), "{error:?}");
+    assert_eq!(ids(&items), expected_ids(250));
+    assert_eq!((calls(&pages), stray.calls()), (3, 0));
+    assert!(
+        logged(&log)[0].contains("per_page=100"),
+        "{:?}",
+        logged(&log)
+    );
+}
+
+/// The query of page `k`'s link in a listing whose links carry parameters
+/// this crate never sets, spelled the way a form encoder would change them
+/// (`%20`, `~`, a bare key).
+fn query_with_extras(k: u64) -> String {
+    format!("state=active&per_page=100&page={k}&after=a%2Fb%20c&tag=v1~rc&bare")
+}
+
+#[tokio::test]
+async fn next_links_are_followed_exactly_as_given() {
+    for concurrency in [1, 4] {
+        let server = MockServer::start_async().await;
+        let log = new_log();
+        let base = server.url(ORG_VERSIONS);
+        let url_of = move |k: u64| format!("{base}?{}", query_with_extras(k));
+        let pages: Vec<_> = (1..=3)
+            .map(|k| {
+                let served = Served {
+                    status: 200,
+                    body: page_body((k as usize - 1) * 100 + 1, 100),
+                    headers: vec![("link".to_owned(), github_links(&url_of, k, 3).unwrap())],
+                };
+                serve_page(&server, ORG_VERSIONS, k, served, &log)
+            })
+            .collect();
+        let stray = common::catch_all(&server);
+        let (items, error) = drain(&server, &org(), concurrency).await;
+        assert!(error.is_none(), "concurrency {concurrency}: {error:?}");
+        assert_eq!(ids(&items), expected_ids(300), "concurrency {concurrency}");
+        assert_eq!(
+            (calls(&pages), stray.calls()),
+            (3, 0),
+            "concurrency {concurrency}"
+        );
+        let mut sent = logged(&log);
+        sent.sort();
+        let expected: Vec<String> = (2..=3)
+            .map(|k| format!("{ORG_VERSIONS}?{}", query_with_extras(k)))
+            .collect();
+        assert_eq!(&sent[1..], &expected[..], "concurrency {concurrency}");
+    }
+}
+
+/// Serves 100 full pages, then GitHub's refusal for page 101 while `last`
+/// claims 120 pages (a listing of 12,000 versions).
+fn serve_wall<'a>(server: &'a MockServer, log: &Log) -> Vec<Mock<'a>> {
+    let base = server.url(ORG_VERSIONS);
+    let url_of = move |k: u64| format!("{base}?per_page=100&page={k}");
+    let mut mocks: Vec<Mock<'a>> = (1..=100)
+        .map(|k| {
+            let served = Served {
+                status: 200,
+                body: page_body((k as usize - 1) * 100 + 1, 100),
+                headers: vec![("link".to_owned(), github_links(&url_of, k, 120).unwrap())],
+            };
+            serve_page(server, ORG_VERSIONS, k, served, log)
+        })
+        .collect();
+    let refusal = json!({
+        "message": "Pagination is limited for this resource to 10000 items",
+        "documentation_url": "https://docs.github.com/rest/packages/packages",
+    });
+    let served = Served {
+        status: 400,
+        body: refusal.to_string(),
+        headers: vec![("x-github-request-id".to_owned(), "WALL:1".to_owned())],
+    };
+    mocks.push(serve_page(server, ORG_VERSIONS, 101, served, log));
+    mocks
+}
+
+#[tokio::test]
+async fn the_ten_thousand_wall_ends_with_a_distinct_error_after_every_item() {
+    for concurrency in [1, 4] {
+        let server = MockServer::start_async().await;
+        let log = new_log();
+        let pages = serve_wall(&server, &log);
+        let stray = common::catch_all(&server);
+        let (items, error) = drain(&server, &org(), concurrency).await;
+        assert_eq!(
+            ids(&items),
+            expected_ids(10_000),
+            "concurrency {concurrency}"
+        );
+        match &error {
+            Some(Error::PaginationLimit {
+                page: 101,
+                per_page: 100,
+                api,
+            }) => {
+                let api = api.as_ref().expect("GitHub's answer is kept");
+                assert_eq!(api.status.as_u16(), 400);
+                assert_eq!(api.request_id.as_deref(), Some("WALL:1"));
+            }
+            other => panic!("concurrency {concurrency}: {other:?}"),
+        }
+        let error = error.unwrap();
+        assert!(error.is_pagination_limit());
+        assert!(error.to_string().contains("10,000"), "{error}");
+        // Nothing past the wall is asked for: GitHub would refuse it too.
+        assert_eq!(
+            stray.calls(),
+            0,
+            "concurrency {concurrency}: requests past the wall"
+        );
+        assert_eq!(calls(&pages), 101, "concurrency {concurrency}");
+    }
+}
+
+#[tokio::test]
+async fn collect_returns_the_wall_error() {
+    let server = MockServer::start_async().await;
+    let log = new_log();
+    let _pages = serve_wall(&server, &log);
+    let _stray = common::catch_all(&server);
+    let error = common::client(&server)
+        .packages(&org())
+        .versions(PackageType::Container, "app")
+        .collect()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::PaginationLimit {
+                page: 101,
+                per_page: 100,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn starting_past_the_wall_is_the_wall_error_too() {
+    let server = MockServer::start_async().await;
+    let refused = server.mock(|when, then| {
+        when.method(GET)
+            .path(ORG_VERSIONS)
+            .query_param("page", "101");
+        then.status(400)
+            .header("content-type", "application/json")
+            .body(r#"{"message":"Pagination is limited for this resource to 10000 items"}"#);
+    });
+    let stray = common::catch_all(&server);
+    let error = common::client(&server)
+        .packages(&org())
+        .versions(PackageType::Container, "app")
+        .start_page(101)
+        .collect()
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::PaginationLimit {
+                page: 101,
+                per_page: 100,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!((refused.calls(), stray.calls()), (1, 0));
+}
+
+#[tokio::test]
+async fn a_next_link_to_another_origin_is_refused() {
+    let server = MockServer::start_async().await;
+    let elsewhere = MockServer::start_async().await;
+    let lure = elsewhere.mock(|when, then| {
+        when.any_request();
+        then.status(200).body("[]");
+    });
+    let log = new_log();
+    let foreign = elsewhere.url(format!("{ORG_VERSIONS}?per_page=100&page=2"));
+    let first = serve_page(
+        &server,
+        ORG_VERSIONS,
+        1,
+        Served {
+            status: 200,
+            body: page_body(1, 100),
+            headers: vec![("link".to_owned(), format!("<{foreign}>; rel=\"next\""))],
+        },
+        &log,
+    );
+    let stray = common::catch_all(&server);
+    for concurrency in [1, 4] {
+        let (items, error) = drain(&server, &org(), concurrency).await;
+        assert_eq!(ids(&items), expected_ids(100), "concurrency {concurrency}");
+        match error {
+            Some(Error::CrossOrigin { expected, found }) => {
+                assert_eq!(expected, server.base_url());
+                assert_eq!(found, elsewhere.base_url());
+            }
+            other => panic!("concurrency {concurrency}: {other:?}"),
+        }
+    }
+    assert_eq!(lure.calls(), 0, "the other origin was contacted");
+    assert_eq!((first.calls(), stray.calls()), (2, 0));
+}
+
+/// `Link` values that cannot be followed, built around a good `next` URL.
+fn malformed_links(next: &str) -> Vec<String> {
+    vec![
+        format!("{next}; rel=\"next\""),
+        format!("<{next}; rel=\"next\""),
+        format!("<{next}>; rel=\"next"),
+        format!("<{next}> rel=\"next\""),
+        format!("<{next}>; =next"),
+        format!("<{next}>; rel=\"next\" <{next}>; rel=\"last\""),
+        "<http://[::1>; rel=\"next\"".to_owned(),
+        format!("<{next}>"),
+        format!("<{next}>; rel=\"\""),
+    ]
+}
+
+#[tokio::test]
+async fn malformed_link_headers_are_errors_not_panics_or_silent_stops() {
+    for on_page in [1u64, 2] {
+        for case in 0..malformed_links("x").len() {
+            let server = MockServer::start_async().await;
+            let log = new_log();
+            let url_of = |k: u64| server.url(format!("{ORG_VERSIONS}?per_page=100&page={k}"));
+            let bad = malformed_links(&url_of(on_page + 1)).swap_remove(case);
+            let mut mocks = Vec::new();
+            if on_page == 2 {
+                let served = Served {
+                    status: 200,
+                    body: page_body(1, 100),
+                    headers: vec![("link".to_owned(), format!("<{}>; rel=\"next\"", url_of(2)))],
+                };
+                mocks.push(serve_page(&server, ORG_VERSIONS, 1, served, &log));
+            }
+            let served = Served {
+                status: 200,
+                body: page_body((on_page as usize - 1) * 100 + 1, 100),
+                headers: vec![("link".to_owned(), bad.clone())],
+            };
+            mocks.push(serve_page(&server, ORG_VERSIONS, on_page, served, &log));
+            let stray = common::catch_all(&server);
+            let (items, error) = drain(&server, &org(), 1).await;
+            assert_eq!(items.len(), (on_page as usize - 1) * 100, "{bad}");
+            assert!(
+                matches!(error, Some(Error::MalformedLink { .. })),
+                "page {on_page}, Link {bad:?}: {error:?}"
+            );
+            assert_eq!(
+                (calls(&mocks), stray.calls()),
+                (on_page as usize, 0),
+                "{bad}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
+async fn links_split_over_several_header_fields_are_all_read() {
+    let server = MockServer::start_async().await;
+    let log = new_log();
+    let url_of = |k: u64| server.url(format!("{ORG_VERSIONS}?per_page=100&page={k}"));
+    let first = serve_page(
+        &server,
+        ORG_VERSIONS,
+        1,
+        Served {
+            status: 200,
+            body: page_body(1, 100),
+            headers: vec![
+                ("link".to_owned(), format!("<{}>; rel=\"last\"", url_of(2))),
+                ("link".to_owned(), format!("<{}>; rel=\"next\"", url_of(2))),
+            ],
+        },
+        &log,
+    );
+    let second = serve_page(
+        &server,
+        ORG_VERSIONS,
+        2,
+        Served {
+            status: 200,
+            body: page_body(101, 5),
+            headers: Vec::new(),
+        },
+        &log,
+    );
+    let stray = common::catch_all(&server);
+    let (items, error) = drain(&server, &org(), 1).await;
+    assert!(error.is_none(), "{error:?}");
+    assert_eq!(ids(&items), expected_ids(105));
+    assert_eq!((first.calls(), second.calls(), stray.calls()), (1, 1, 0));
+}
+
+#[tokio::test]
+async fn a_relative_next_link_resolves_against_the_request_url() {
+    for base_path in ["", "/api/v3"] {
+        let server = MockServer::start_async().await;
+        let log = new_log();
+        let path = format!("{base_path}{ORG_VERSIONS}");
+        let first = serve_page(
+            &server,
+            &path,
+            1,
+            Served {
+                status: 200,
+                body: page_body(1, 100),
+                headers: vec![(
+                    "link".to_owned(),
+                    "<?per_page=100&page=2>; rel=\"next\"".to_owned(),
+                )],
+            },
+            &log,
+        );
+        let second = serve_page(
+            &server,
+            &path,
+            2,
+            Served {
+                status: 200,
+                body: page_body(101, 1),
+                headers: Vec::new(),
+            },
+            &log,
+        );
+        let stray = common::catch_all(&server);
+        let gh = common::builder(&server)
+            .base_url(server.url(base_path))
+            .build()
+            .unwrap();
+        let all = gh
+            .packages(&org())
+            .versions(PackageType::Container, "app")
+            .collect()
+            .await;
+        assert_eq!(ids(&all.unwrap()), expected_ids(101), "base {base_path:?}");
+        assert_eq!(
+            (first.calls(), second.calls(), stray.calls()),
+            (1, 1, 0),
+            "base {base_path:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_listing_that_grows_past_its_last_link_is_still_followed() {
+    // Page 1 says there are 3 pages; by the time page 3 is read there is a 4th.
+    for concurrency in [1, 4] {
+        let server = MockServer::start_async().await;
+        let log = new_log();
+        let url_of = |k: u64| server.url(format!("{ORG_VERSIONS}?per_page=100&page={k}"));
+        let mut mocks = Vec::new();
+        for k in 1..=4u64 {
+            let pages_known = if k < 3 { 3 } else { 4 };
+            let headers = github_links(&url_of, k, pages_known)
+                .map(|link| vec![("link".to_owned(), link)])
+                .unwrap_or_default();
+            let count = if k == 4 { 7 } else { 100 };
+            let served = Served {
+                status: 200,
+                body: page_body((k as usize - 1) * 100 + 1, count),
+                headers,
+            };
+            mocks.push(serve_page(&server, ORG_VERSIONS, k, served, &log));
+        }
+        let stray = common::catch_all(&server);
+        let (items, error) = drain(&server, &org(), concurrency).await;
+        assert!(error.is_none(), "concurrency {concurrency}: {error:?}");
+        assert_eq!(ids(&items), expected_ids(307), "concurrency {concurrency}");
+        assert_eq!(
+            (calls(&mocks), stray.calls()),
+            (4, 0),
+            "concurrency {concurrency}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_next_link_that_loops_back_is_an_error_not_an_endless_listing() {
+    for concurrency in [1, 4] {
+        let server = MockServer::start_async().await;
+        let log = new_log();
+        let url_of = |k: u64| server.url(format!("{ORG_VERSIONS}?per_page=100&page={k}"));
+        let mut mocks = Vec::new();
+        // Page 1 counts two pages; page 2 then sends the reader back to page 1.
+        for (k, next) in [(1u64, 2u64), (2, 1)] {
+            let link = format!(
+                "<{}>; rel=\"next\", <{}>; rel=\"last\"",
+                url_of(next),
+                url_of(2)
+            );
+            let served = Served {
+                status: 200,
+                body: page_body((k as usize - 1) * 100 + 1, 100),
+                headers: vec![("link".to_owned(), link)],
+            };
+            mocks.push(serve_page(&server, ORG_VERSIONS, k, served, &log));
+        }
+        let stray = common::catch_all(&server);
+        let drained =
+            tokio::time::timeout(Duration::from_secs(10), drain(&server, &org(), concurrency))
+                .await;
+        let (items, error) = drained.expect("the listing never ended");
+        assert_eq!(ids(&items), expected_ids(200), "concurrency {concurrency}");
+        assert!(
+            matches!(error, Some(Error::MalformedLink { .. })),
+            "concurrency {concurrency}: {error:?}"
+        );
+        assert_eq!(
+            (calls(&mocks), stray.calls()),
+            (2, 0),
+            "concurrency {concurrency}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_cursor_link_to_the_same_page_is_an_error_not_an_endless_listing() {
+    let server = MockServer::start_async().await;
+    let log = new_log();
+    let cursor = server.url(format!("{ORG_VERSIONS}?per_page=100&after=abc"));
+    let first = serve_page(
+        &server,
+        ORG_VERSIONS,
+        1,
+        Served {
+            status: 200,
+            body: page_body(1, 100),
+            headers: vec![("link".to_owned(), format!("<{cursor}>; rel=\"next\""))],
+        },
+        &log,
+    );
+    let stuck = server.mock(|when, then| {
+        when.method(GET)
+            .path(ORG_VERSIONS)
+            .query_param("after", "abc");
+        then.status(200)
+            .header("link", format!("<{cursor}>; rel=\"next\""))
+            .body(page_body(101, 100));
+    });
+    let stray = common::catch_all(&server);
+    let drained = tokio::time::timeout(Duration::from_secs(10), drain(&server, &org(), 1)).await;
+    let (items, error) = drained.expect("the listing never ended");
+    assert_eq!(ids(&items), expected_ids(200));
+    assert!(
+        matches!(error, Some(Error::MalformedLink { .. })),
+        "{error:?}"
+    );
+    assert_eq!((first.calls(), stuck.calls(), stray.calls()), (1, 1, 0));
+}
+
+#[tokio::test]
+async fn an_error_on_a_middle_page_ends_the_stream_after_the_items_before_it() {
+    for concurrency in [1, 2] {
+        let server = MockServer::start_async().await;
+        let log = new_log();
+        let mut pages = serve_listing(&server, ORG_VERSIONS, 1_000, &log);
+        // Page 3 goes missing: take its mock out and answer 404 instead.
+        pages[2].delete();
+        let missing = server.mock(|when, then| {
+            when.method(GET).path(ORG_VERSIONS).query_param("page", "3");
+            then.status(404)
+                .header("content-type", "application/json")
+                .body(r#"{"message":"Not Found"}"#);
+        });
+        let stray = common::catch_all(&server);
+        let (items, error) = drain(&server, &org(), concurrency).await;
+        assert_eq!(ids(&items), expected_ids(200), "concurrency {concurrency}");
+        assert!(error.as_ref().is_some_and(Error::is_not_found), "{error:?}");
+        assert_eq!(missing.calls(), 1);
+        assert_eq!(stray.calls(), 0);
+        // Only pages already in flight when page 3 failed may have been asked for.
+        let after = pages[4..].iter().map(Mock::calls).sum::<usize>();
+        assert_eq!(
+            after, 0,
+            "concurrency {concurrency}: pages after the failure were requested"
+        );
+    }
+}
+
+#[tokio::test]
+async fn streams_are_lazy() {
+    let server = MockServer::start_async().await;
+    let log = new_log();
+    let pages = serve_listing(&server, ORG_VERSIONS, 250, &log);
+    let stray = common::catch_all(&server);
+    let gh = common::client(&server);
+    let versions = gh.packages(&org()).versions(PackageType::Container, "app");
+    drop(versions.clone().stream());
+    drop(versions.clone().pages());
+    drop(versions.clone().collect());
+    drop(gh.packages(&org()).list(PackageType::Container).stream());
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!((calls(&pages), stray.calls()), (0, 0));
+
+    // Taking one item reads one page and stops.
+    let first: Vec<_> = versions.stream().take(1).try_collect().await.unwrap();
+    assert_eq!(ids(&first), vec![1]);
+    assert_eq!((calls(&pages), stray.calls()), (1, 0));
+}
+
+#[tokio::test]
+async fn pages_carry_number_headers_and_last_page() {
+    let server = MockServer::start_async().await;
+    let log = new_log();
+    let base = server.url(ORG_VERSIONS);
+    let url_of = move |k: u64| format!("{base}?per_page=100&page={k}");
+    let mocks: Vec<_> = (1..=3u64)
+        .map(|k| {
+            let mut headers = vec![("x-test-page".to_owned(), format!("custom-{k}"))];
+            headers.extend(github_links(&url_of, k, 3).map(|l| ("link".to_owned(), l)));
+            let count = if k == 3 { 50 } else { 100 };
+            let served = Served {
+                status: 200,
+                body: page_body((k as usize - 1) * 100 + 1, count),
+                headers,
+            };
+            serve_page(&server, ORG_VERSIONS, k, served, &log)
+        })
+        .collect();
+    let stray = common::catch_all(&server);
+    let pages: Vec<_> = common::client(&server)
+        .packages(&org())
+        .versions(PackageType::Container, "app")
+        .pages()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(pages.len(), 3);
+    for (page, k) in pages.iter().zip(1u64..) {
+        assert_eq!(page.number(), k);
+        assert_eq!(
+            page.headers()["x-test-page"],
+            format!("custom-{k}").as_str()
+        );
+        assert_eq!(page.items().len(), if k == 3 { 50 } else { 100 });
+        let last = if k == 3 { None } else { Some(3) };
+        assert_eq!(page.last_page(), last, "page {k}");
+        assert_eq!(page.links().next.is_some(), k < 3, "page {k}");
+    }
+    assert_eq!((calls(&mocks), stray.calls()), (3, 0));
+}
+
+#[tokio::test]
+async fn bad_knobs_are_rejected_before_any_request() {
+    let server = MockServer::start_async().await;
+    let stray = common::catch_all(&server);
+    let gh = common::client(&server);
+    let scope = org();
+    let versions = || gh.packages(&scope).versions(PackageType::Container, "app");
+    let cases = [
+        ("per_page(0)", versions().per_page(0), "per_page"),
+        ("per_page(101)", versions().per_page(101), "per_page"),
+        ("concurrency(0)", versions().concurrency(0), "concurrency"),
+        ("start_page(0)", versions().start_page(0), "page"),
+    ];
+    for (knob, listing, field) in cases {
+        let streamed: Vec<_> = listing.clone().stream().collect().await;
+        assert_eq!(streamed.len(), 1, "{knob}");
+        for error in [
+            streamed.into_iter().next().unwrap().unwrap_err(),
+            listing.collect().await.unwrap_err(),
+        ] {
+            match &error {
+                Error::InvalidInput { field: f, .. } => assert_eq!(*f, field, "{knob}"),
+                other => panic!("{knob}: {other:?}"),
+            }
+            assert_no_token(&error);
+        }
+    }
+    let package_list = gh
+        .packages(&scope)
+        .list(PackageType::Npm)
+        .per_page(0)
+        .collect()
+        .await;
+    assert!(matches!(
+        package_list,
+        Err(Error::InvalidInput {
+            field: "per_page",
+            ..
+        })
+    ));
+    assert_eq!(stray.calls(), 0);
+}
+
+#[tokio::test]
+async fn a_smaller_page_size_is_asked_for_and_followed() {
+    let server = MockServer::start_async().await;
+    let log = new_log();
+    let base = server.url(ORG_VERSIONS);
+    let url_of = move |k: u64| format!("{base}?per_page=30&page={k}");
+    let mocks: Vec<_> = (1..=2u64)
+        .map(|k| {
+            let served = Served {
+                status: 200,
+                body: page_body((k as usize - 1) * 30 + 1, if k == 1 { 30 } else { 12 }),
+                headers: github_links(&url_of, k, 2)
+                    .map(|l| vec![("link".to_owned(), l)])
+                    .unwrap_or_default(),
+            };
+            serve_page(&server, ORG_VERSIONS, k, served, &log)
+        })
+        .collect();
+    let stray = common::catch_all(&server);
+    let all = common::client(&server)
+        .packages(&org())
+        .versions(PackageType::Container, "app")
+        .per_page(30)
+        .collect()
+        .await
+        .unwrap();
+    assert_eq!(ids(&all), expected_ids(42));
+    assert_eq!((calls(&mocks), stray.calls()), (2, 0));
+    assert!(
+        logged(&log)[0].contains("per_page=30"),
+        "{:?}",
+        logged(&log)
+    );
+}
+
+proptest::proptest! {
+    /// Whatever GitHub (or a proxy) puts in `Link`, parsing returns.
+    #[test]
+    fn parsing_any_link_value_returns(value in "[<>;,=\" a-z:/?&.0-9%~\\\\]{0,60}") {
+        let base = url::Url::parse("https://api.github.com/orgs/o/packages").unwrap();
+        let _ = Links::parse(&value, &base);
+    }
+
+    /// A well-formed `next` link keeps every query parameter byte for byte.
+    #[test]
+    fn next_links_round_trip(page in 1u64..200, extra in "[a-z0-9_~.%-]{0,12}") {
+        let base = url::Url::parse("https://api.github.com/orgs/o/packages").unwrap();
+        let next = format!("https://api.github.com/orgs/o/packages?page={page}&x={extra}");
+        let parsed = Links::parse(&format!("<{next}>; rel=\"next\""), &base);
+        // `%` not followed by two hex digits is not a URL; anything else must survive.
+        if let Ok(links) = parsed {
+            let url = links.next.unwrap();
+            if !extra.contains('%') {
+                proptest::prop_assert_eq!(url.as_str(), next.as_str());
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn package_listings_page_the_same_way() {
+    let server = MockServer::start_async().await;
+    let log = new_log();
+    let path = "/user/packages";
+    let base = server.url(path);
+    let url_of =
+        move |k: u64| format!("{base}?package_type=npm&visibility=internal&per_page=100&page={k}");
+    let package = |id: usize| {
+        json!({
+            "id": id, "name": format!("pkg-{id}"), "package_type": "npm", "visibility": "internal",
+            "url": "https://api.github.com/user/packages/npm/x", "html_url": "https://github.com/x",
+            "version_count": 1, "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z",
+        })
+    };
+    let mocks: Vec<_> = (1..=2u64)
+        .map(|k| {
+            let first_id = (k as usize - 1) * 100 + 1;
+            let count = if k == 1 { 100 } else { 50 };
+            let body: Vec<Value> = (first_id..first_id + count).map(package).collect();
+            let served = Served {
+                status: 200,
+                body: serde_json::to_string(&body).unwrap(),
+                headers: github_links(&url_of, k, 2)
+                    .map(|l| vec![("link".to_owned(), l)])
+                    .unwrap_or_default(),
+            };
+            serve_page(&server, path, k, served, &log)
+        })
+        .collect();
+    let stray = common::catch_all(&server);
+    let packages = common::client(&server)
+        .packages(&Scope::AuthenticatedUser)
+        .list(PackageType::Npm)
+        .visibility(github_packages::Visibility::Internal)
+        .concurrency(4)
+        .collect()
+        .await
+        .unwrap();
+    let got: Vec<i64> = packages.iter().map(|p| p.id).collect();
+    assert_eq!(got, expected_ids(150));
+    assert_eq!((calls(&mocks), stray.calls()), (2, 0));
+    let sent = logged(&log);
+    assert!(
+        sent[0].contains("visibility=internal") && sent[0].contains("package_type=npm"),
+        "{sent:?}"
+    );
+    assert_eq!(
+        sent[1],
+        format!("{path}?package_type=npm&visibility=internal&per_page=100&page=2")
+    );
+}
