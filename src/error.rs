@@ -254,6 +254,13 @@ impl Error {
         matches!(self, Error::NotFound { .. })
     }
 
+    /// Whether GitHub understood the request and refused it (400, 409, 410,
+    /// 422): retrying will not help, but other items of a bulk job may still
+    /// succeed.
+    pub fn is_rejected(&self) -> bool {
+        matches!(self, Error::Rejected { .. })
+    }
+
     /// When a rate-limited request may be retried, if GitHub said.
     pub fn retry_at(&self) -> Option<SystemTime> {
         match self {

@@ -144,7 +144,7 @@ impl<'a> Packages<'a> {
     }
 
     /// One version of a package, to get, delete or restore.
-    pub fn version(&self, package_type: PackageType, name: &'a str, id: u64) -> Version<'a> {
+    pub fn version(&self, package_type: PackageType, name: &'a str, id: i64) -> Version<'a> {
         Version {
             packages: *self,
             package_type,
@@ -216,7 +216,7 @@ pub struct Version<'a> {
     packages: Packages<'a>,
     package_type: PackageType,
     name: &'a str,
-    id: u64,
+    id: i64,
 }
 
 impl Version<'_> {

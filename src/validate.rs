@@ -83,20 +83,15 @@ pub(crate) fn package_name(name: &str) -> Result<()> {
     Ok(())
 }
 
-/// Checks a version id and converts it to the API's integer type.
-pub(crate) fn version_id(id: u64) -> Result<i64> {
-    if id == 0 {
+/// Checks a version id: GitHub's ids are positive.
+pub(crate) fn version_id(id: i64) -> Result<i64> {
+    if id <= 0 {
         return Err(Error::invalid(
             "package_version_id",
-            "is 0; version ids start at 1 (see the `id` field of a listed version)",
+            format!("is {id}; version ids start at 1 (see the `id` field of a listed version)"),
         ));
     }
-    i64::try_from(id).map_err(|_| {
-        Error::invalid(
-            "package_version_id",
-            format!("{id} is larger than any GitHub id"),
-        )
-    })
+    Ok(id)
 }
 
 /// Checks a page size.
@@ -201,7 +196,8 @@ mod tests {
     #[test]
     fn numbers_have_their_ranges() {
         assert!(version_id(0).is_err());
-        assert!(version_id(u64::MAX).is_err());
+        assert!(version_id(-1).is_err());
+        assert!(version_id(i64::MIN).is_err());
         assert_eq!(version_id(42).unwrap(), 42);
         assert!(per_page(0).is_err() && per_page(101).is_err());
         assert_eq!(per_page(100).unwrap(), 100);

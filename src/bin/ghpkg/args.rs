@@ -1,0 +1,413 @@
+//! Command-line arguments (clap derive). The help text is the manual: the
+//! prune policy and every `--json` shape are documented here.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use github_packages::{PackageType, Scope, VersionState, Visibility};
+
+use crate::duration;
+
+const ABOUT: &str = "Inspect GitHub Packages and prune old versions safely";
+
+const LONG_ABOUT: &str = "\
+Inspect GitHub Packages and prune old versions safely.
+
+The token comes from GITHUB_TOKEN, else GH_TOKEN, else standard input with
+--token-stdin. It needs read:packages, plus delete:packages to delete or
+restore.
+
+Exit codes: 0 success; 1 failure or partial failure (what failed is listed,
+and a prune's journal has the rest); 2 bad usage.
+
+With --json every command prints one JSON document on stdout:
+  list, conflicts  an array of packages as GitHub returns them
+  versions         an array of versions as GitHub returns them
+  get              one package, or one version with --version
+  delete           {\"deleted\": true, \"package_type\", \"package\", \"version\": id|null}
+  restore          {\"restored\": true, \"package_type\", \"package\", \"version\": id|null}
+  prune            see `ghpkg prune --help`
+  undo             see `ghpkg undo --help`
+An error that stops a command before it has a result leaves stdout empty;
+errors and progress always go to stderr.";
+
+#[derive(Debug, Parser)]
+#[command(name = "ghpkg", version, about = ABOUT, long_about = LONG_ABOUT)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: Global,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct Global {
+    /// REST API root; https://HOST/api/v3 for GitHub Enterprise Server.
+    #[arg(
+        long,
+        global = true,
+        env = "GITHUB_API_URL",
+        default_value = github_packages::DEFAULT_BASE_URL,
+        value_name = "URL"
+    )]
+    pub(crate) api_url: String,
+
+    /// Read the token from the first line of standard input instead of
+    /// GITHUB_TOKEN / GH_TOKEN.
+    #[arg(long, global = true)]
+    pub(crate) token_stdin: bool,
+
+    /// Print one JSON document instead of tables (shapes: see `ghpkg --help`).
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+
+    /// Log requests to stderr (-v: debug, -vv: trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+
+    /// Minimum spacing between deletes and restores (GitHub asks for 1s);
+    /// 0 disables.
+    #[arg(long, global = true, value_name = "DURATION", default_value = "1s",
+          value_parser = duration::parse)]
+    pub(crate) write_interval: Duration,
+
+    /// Request budget per minute (GET 1 point, DELETE/POST 5), per GitHub's
+    /// secondary rate limit guidance; 0 disables.
+    #[arg(long, global = true, value_name = "N", default_value_t = 900)]
+    pub(crate) points_per_minute: u32,
+
+    /// Retries of a request that met a network error or a 5xx.
+    #[arg(long, global = true, value_name = "N", default_value_t = 3)]
+    pub(crate) max_retries: u32,
+}
+
+/// Whose packages: exactly one of --org, --user, --me.
+#[derive(Debug, Clone, Args)]
+#[group(id = "owner", required = true, multiple = false)]
+pub(crate) struct Owner {
+    /// An organization.
+    #[arg(long, value_name = "ORG")]
+    pub(crate) org: Option<String>,
+    /// A user account.
+    #[arg(long, value_name = "USER")]
+    pub(crate) user: Option<String>,
+    /// The user the token belongs to.
+    #[arg(long)]
+    pub(crate) me: bool,
+}
+
+impl Owner {
+    pub(crate) fn scope(&self) -> Scope {
+        match (&self.org, &self.user) {
+            (Some(org), _) => Scope::org(org.clone()),
+            (_, Some(user)) => Scope::user(user.clone()),
+            _ => Scope::AuthenticatedUser,
+        }
+    }
+}
+
+/// Package types, as GitHub names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Kind {
+    Container,
+    Docker,
+    Npm,
+    Maven,
+    Rubygems,
+    Nuget,
+}
+
+impl Kind {
+    pub(crate) const ALL: [Kind; 6] = [
+        Kind::Container,
+        Kind::Docker,
+        Kind::Npm,
+        Kind::Maven,
+        Kind::Rubygems,
+        Kind::Nuget,
+    ];
+}
+
+impl From<Kind> for PackageType {
+    fn from(kind: Kind) -> PackageType {
+        match kind {
+            Kind::Container => PackageType::Container,
+            Kind::Docker => PackageType::Docker,
+            Kind::Npm => PackageType::Npm,
+            Kind::Maven => PackageType::Maven,
+            Kind::Rubygems => PackageType::Rubygems,
+            Kind::Nuget => PackageType::Nuget,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum State {
+    Active,
+    Deleted,
+}
+
+impl From<State> for VersionState {
+    fn from(state: State) -> VersionState {
+        match state {
+            State::Active => VersionState::Active,
+            State::Deleted => VersionState::Deleted,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum Vis {
+    Public,
+    Private,
+    Internal,
+}
+
+impl From<Vis> for Visibility {
+    fn from(v: Vis) -> Visibility {
+        match v {
+            Vis::Public => Visibility::Public,
+            Vis::Private => Visibility::Private,
+            Vis::Internal => Visibility::Internal,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// List packages (every type unless --type).
+    List {
+        #[command(flatten)]
+        owner: Owner,
+        /// Only packages of this type.
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: Option<Kind>,
+        /// Only packages with this visibility.
+        #[arg(long)]
+        visibility: Option<Vis>,
+    },
+    /// List a package's versions.
+    Versions {
+        #[command(flatten)]
+        target: Target,
+        /// Active versions (GitHub's default) or deleted ones still restorable.
+        #[arg(long)]
+        state: Option<State>,
+    },
+    /// Show a package, or one version of it.
+    Get {
+        #[command(flatten)]
+        target: Target,
+        /// A version id instead of the whole package.
+        #[arg(long = "version", value_name = "ID", value_parser = clap::value_parser!(i64).range(1..))]
+        version: Option<i64>,
+    },
+    /// Delete a package (every version), or one version. Restorable for 30 days.
+    ///
+    /// Asks for confirmation on a terminal; elsewhere --yes is required.
+    Delete {
+        #[command(flatten)]
+        target: Target,
+        /// Delete this version id only.
+        #[arg(long = "version", value_name = "ID", value_parser = clap::value_parser!(i64).range(1..))]
+        version: Option<i64>,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Restore a package or version deleted in the last 30 days.
+    Restore {
+        #[command(flatten)]
+        target: Target,
+        /// Restore this version id only.
+        #[arg(long = "version", value_name = "ID", value_parser = clap::value_parser!(i64).range(1..))]
+        version: Option<i64>,
+        /// The package token GitHub may ask for to restore a whole package.
+        #[arg(long, value_name = "TOKEN", conflicts_with = "version")]
+        token: Option<String>,
+    },
+    /// List packages that could not be migrated from the Docker registry.
+    Conflicts {
+        #[command(flatten)]
+        owner: Owner,
+    },
+    #[command(long_about = PRUNE_HELP, after_long_help = PRUNE_AFTER)]
+    /// Delete old versions by a retention policy (a dry run unless --yes).
+    Prune(Box<PruneArgs>),
+    /// Restore every version a prune journal records as deleted.
+    #[command(long_about = UNDO_HELP)]
+    Undo {
+        /// The journal a prune wrote.
+        journal: PathBuf,
+        /// List what would be restored; restore nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+}
+
+/// A package: its type, name and owner.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct Target {
+    /// Package type.
+    #[arg(value_name = "TYPE")]
+    pub(crate) kind: Kind,
+    /// Package name.
+    #[arg(value_name = "NAME")]
+    pub(crate) name: String,
+    #[command(flatten)]
+    pub(crate) owner: Owner,
+}
+
+const PRUNE_HELP: &str = "\
+Delete old versions of a package by a retention policy.
+
+Without --yes this is a dry run: it prints the plan (every active version,
+DELETE or KEEP, and why) and deletes nothing.
+
+The policy, applied to every active version:
+
+  Protection (a protected version is never deleted):
+    --exclude-tag GLOB  a version with any tag matching is kept
+    --keep-last N       the N most recent versions (by created_at, then id)
+                        are kept; every version counts, tagged or not
+    multi-arch          containers only: for every kept tagged version the
+                        manifest is read from the registry; if it is an image
+                        index, every manifest it lists (platform images and
+                        attestations) is kept. If the registry cannot be read,
+                        no untagged version is deleted (exit 1) unless
+                        --no-registry-check is given.
+
+  Selection (a version not protected is deleted only if it meets ALL given):
+    --older-than D      created more than D ago (30d, 12h, 2w, 90m, 1d12h)
+    --untagged / --tag  untagged (with --untagged) OR has a tag matching a
+                        --tag GLOB; without either, tags do not matter
+    --keep-last alone selects every version beyond the N most recent.
+
+  At least one of --keep-last, --older-than, --untagged, --tag is required:
+  a prune without any would delete everything.
+
+  Globs: * matches any run of characters, ? exactly one; the whole tag must
+  match, case-sensitively.
+
+Safety:
+  --max-delete N   refuse (exit 1, nothing deleted) if the plan deletes more;
+                   a dry run reports the refusal the same way
+  --yes            delete the planned versions, oldest first, paced by
+                   --write-interval; nothing outside the plan is deleted
+  --journal PATH   (with --yes) before each delete an `intent` record is
+                   flushed to this JSON-lines file, after it `deleted` or
+                   `failed`. Default: ghpkg-journal-OWNER-PACKAGE-TIME.jsonl
+                   in the current directory. `ghpkg undo PATH` restores what
+                   it records; running the same prune with the same journal
+                   continues it.
+
+A failed delete of one version (404, 422 such as GitHub refusing to delete
+the last tagged version) is reported and the prune goes on; any other error
+(network, 5xx after retries, rate limit, token) stops it, exit 1.";
+
+const PRUNE_AFTER: &str = "\
+JSON output (--json):
+  {
+    \"dry_run\": true,
+    \"package\": {\"owner\": \"acme\" | null, \"type\": \"container\", \"name\": \"app\"},
+    \"plan\": [{\"id\": 1, \"name\": \"sha256:…\", \"tags\": [\"v1\"],
+              \"created_at\": \"2025-01-01T00:00:00Z\",
+              \"action\": \"delete\" | \"keep\", \"reason\": \"…\"}],
+    \"deleted\": [{\"id\", \"name\", \"tags\"}],
+    \"failed\": [{\"id\", \"name\", \"tags\", \"error\"}],
+    \"not_attempted\": [{\"id\", \"name\", \"tags\"}],
+    \"journal\": \"path\" | null,
+    \"error\": \"why the prune stopped or refused\" | null
+  }
+The plan lists every active version, newest first.
+
+Example:
+  ghpkg prune container app --org acme --keep-last 10 --untagged --older-than 2w
+  ghpkg prune container app --org acme --keep-last 10 --untagged --older-than 2w --yes
+  ghpkg undo ghpkg-journal-acme-app-20250601T120000Z.jsonl";
+
+const UNDO_HELP: &str = "\
+Restore every version a prune journal records as deleted (or about to be
+deleted) and not yet undone; GitHub keeps deleted versions for 30 days.
+
+Each restore appends an `undone` record, so running undo again only retries
+what is left. A version the journal only saw an intent for, and that GitHub
+will not restore (404/422), was never deleted: it is reported as such, not as
+a failure. The owner, package and API URL come from the journal; --api-url
+must match the journal's, so a journal cannot send your token elsewhere.
+
+JSON output (--json):
+  {\"dry_run\": false,
+   \"restored\": [{\"id\", \"name\", \"tags\"}],
+   \"not_deleted\": [{\"id\", \"name\", \"tags\"}],
+   \"failed\": [{\"id\", \"name\", \"tags\", \"error\"}],
+   \"would_restore\": [{\"id\", \"name\", \"tags\"}]   (with --dry-run)}";
+
+#[derive(Debug, Args)]
+pub(crate) struct PruneArgs {
+    #[command(flatten)]
+    pub(crate) target: Target,
+
+    /// Keep the N most recent versions.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) keep_last: Option<u64>,
+
+    /// Only delete versions created longer ago than this (e.g. 30d).
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    pub(crate) older_than: Option<Duration>,
+
+    /// Only delete untagged versions (or, with --tag, also tag matches).
+    #[arg(long)]
+    pub(crate) untagged: bool,
+
+    /// Only delete versions with a tag matching GLOB (repeatable).
+    #[arg(long = "tag", value_name = "GLOB")]
+    pub(crate) tags: Vec<String>,
+
+    /// Never delete versions with a tag matching GLOB (repeatable).
+    #[arg(long = "exclude-tag", value_name = "GLOB")]
+    pub(crate) exclude_tags: Vec<String>,
+
+    /// Refuse to delete anything if the plan deletes more than N versions.
+    #[arg(long, value_name = "N")]
+    pub(crate) max_delete: Option<u64>,
+
+    /// Delete for real; without it the prune is a dry run.
+    #[arg(long)]
+    pub(crate) yes: bool,
+
+    /// Journal file to write (and continue); see above for the default.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) journal: Option<PathBuf>,
+
+    /// Container registry to read image indexes from.
+    #[arg(long, value_name = "URL", default_value = "https://ghcr.io")]
+    pub(crate) registry_url: String,
+
+    /// Do not read the registry: children of multi-arch images are then NOT
+    /// protected and may be deleted with --untagged.
+    #[arg(long)]
+    pub(crate) no_registry_check: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn exactly_one_owner_is_required() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args).map(|_| ());
+        assert!(parse(&["ghpkg", "list", "--org", "a"]).is_ok());
+        assert!(parse(&["ghpkg", "list", "--me"]).is_ok());
+        assert!(parse(&["ghpkg", "list"]).is_err());
+        assert!(parse(&["ghpkg", "list", "--org", "a", "--me"]).is_err());
+        assert!(parse(&["ghpkg", "undo", "j.jsonl"]).is_ok());
+    }
+}

@@ -1,0 +1,187 @@
+//! `ghpkg`: inspect GitHub Packages and prune old versions safely.
+//!
+//! Built only on the `github_packages` public API; the one other network peer
+//! is the container registry (`registry.rs`), read to protect multi-arch
+//! images. `args.rs` is the manual; `policy.rs` decides, `prune.rs` acts.
+
+mod args;
+mod commands;
+mod duration;
+mod glob;
+mod journal;
+mod output;
+mod policy;
+mod progress;
+mod prune;
+mod registry;
+mod undo;
+
+use std::io::{BufRead, IsTerminal};
+use std::process::ExitCode;
+
+use clap::{CommandFactory, Parser};
+use github_packages::Client;
+
+use crate::args::{Cli, Command, Global};
+
+/// Why a command did not succeed, and so the exit code.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// Bad usage: exit 2.
+    Usage(String),
+    /// The library's error, whose message says what to do: exit 1.
+    Api(github_packages::Error),
+    /// Anything else that failed, or a partial failure already listed: exit 1.
+    Failed(String),
+}
+
+impl From<github_packages::Error> for Failure {
+    fn from(e: github_packages::Error) -> Self {
+        Failure::Api(e)
+    }
+}
+
+impl From<std::io::Error> for Failure {
+    fn from(e: std::io::Error) -> Self {
+        Failure::Failed(format!("cannot write output: {e}"))
+    }
+}
+
+pub(crate) type Outcome = Result<(), Failure>;
+
+/// What every command needs: the client, the token (the registry needs it
+/// too) and the output mode.
+#[derive(Debug)]
+pub(crate) struct Ctx {
+    pub(crate) client: Client,
+    pub(crate) token: Option<String>,
+    pub(crate) json: bool,
+}
+
+impl Ctx {
+    pub(crate) fn api_url(&self) -> String {
+        self.client
+            .base_url()
+            .as_str()
+            .trim_end_matches('/')
+            .to_owned()
+    }
+}
+
+fn read_token(global: &Global) -> Result<Option<String>, Failure> {
+    if global.token_stdin {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .map_err(|e| Failure::Failed(format!("cannot read the token from stdin: {e}")))?;
+        let token = line.trim().to_owned();
+        if token.is_empty() {
+            return Err(Failure::Usage(
+                "--token-stdin given but standard input was empty".into(),
+            ));
+        }
+        return Ok(Some(token));
+    }
+    Ok(["GITHUB_TOKEN", "GH_TOKEN"]
+        .iter()
+        .filter_map(|name| std::env::var(name).ok())
+        .map(|value| value.trim().to_owned())
+        .find(|value| !value.is_empty()))
+}
+
+fn build_client(global: &Global, token: Option<&str>) -> Result<Client, Failure> {
+    let mut builder = Client::builder()
+        .base_url(global.api_url.clone())
+        .user_agent(concat!("ghpkg/", env!("CARGO_PKG_VERSION")))
+        .min_write_interval(global.write_interval)
+        .points_per_minute(global.points_per_minute)
+        .max_retries(global.max_retries);
+    if let Some(token) = token {
+        builder = builder.token(token);
+    }
+    Ok(builder.build()?)
+}
+
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => return,
+        1 => tracing::Level::DEBUG,
+        _ => tracing::Level::TRACE,
+    };
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .with_target(false)
+        .init();
+}
+
+/// Whether a confirmation can be asked: both ends of the conversation are a
+/// terminal.
+pub(crate) fn interactive() -> bool {
+    std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
+}
+
+async fn run(cli: Cli) -> Outcome {
+    let token = read_token(&cli.global)?;
+    let client = build_client(&cli.global, token.as_deref())?;
+    let ctx = Ctx {
+        client,
+        token,
+        json: cli.global.json,
+    };
+    match cli.command {
+        Command::List {
+            owner,
+            kind,
+            visibility,
+        } => commands::list(&ctx, &owner.scope(), kind, visibility).await,
+        Command::Versions { target, state } => commands::versions(&ctx, &target, state).await,
+        Command::Get { target, version } => commands::get(&ctx, &target, version).await,
+        Command::Delete {
+            target,
+            version,
+            yes,
+        } => commands::delete(&ctx, &target, version, yes).await,
+        Command::Restore {
+            target,
+            version,
+            token,
+        } => commands::restore(&ctx, &target, version, token).await,
+        Command::Conflicts { owner } => commands::conflicts(&ctx, &owner.scope()).await,
+        Command::Prune(args) => prune::run(&ctx, &args).await,
+        Command::Undo { journal, dry_run } => undo::run(&ctx, &journal, dry_run).await,
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    if let Command::Prune(args) = &cli.command
+        && let Err(message) = prune::check_usage(args)
+    {
+        let mut command = Cli::command();
+        let prune = command
+            .find_subcommand_mut("prune")
+            .expect("prune is a subcommand");
+        prune
+            .error(clap::error::ErrorKind::MissingRequiredArgument, message)
+            .exit();
+    }
+    init_tracing(cli.global.verbose);
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Api(error)) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+        Err(Failure::Failed(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}

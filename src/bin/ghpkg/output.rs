@@ -1,0 +1,94 @@
+//! Printing results: aligned tables for people, one JSON document for
+//! programs (`--json`). Results go to stdout; progress, warnings and errors
+//! go to stderr so `--json` output stays parseable.
+
+use std::io::{self, Write};
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
+/// `2025-06-01T12:00:00Z`.
+pub(crate) fn time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Tags for a table cell: comma-separated, `-` for none.
+pub(crate) fn tags(tags: &[String]) -> String {
+    if tags.is_empty() {
+        "-".to_owned()
+    } else {
+        tags.join(",")
+    }
+}
+
+/// Writes `value` as pretty JSON followed by a newline.
+pub(crate) fn json(value: &impl Serialize) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, value)?;
+    writeln!(out)
+}
+
+/// Columns padded to their widest cell; the last column is not padded.
+#[derive(Debug)]
+pub(crate) struct Table {
+    rows: Vec<Vec<String>>,
+}
+
+impl Table {
+    pub(crate) fn new(header: &[&str]) -> Table {
+        Table {
+            rows: vec![header.iter().map(|s| (*s).to_owned()).collect()],
+        }
+    }
+
+    pub(crate) fn row(&mut self, cells: Vec<String>) {
+        self.rows.push(cells);
+    }
+
+    pub(crate) fn render(&self) -> String {
+        let columns = self.rows.iter().map(Vec::len).max().unwrap_or(0);
+        let widths: Vec<usize> = (0..columns)
+            .map(|c| {
+                self.rows
+                    .iter()
+                    .filter_map(|r| r.get(c))
+                    .map(|cell| cell.chars().count())
+                    .max()
+                    .unwrap_or(0)
+            })
+            .collect();
+        let mut out = String::new();
+        for row in &self.rows {
+            let mut line = String::new();
+            for (c, cell) in row.iter().enumerate() {
+                if c + 1 == row.len() {
+                    line.push_str(cell);
+                } else {
+                    let pad = widths[c] - cell.chars().count();
+                    line.push_str(cell);
+                    line.extend(std::iter::repeat_n(' ', pad + 2));
+                }
+            }
+            out.push_str(line.trim_end());
+            out.push('\n');
+        }
+        out
+    }
+
+    pub(crate) fn print(&self) -> io::Result<()> {
+        io::stdout().lock().write_all(self.render().as_bytes())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_align_columns() {
+        let mut t = Table::new(&["ID", "NAME"]);
+        t.row(vec!["1".into(), "app".into()]);
+        t.row(vec!["12345".into(), "é".into()]);
+        assert_eq!(t.render(), "ID     NAME\n1      app\n12345  é\n");
+    }
+}

@@ -1,0 +1,16 @@
+//! End-to-end tests of the `ghpkg` binary: each test starts loopback mock
+//! servers for the GitHub API (and the container registry where it matters),
+//! runs the real binary against them and checks its output, exit code and
+//! exactly which requests the servers saw.
+
+#[path = "cli/support.rs"]
+mod support;
+
+#[path = "cli/commands.rs"]
+mod commands;
+#[path = "cli/multi_arch.rs"]
+mod multi_arch;
+#[path = "cli/policy.rs"]
+mod policy;
+#[path = "cli/undo.rs"]
+mod undo;
