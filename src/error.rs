@@ -55,6 +55,22 @@ pub enum RateLimitKind {
 /// Programs should match on the variant or use the accessors
 /// ([`status`](Error::status), [`is_retryable`](Error::is_retryable),
 /// [`message`](Error::message), ...).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), github_packages::Error> {
+/// use github_packages::{Client, Error, PackageType, Scope};
+///
+/// let gh = Client::builder().token_from_env().build()?;
+/// let org = Scope::org("octo-org");
+/// match gh.packages(&org).version(PackageType::Container, "app", 42).delete().await {
+///     Ok(()) => println!("deleted"),
+///     Err(Error::Forbidden { needed_scopes, .. }) => eprintln!("token needs {needed_scopes:?}"),
+///     Err(Error::Rejected { api }) => eprintln!("GitHub refused: {:?}", api.message),
+///     Err(e) if e.is_retryable() => eprintln!("try again later: {e}"),
+///     Err(e) => return Err(e),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum Error {

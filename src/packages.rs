@@ -93,6 +93,16 @@ impl<'a> Packages<'a> {
     /// [`Error::InvalidInput`](crate::Error::InvalidInput) for a blank name or impossible owner,
     /// [`Error::NotFound`](crate::Error::NotFound) when it does not exist or the token cannot see it,
     /// and the other variants for transport and API failures.
+    /// ```no_run
+    /// # async fn run() -> Result<(), github_packages::Error> {
+    /// use github_packages::{Client, PackageType, Scope};
+    ///
+    /// let gh = Client::builder().token_from_env().build()?;
+    /// let org = Scope::org("octo-org");
+    /// let pkg = gh.packages(&org).get(PackageType::Container, "team/app").await?;
+    /// println!("{}: {} versions, {:?}", pkg.name, pkg.version_count, pkg.visibility);
+    /// # Ok(()) }
+    /// ```
     pub async fn get(&self, package_type: PackageType, name: &str) -> Result<Package> {
         validate::scope(self.scope)?;
         validate::package_name(name)?;
@@ -110,6 +120,15 @@ impl<'a> Packages<'a> {
     /// # Errors
     ///
     /// As [`get`](Self::get); [`Error::Forbidden`](crate::Error::Forbidden) names the missing scope.
+    /// ```no_run
+    /// # async fn run() -> Result<(), github_packages::Error> {
+    /// use github_packages::{Client, PackageType, Scope};
+    ///
+    /// let gh = Client::builder().token_from_env().build()?;
+    /// let org = Scope::org("octo-org");
+    /// gh.packages(&org).delete(PackageType::Npm, "left-pad").await?;
+    /// # Ok(()) }
+    /// ```
     pub async fn delete(&self, package_type: PackageType, name: &str) -> Result<()> {
         validate::scope(self.scope)?;
         validate::package_name(name)?;
@@ -122,6 +141,17 @@ impl<'a> Packages<'a> {
     /// Restores a package deleted in the last 30 days, provided no package of
     /// the same name was created since. Await it directly, or add the
     /// restore token first with [`RestorePackage::token`].
+    /// ```no_run
+    /// # async fn run() -> Result<(), github_packages::Error> {
+    /// use github_packages::{Client, PackageType, Scope};
+    ///
+    /// let gh = Client::builder().token_from_env().build()?;
+    /// let org = Scope::org("octo-org");
+    /// gh.packages(&org).restore(PackageType::Npm, "left-pad").await?;
+    /// // GitHub may ask for a package token to restore:
+    /// gh.packages(&org).restore(PackageType::Npm, "left-pad").token("pkg-token").await?;
+    /// # Ok(()) }
+    /// ```
     pub fn restore(&self, package_type: PackageType, name: &'a str) -> RestorePackage<'a> {
         RestorePackage {
             packages: *self,
@@ -132,6 +162,25 @@ impl<'a> Packages<'a> {
     }
 
     /// Lists a package's versions, lazily, every page.
+    /// ```no_run
+    /// # async fn run() -> Result<(), github_packages::Error> {
+    /// use github_packages::{Client, PackageType, Scope};
+    ///
+    /// let gh = Client::builder().token_from_env().build()?;
+    /// let org = Scope::org("octo-org");
+    /// use futures::TryStreamExt;
+    /// use github_packages::VersionState;
+    ///
+    /// let mut deleted = gh
+    ///     .packages(&org)
+    ///     .versions(PackageType::Container, "team/app")
+    ///     .state(VersionState::Deleted)
+    ///     .stream();
+    /// while let Some(version) = deleted.try_next().await? {
+    ///     println!("{} deleted at {:?}", version.id, version.deleted_at);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub fn versions(&self, package_type: PackageType, name: &str) -> ListVersions {
         ListVersions {
             client: self.client.clone(),
@@ -144,6 +193,20 @@ impl<'a> Packages<'a> {
     }
 
     /// One version of a package, to get, delete or restore.
+    /// ```no_run
+    /// # async fn run() -> Result<(), github_packages::Error> {
+    /// use github_packages::{Client, PackageType, Scope};
+    ///
+    /// let gh = Client::builder().token_from_env().build()?;
+    /// let org = Scope::org("octo-org");
+    /// let app = gh.packages(&org);
+    /// let version = app.version(PackageType::Container, "team/app", 42);
+    /// let v = version.get().await?;
+    /// version.delete().await?;
+    /// version.restore().await?;
+    /// # let _ = v;
+    /// # Ok(()) }
+    /// ```
     pub fn version(&self, package_type: PackageType, name: &'a str, id: i64) -> Version<'a> {
         Version {
             packages: *self,
@@ -159,6 +222,17 @@ impl<'a> Packages<'a> {
     /// # Errors
     ///
     /// As [`get`](Self::get).
+    /// ```no_run
+    /// # async fn run() -> Result<(), github_packages::Error> {
+    /// use github_packages::{Client, PackageType, Scope};
+    ///
+    /// let gh = Client::builder().token_from_env().build()?;
+    /// let org = Scope::org("octo-org");
+    /// for pkg in gh.packages(&org).docker_conflicts().await? {
+    ///     println!("{} could not be migrated", pkg.name);
+    /// }
+    /// # Ok(()) }
+    /// ```
     pub async fn docker_conflicts(&self) -> Result<Vec<Package>> {
         validate::scope(self.scope)?;
         let raw = self.client.generated();
@@ -345,6 +419,22 @@ macro_rules! listing_methods {
         }
 
         /// The pages, lazily, each with its headers and links.
+        ///
+        /// ```no_run
+        /// # async fn run() -> Result<(), github_packages::Error> {
+        /// use futures::TryStreamExt;
+        /// use github_packages::{Client, PackageType, Scope};
+        ///
+        /// let gh = Client::builder().token_from_env().build()?;
+        /// let org = Scope::org("octo-org");
+        /// let mut pages = gh.packages(&org).list(PackageType::Npm).concurrency(4).pages();
+        /// while let Some(page) = pages.try_next().await? {
+        ///     let left = page.headers().get("x-ratelimit-remaining");
+        ///     println!("page {} of {:?}: {} items, quota left {left:?}",
+        ///         page.number(), page.last_page(), page.items().len());
+        /// }
+        /// # Ok(()) }
+        /// ```
         pub fn pages(self) -> impl Stream<Item = Result<Page<$item>>> + Send + 'static {
             pagination::page_stream(self)
         }

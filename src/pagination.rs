@@ -195,7 +195,9 @@ fn with_page(url: &Url, page: u64) -> Url {
     out
 }
 
-/// One page of a listing, with the answer's headers.
+/// One page of a listing, with the answer's headers; from the `pages()`
+/// of [`ListPackages`](crate::ListPackages) or
+/// [`ListVersions`](crate::ListVersions).
 #[derive(Debug, Clone)]
 pub struct Page<T> {
     items: Vec<T>,
