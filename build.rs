@@ -34,7 +34,11 @@ fn generate() -> Result<(), String> {
         // compile error rather than a client that silently skips them.
         .with_inner_type(quote_path("crate::transport::Shared"))
         .with_hooks(progenitor::HooksMode::Expected)
-        .with_derive("PartialEq");
+        // Compare, dedupe and key packages and versions like any value
+        // (C-COMMON-TRAITS); nothing in the schemas is a float or a map.
+        .with_derive("PartialEq")
+        .with_derive("Eq")
+        .with_derive("Hash");
 
     // progenitor reports some spec defects by panicking; catch that so the
     // user sees one line saying what is wrong rather than a backtrace.

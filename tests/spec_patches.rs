@@ -597,3 +597,14 @@ fn generated_code_has_one_enum_for_each() {
         assert_eq!(found, [&name], "enums ending in {suffix}");
     }
 }
+
+/// Generated types carry the common traits, so versions can be compared,
+/// deduplicated and used as keys.
+#[test]
+fn generated_types_are_eq_and_hash() {
+    fn common<T: Clone + std::fmt::Debug + Eq + std::hash::Hash>() {}
+    common::<github_packages::Package>();
+    common::<github_packages::PackageVersion>();
+    common::<github_packages::SimpleUser>();
+    common::<github_packages::PackageType>();
+}
