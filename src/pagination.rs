@@ -8,7 +8,7 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
 use reqwest::StatusCode;
@@ -63,95 +63,125 @@ impl Links {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn parse(value: &str, base: &Url) -> std::result::Result<Links, String> {
+        let entries = split_link_header(value)?;
         let mut links = Links::default();
-        let mut rest = value;
-        loop {
-            rest = rest.trim_start_matches([' ', '\t', ',']);
-            if rest.is_empty() {
-                return Ok(links);
-            }
-            let Some(after_open) = rest.strip_prefix('<') else {
-                return Err(format!("expected `<` at `{}`", preview(rest)));
-            };
-            let Some(close) = after_open.find('>') else {
-                return Err("unterminated `<...>`".to_owned());
-            };
-            let target = after_open[..close].trim();
-            rest = &after_open[close + 1..];
-            let mut rels: Vec<String> = Vec::new();
-            // Parameters: `; name=value` or `; name="quoted, value"`.
-            loop {
-                rest = rest.trim_start_matches([' ', '\t']);
-                let Some(after_semi) = rest.strip_prefix(';') else {
-                    break;
-                };
-                rest = after_semi.trim_start_matches([' ', '\t']);
-                let name_end = rest
-                    .find(|c: char| c == '=' || c == ';' || c == ',' || c.is_whitespace())
-                    .unwrap_or(rest.len());
-                let name = rest[..name_end].to_ascii_lowercase();
-                if name.is_empty() {
-                    return Err(format!("empty parameter name at `{}`", preview(rest)));
-                }
-                rest = rest[name_end..].trim_start_matches([' ', '\t']);
-                let mut param_value = String::new();
-                if let Some(after_eq) = rest.strip_prefix('=') {
-                    rest = after_eq.trim_start_matches([' ', '\t']);
-                    if let Some(quoted) = rest.strip_prefix('"') {
-                        let mut chars = quoted.char_indices();
-                        let mut end = None;
-                        while let Some((i, c)) = chars.next() {
-                            match c {
-                                '\\' => match chars.next() {
-                                    Some((_, escaped)) => param_value.push(escaped),
-                                    None => break,
-                                },
-                                '"' => {
-                                    end = Some(i);
-                                    break;
-                                }
-                                c => param_value.push(c),
-                            }
-                        }
-                        let Some(end) = end else {
-                            return Err("unterminated quoted string".to_owned());
-                        };
-                        rest = &quoted[end + 1..];
-                    } else {
-                        let end = rest.find([';', ',']).unwrap_or(rest.len());
-                        param_value = rest[..end].trim().to_owned();
-                        rest = &rest[end..];
-                    }
-                }
-                if name == "rel" {
-                    rels.extend(param_value.split_whitespace().map(str::to_ascii_lowercase));
-                }
-            }
-            rest = rest.trim_start_matches([' ', '\t']);
-            if !rest.is_empty() && !rest.starts_with(',') {
-                return Err(format!("expected `,` or `;` at `{}`", preview(rest)));
-            }
-            // RFC 8288 requires `rel`; a link without one cannot be `next`, and
-            // skipping it could end a listing early without a word.
-            if rels.is_empty() {
-                return Err(format!("link `{}` has no `rel`", preview(target)));
-            }
-            let url = base
-                .join(target)
-                .map_err(|e| format!("`{}` is not a URL: {e}", preview(target)))?;
-            for rel in rels {
-                let slot = match rel.as_str() {
-                    "next" => &mut links.next,
-                    "prev" | "previous" => &mut links.prev,
-                    "first" => &mut links.first,
-                    "last" => &mut links.last,
-                    _ => continue,
+        for entry in &entries {
+            for rel in &entry.rels {
+                let Some(slot) = links.slot(rel) else {
+                    continue;
                 };
                 if slot.is_none() {
-                    *slot = Some(url.clone());
+                    *slot = Some(entry.resolve(base)?);
                 }
             }
         }
+        Ok(links)
+    }
+
+    fn slot(&mut self, rel: &str) -> Option<&mut Option<Url>> {
+        match rel {
+            "next" => Some(&mut self.next),
+            "prev" | "previous" => Some(&mut self.prev),
+            "first" => Some(&mut self.first),
+            "last" => Some(&mut self.last),
+            _ => None,
+        }
+    }
+}
+
+/// One `<target>; rel="..."` entry of a `Link` header, not yet resolved:
+/// resolving a URL is the costly part, and a listing only needs two of the
+/// four links GitHub sends on every page.
+struct LinkEntry<'a> {
+    target: &'a str,
+    rels: Vec<String>,
+}
+
+impl LinkEntry<'_> {
+    fn resolve(&self, base: &Url) -> std::result::Result<Url, String> {
+        base.join(self.target)
+            .map_err(|e| format!("`{}` is not a URL: {e}", preview(self.target)))
+    }
+}
+
+/// The syntax pass of [`Links::parse`]: every entry with its relations, or
+/// the first syntax error.
+fn split_link_header(value: &str) -> std::result::Result<Vec<LinkEntry<'_>>, String> {
+    let mut entries = Vec::new();
+    let mut rest = value;
+    loop {
+        rest = rest.trim_start_matches([' ', '\t', ',']);
+        if rest.is_empty() {
+            return Ok(entries);
+        }
+        let Some(after_open) = rest.strip_prefix('<') else {
+            return Err(format!("expected `<` at `{}`", preview(rest)));
+        };
+        let Some(close) = after_open.find('>') else {
+            return Err("unterminated `<...>`".to_owned());
+        };
+        let target = after_open[..close].trim();
+        rest = &after_open[close + 1..];
+        let mut rels: Vec<String> = Vec::new();
+        // Parameters: `; name=value` or `; name="quoted, value"`.
+        loop {
+            rest = rest.trim_start_matches([' ', '\t']);
+            let Some(after_semi) = rest.strip_prefix(';') else {
+                break;
+            };
+            rest = after_semi.trim_start_matches([' ', '\t']);
+            let name_end = rest
+                .find(|c: char| c == '=' || c == ';' || c == ',' || c.is_whitespace())
+                .unwrap_or(rest.len());
+            let name = &rest[..name_end];
+            if name.is_empty() {
+                return Err(format!("empty parameter name at `{}`", preview(rest)));
+            }
+            let is_rel = name.eq_ignore_ascii_case("rel");
+            rest = rest[name_end..].trim_start_matches([' ', '\t']);
+            let mut param_value = String::new();
+            if let Some(after_eq) = rest.strip_prefix('=') {
+                rest = after_eq.trim_start_matches([' ', '\t']);
+                if let Some(quoted) = rest.strip_prefix('"') {
+                    let mut chars = quoted.char_indices();
+                    let mut end = None;
+                    while let Some((i, c)) = chars.next() {
+                        match c {
+                            '\\' => match chars.next() {
+                                Some((_, escaped)) => param_value.push(escaped),
+                                None => break,
+                            },
+                            '"' => {
+                                end = Some(i);
+                                break;
+                            }
+                            c => param_value.push(c),
+                        }
+                    }
+                    let Some(end) = end else {
+                        return Err("unterminated quoted string".to_owned());
+                    };
+                    rest = &quoted[end + 1..];
+                } else {
+                    let end = rest.find([';', ',']).unwrap_or(rest.len());
+                    param_value = rest[..end].trim().to_owned();
+                    rest = &rest[end..];
+                }
+            }
+            if is_rel {
+                rels.extend(param_value.split_whitespace().map(str::to_ascii_lowercase));
+            }
+        }
+        rest = rest.trim_start_matches([' ', '\t']);
+        if !rest.is_empty() && !rest.starts_with(',') {
+            return Err(format!("expected `,` or `;` at `{}`", preview(rest)));
+        }
+        // RFC 8288 requires `rel`; a link without one cannot be `next`, and
+        // skipping it could end a listing early without a word.
+        if rels.is_empty() {
+            return Err(format!("link `{}` has no `rel`", preview(target)));
+        }
+        entries.push(LinkEntry { target, rels });
     }
 }
 
@@ -203,7 +233,13 @@ pub struct Page<T> {
     items: Vec<T>,
     number: u64,
     headers: HeaderMap,
-    links: Links,
+    /// `rel="next"` and `rel="last"`, resolved when the page arrives: the
+    /// listing needs them, and a bad one must stop it at once.
+    next: Option<Url>,
+    last: Option<Url>,
+    /// All links, resolved on first use of [`Page::links`].
+    request_url: Url,
+    links: OnceLock<Links>,
 }
 
 impl<T> Page<T> {
@@ -227,17 +263,29 @@ impl<T> Page<T> {
         &self.headers
     }
 
-    /// The answer's `Link` header, parsed.
+    /// The answer's `Link` header, parsed. Its syntax and its `next` and
+    /// `last` links were checked when the page arrived; a `prev` or `first`
+    /// reference that is not a URL is left out.
     pub fn links(&self) -> &Links {
-        &self.links
+        self.links.get_or_init(|| {
+            let mut links = Links::default();
+            let header = joined_link_header(&self.headers).unwrap_or_default();
+            for entry in split_link_header(&header).unwrap_or_default() {
+                for rel in &entry.rels {
+                    if let Some(slot) = links.slot(rel)
+                        && slot.is_none()
+                    {
+                        *slot = entry.resolve(&self.request_url).ok();
+                    }
+                }
+            }
+            links
+        })
     }
 
     /// The number of the last page, when GitHub said (`rel="last"`).
     pub fn last_page(&self) -> Option<u64> {
-        self.links
-            .last
-            .as_ref()
-            .and_then(|u| query_number(u, "page"))
+        self.last.as_ref().and_then(|u| query_number(u, "page"))
     }
 }
 
@@ -372,7 +420,7 @@ struct Pending {
 impl Pending {
     fn after<T>(page: &Page<T>, page_url: Option<Url>) -> Option<Pending> {
         Some(Pending {
-            url: page.links.next.clone()?,
+            url: page.next.clone()?,
             from_page: page.number,
             from_url: page_url,
             request_id: header_string(&page.headers, "x-github-request-id"),
@@ -463,12 +511,12 @@ async fn fetch_page<T: DeserializeOwned>(
         .get(url.clone())
         .build()
         .map_err(Error::transport)?;
-    let response = shared
+    let mut response = shared
         .execute(client.http(), request, "pagination")
         .await
         .map_err(Error::transport)?;
     let status = response.status();
-    let headers = response.headers().clone();
+    let headers = std::mem::take(response.headers_mut());
     let body = response.bytes().await.map_err(Error::transport)?;
     if !status.is_success() {
         let answer = Answer {
@@ -511,32 +559,48 @@ pub(crate) fn request_url(base: &Url, segments: &[&str], query: &[(&str, String)
     url
 }
 
-/// Assembles a page, parsing its `Link` header against the request URL.
+/// Every `Link` field of `headers` as one value: several fields mean the same
+/// as one field listing them all (RFC 9110 field lines), which a proxy is
+/// free to produce. `None` if a field is not visible ASCII.
+fn joined_link_header(headers: &HeaderMap) -> Option<String> {
+    let mut values = Vec::new();
+    for value in headers.get_all(reqwest::header::LINK) {
+        values.push(value.to_str().ok()?);
+    }
+    Some(values.join(", "))
+}
+
+/// Assembles a page, checking its `Link` header and resolving the `next`
+/// and `last` links against the request URL.
 pub(crate) fn page_from_parts<T>(
     items: Vec<T>,
     number: u64,
     headers: HeaderMap,
     request_url: &Url,
 ) -> Result<Page<T>> {
-    let mut values = Vec::new();
-    for value in headers.get_all(reqwest::header::LINK) {
-        values.push(value.to_str().map_err(|_| Error::MalformedLink {
-            problem: "not visible ASCII".to_owned(),
-            request_id: header_string(&headers, "x-github-request-id"),
-        })?);
-    }
-    // Several `Link` fields mean the same as one field listing them all
-    // (RFC 9110 field lines), which a proxy is free to produce.
-    let links =
-        Links::parse(&values.join(", "), request_url).map_err(|problem| Error::MalformedLink {
-            problem,
-            request_id: header_string(&headers, "x-github-request-id"),
-        })?;
+    let malformed = |problem: String| Error::MalformedLink {
+        problem,
+        request_id: header_string(&headers, "x-github-request-id"),
+    };
+    let header =
+        joined_link_header(&headers).ok_or_else(|| malformed("not visible ASCII".to_owned()))?;
+    let entries = split_link_header(&header).map_err(malformed)?;
+    let find = |wanted: &str| -> Result<Option<Url>> {
+        match entries.iter().find(|e| e.rels.iter().any(|r| r == wanted)) {
+            Some(entry) => entry.resolve(request_url).map(Some).map_err(malformed),
+            None => Ok(None),
+        }
+    };
+    let next = find("next")?;
+    let last = find("last")?;
     Ok(Page {
         items,
         number,
+        next,
+        last,
+        request_url: request_url.clone(),
+        links: OnceLock::new(),
         headers,
-        links,
     })
 }
 
@@ -624,6 +688,53 @@ mod tests {
         ] {
             assert!(Links::parse(bad, &base()).is_err(), "{bad}");
         }
+    }
+
+    fn page_with_link(link: &str) -> Result<Page<u8>> {
+        let mut headers = HeaderMap::new();
+        headers.insert(reqwest::header::LINK, link.parse().unwrap());
+        page_from_parts(vec![1, 2], 2, headers, &base())
+    }
+
+    #[test]
+    fn pages_resolve_next_and_last_at_once_and_the_rest_on_demand() {
+        let page = page_with_link(
+            "</x?page=1>; rel=\"prev\", </x?page=3>; rel=\"next\", </x?page=9>; rel=\"last\", </x?page=1>; rel=\"first\"",
+        )
+        .unwrap();
+        assert_eq!(
+            page.next.as_ref().unwrap().as_str(),
+            "https://api.github.com/x?page=3"
+        );
+        assert_eq!(page.last_page(), Some(9));
+        assert!(
+            page.links.get().is_none(),
+            "prev/first not resolved until asked"
+        );
+        let links = page.links();
+        assert_eq!(links.prev.as_ref().unwrap().query(), Some("page=1"));
+        assert_eq!(links.first, links.prev);
+        assert_eq!(links.next, page.next);
+        assert_eq!(links.last, page.last);
+    }
+
+    #[test]
+    fn a_bad_next_or_last_fails_the_page_a_bad_prev_is_left_out() {
+        assert!(matches!(
+            page_with_link("<http://[::1>; rel=next"),
+            Err(Error::MalformedLink { .. })
+        ));
+        assert!(matches!(
+            page_with_link("</x?page=2>; rel=next, <http://[::1>; rel=last"),
+            Err(Error::MalformedLink { .. })
+        ));
+        assert!(matches!(
+            page_with_link("</x?page=2>; rel=next, <oops"),
+            Err(Error::MalformedLink { .. })
+        ));
+        let page = page_with_link("</x?page=2>; rel=next, <http://[::1>; rel=prev").unwrap();
+        assert!(page.links().prev.is_none());
+        assert!(page.links().next.is_some());
     }
 
     #[test]

@@ -198,7 +198,12 @@ impl Shared {
                 }
                 Ok((status, headers, body)) => {
                     span.record("status", status.as_u16());
-                    let message = error_message(body);
+                    // Only a 403 or 429 can be a rate limit, and only then does
+                    // the message matter; never parse a success body twice.
+                    let message = match status.as_u16() {
+                        403 | 429 => error_message(body),
+                        _ => None,
+                    };
                     if let Some(hit) =
                         rate_limit_hit(*status, headers, message.as_deref(), SystemTime::now())
                     {
@@ -248,9 +253,9 @@ type Answer = (StatusCode, reqwest::header::HeaderMap, Bytes);
 /// Sends one request and reads the whole body, so a connection that drops
 /// mid-body is a transport error of this attempt.
 async fn send_and_read(http: &reqwest::Client, request: Request) -> reqwest::Result<Answer> {
-    let response = http.execute(request).await?;
+    let mut response = http.execute(request).await?;
     let status = response.status();
-    let headers = response.headers().clone();
+    let headers = std::mem::take(response.headers_mut());
     let body = response.bytes().await?;
     Ok((status, headers, body))
 }
