@@ -83,8 +83,23 @@ mod tests {
 
     #[tokio::test(start_paused = true)]
     async fn zero_disables_and_oversized_costs_do_not_hang() {
-        Budget::new(0).take(1_000).await;
-        let budget = Budget::new(3);
-        budget.take(5).await; // more than the whole budget: charged the bucket
+        let start = Instant::now();
+        let limit = Duration::from_secs(3600);
+        tokio::time::timeout(limit, Budget::new(0).take(1_000))
+            .await
+            .expect("a disabled budget never waits");
+        assert_eq!(start.elapsed(), Duration::ZERO);
+
+        let budget = Budget::new(3); // one point every 20 s
+        tokio::time::timeout(limit, budget.take(5))
+            .await
+            .expect("a cost above the whole budget is charged the bucket, not awaited forever");
+        assert_eq!(start.elapsed(), Duration::ZERO);
+        tokio::time::timeout(limit, budget.take(1)).await.unwrap();
+        let waited = start.elapsed();
+        assert!(
+            waited >= Duration::from_secs(20) && waited < Duration::from_secs(21),
+            "{waited:?}"
+        );
     }
 }

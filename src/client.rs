@@ -299,6 +299,13 @@ impl ClientBuilder {
 
     /// Builds the client.
     ///
+    /// With the default `rustls` feature, the first `build()` installs
+    /// rustls's `ring` provider as the process-wide default `CryptoProvider`
+    /// if none is installed yet (reqwest is compiled without a provider of its
+    /// own, which keeps aws-lc's C build out of the tree). An application that
+    /// wants a different provider should install it before building a
+    /// `Client`; this crate then uses that one.
+    ///
     /// # Errors
     ///
     /// [`Error::InvalidInput`] when the base URL does not parse, is not

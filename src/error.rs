@@ -113,8 +113,8 @@ pub enum Error {
         /// When GitHub says a retry may succeed, if it said.
         retry_at: Option<SystemTime>,
     },
-    /// GitHub understood the request and refused it: 400, 409, 410 or 422,
-    /// for example deleting the last tagged version of a container, deleting a
+    /// GitHub understood the request and refused it: 400, 409, 410, 422 or
+    /// any other 4xx not listed above, for example deleting the last tagged version of a container, deleting a
     /// public package with more than 5,000 downloads, or restoring after the
     /// 30-day window. GitHub's message is kept whole in `api.message`.
     Rejected {
@@ -131,8 +131,8 @@ pub enum Error {
         /// Items per page.
         per_page: u64,
     },
-    /// GitHub answered 5xx (after the configured retries) or a status this
-    /// crate does not know how to read.
+    /// GitHub answered 5xx (after the configured retries), or a status
+    /// outside the 4xx/5xx ranges that the API description does not list.
     Server {
         /// GitHub's answer.
         api: Box<ApiError>,
@@ -270,9 +270,9 @@ impl Error {
         matches!(self, Error::NotFound { .. })
     }
 
-    /// Whether GitHub understood the request and refused it (400, 409, 410,
-    /// 422): retrying will not help, but other items of a bulk job may still
-    /// succeed.
+    /// Whether GitHub understood the request and refused it (a 4xx other
+    /// than 401, 403, 404 and rate limits): retrying will not help, but other
+    /// items of a bulk job may still succeed.
     pub fn is_rejected(&self) -> bool {
         matches!(self, Error::Rejected { .. })
     }
@@ -310,6 +310,8 @@ impl fmt::Display for ApiError {
         Ok(())
     }
 }
+
+impl std::error::Error for ApiError {}
 
 impl ApiError {
     fn write_tail(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -392,7 +394,7 @@ impl fmt::Display for Error {
                     Some(wait) => write!(f, "retry in {}", human_duration(wait))?,
                     None => f.write_str("retry later")?,
                 }
-                f.write_str(", or raise the builder's max_rate_limit_wait to wait it out")?;
+                f.write_str(", or allow a longer wait (max_rate_limit_wait) to wait it out")?;
                 api.write_tail(f)
             }
             Error::Rejected { api } => {
@@ -622,7 +624,9 @@ fn classify_parts(
             api,
         },
         404 => Error::NotFound { api },
-        400 | 409 | 410 | 422 => Error::Rejected { api },
+        // Any other 4xx is also GitHub refusing this request; only 5xx and
+        // statuses outside the error ranges are "GitHub had a problem".
+        400..=499 => Error::Rejected { api },
         _ => Error::Server { api },
     }
 }

@@ -243,13 +243,25 @@ impl<'a> Packages<'a> {
 }
 
 /// Restoring a deleted package; await it to send the request.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 #[must_use = "a restore does nothing until awaited"]
 pub struct RestorePackage<'a> {
     packages: Packages<'a>,
     package_type: PackageType,
     name: &'a str,
     token: Option<String>,
+}
+
+impl std::fmt::Debug for RestorePackage<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The restore token is a secret; show only whether there is one.
+        f.debug_struct("RestorePackage")
+            .field("packages", &self.packages)
+            .field("package_type", &self.package_type)
+            .field("name", &self.name)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .finish()
+    }
 }
 
 impl<'a> RestorePackage<'a> {
@@ -632,5 +644,23 @@ async fn first_page<T>(
                 u64::from(options.per_page),
             ))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restore_debug_hides_the_restore_token() {
+        let client = Client::builder().build().unwrap();
+        let org = Scope::org("o");
+        let restore = client
+            .packages(&org)
+            .restore(PackageType::Npm, "app")
+            .token("RESTORE-SECRET-1");
+        let debug = format!("{restore:?}");
+        assert!(!debug.contains("RESTORE-SECRET-1"), "{debug}");
+        assert!(debug.contains("<redacted>"), "{debug}");
     }
 }

@@ -446,7 +446,12 @@ impl Pending {
                 self.from_page
             ))),
             Some(number) => Ok(number),
-            None => Ok(self.from_page + 1),
+            None => self.from_page.checked_add(1).ok_or_else(|| {
+                back(format!(
+                    "rel=\"next\" of page {} has no page number to follow",
+                    self.from_page
+                ))
+            }),
         }
     }
 }
@@ -735,6 +740,20 @@ mod tests {
         let page = page_with_link("</x?page=2>; rel=next, <http://[::1>; rel=prev").unwrap();
         assert!(page.links().prev.is_none());
         assert!(page.links().next.is_some());
+    }
+
+    #[test]
+    fn a_next_link_past_the_last_page_number_is_malformed_not_an_overflow() {
+        let pending = Pending {
+            url: Url::parse("https://api.github.com/x?cursor=abc").unwrap(),
+            from_page: u64::MAX,
+            from_url: None,
+            request_id: None,
+        };
+        assert!(matches!(
+            pending.page_number(),
+            Err(Error::MalformedLink { .. })
+        ));
     }
 
     #[test]

@@ -42,6 +42,8 @@ impl Scope {
     }
 
     /// The path this scope's operations start with, as GitHub documents it.
+    /// The owner is inserted as given; requests validate it first (GitHub
+    /// logins are letters, digits, `-` and `_`, so nothing needs encoding).
     pub fn path_prefix(&self) -> String {
         match self {
             Scope::AuthenticatedUser => "/user".to_owned(),

@@ -169,6 +169,9 @@ impl Shared {
             Method::GET | Method::HEAD | Method::DELETE
         );
         let started = Instant::now();
+        // Time spent waiting out rate limits is bounded separately and does
+        // not eat into `max_retry_time`.
+        let mut rate_limited_for = Duration::ZERO;
         let mut attempt: u32 = 0;
         let mut rate_limit_waits: u32 = 0;
         loop {
@@ -189,7 +192,9 @@ impl Shared {
             let retries_left = failures <= policy.max_retries;
             let wait = match &outcome {
                 Err(error) => {
-                    tracing::debug!(attempt, %error, "transport error");
+                    // Never the error's Display: it carries the URL, and a
+                    // restore token travels in the query string.
+                    tracing::debug!(attempt, kind = transport_kind(error), "transport error");
                     // A refused redirect is a decision, not a glitch.
                     if error.is_redirect() || !(idempotent && retries_left) {
                         return Err(outcome.unwrap_err());
@@ -211,7 +216,11 @@ impl Shared {
                             crate::RateLimitKind::Secondary => {
                                 hit.wait.unwrap_or(policy.secondary_default_wait)
                             }
-                            crate::RateLimitKind::Primary => hit.wait.unwrap_or(Duration::MAX),
+                            // No reset time: there is nothing sound to wait for.
+                            crate::RateLimitKind::Primary => match hit.wait {
+                                Some(wait) => wait,
+                                None => return outcome.map(rebuild),
+                            },
                         };
                         // Waiting for a rate limit is bounded by its own
                         // ceiling, not by the retry count: GitHub told us
@@ -224,7 +233,9 @@ impl Shared {
                         }
                         tracing::info!(?wait, kind = ?hit.kind, "rate limited; waiting");
                         rate_limit_waits += 1;
-                        tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+                        let wait = wait.max(Duration::from_millis(1));
+                        rate_limited_for = rate_limited_for.saturating_add(wait);
+                        tokio::time::sleep(wait).await;
                         continue;
                     }
                     if !(idempotent && retries_left && is_retryable_status(*status)) {
@@ -238,7 +249,8 @@ impl Shared {
                     after.unwrap_or_else(|| backoff(policy, failures))
                 }
             };
-            if started.elapsed().saturating_add(wait) > policy.max_retry_time {
+            let retrying_for = started.elapsed().saturating_sub(rate_limited_for);
+            if retrying_for.saturating_add(wait) > policy.max_retry_time {
                 tracing::debug!("retry time budget spent");
                 return outcome.map(rebuild);
             }
@@ -249,6 +261,23 @@ impl Shared {
 }
 
 type Answer = (StatusCode, reqwest::header::HeaderMap, Bytes);
+
+/// What kind of transport failure `error` is, without its URL.
+fn transport_kind(error: &reqwest::Error) -> &'static str {
+    if error.is_timeout() {
+        "timeout"
+    } else if error.is_connect() {
+        "connect"
+    } else if error.is_body() || error.is_decode() {
+        "body"
+    } else if error.is_redirect() {
+        "redirect"
+    } else if error.is_request() {
+        "request"
+    } else {
+        "other"
+    }
+}
 
 /// Sends one request and reads the whole body, so a connection that drops
 /// mid-body is a transport error of this attempt.
@@ -329,7 +358,9 @@ struct Pacer {
 impl Pacer {
     fn new(policy: &Policy) -> Self {
         Pacer {
-            concurrent: Arc::new(Semaphore::new(policy.max_concurrent.max(1))),
+            concurrent: Arc::new(Semaphore::new(
+                policy.max_concurrent.clamp(1, Semaphore::MAX_PERMITS),
+            )),
             min_write_interval: policy.min_write_interval,
             last_write: Mutex::new(None),
             budget: crate::budget::Budget::new(policy.points_per_minute),
@@ -343,8 +374,13 @@ impl Pacer {
         if write && !self.min_write_interval.is_zero() {
             let mut last = self.last_write.lock().await;
             if let Some(previous) = *last {
-                let ready = previous + self.min_write_interval;
-                tokio::time::sleep_until(ready).await;
+                // An interval too large for the clock means "wait as long as
+                // the clock allows", never a panic.
+                if let Some(ready) = previous.checked_add(self.min_write_interval) {
+                    tokio::time::sleep_until(ready).await;
+                } else {
+                    tokio::time::sleep(self.min_write_interval).await;
+                }
             }
             *last = Some(Instant::now());
         }
@@ -379,6 +415,39 @@ mod tests {
         }
         assert!(backoff(&policy, 1) <= policy.initial_backoff);
         assert!(backoff(&policy, u32::MAX) <= policy.max_backoff);
+    }
+
+    #[test]
+    fn backoff_doubles_per_failure_within_its_jitter() {
+        let policy = Policy::default(); // 500 ms initial, 8 s cap
+        for _ in 0..50 {
+            // Jitter keeps each wait in [cap/2, cap): attempt 1 is under
+            // 500 ms, attempt 3 at least 1 s, attempt 6 at least 4 s.
+            assert!(backoff(&policy, 1) < Duration::from_millis(500));
+            assert!(backoff(&policy, 3) >= Duration::from_secs(1));
+            assert!(backoff(&policy, 6) >= Duration::from_secs(4));
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_huge_write_interval_waits_instead_of_panicking() {
+        let policy = Policy {
+            min_write_interval: Duration::MAX,
+            max_concurrent: usize::MAX,
+            points_per_minute: 0,
+            ..Policy::default()
+        };
+        let pacer = Pacer::new(&policy);
+        drop(pacer.acquire(&Method::DELETE).await);
+        let second =
+            tokio::time::timeout(Duration::from_secs(3600), pacer.acquire(&Method::DELETE));
+        assert!(
+            second.await.is_err(),
+            "the second write must still be waiting"
+        );
+        // Reads are not spaced.
+        let read = tokio::time::timeout(Duration::from_secs(1), pacer.acquire(&Method::GET));
+        assert!(read.await.is_ok());
     }
 
     #[test]

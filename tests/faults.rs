@@ -711,3 +711,82 @@ async fn a_redirect_to_another_host_is_refused_and_says_so() {
         "a refused redirect is not retried"
     );
 }
+
+#[tokio::test]
+async fn rate_limit_waits_do_not_count_against_the_retry_time() {
+    let limited = Step::json(403, error_body("You have exceeded a secondary rate limit"));
+    let server = Scripted::start(vec![limited, Step::json(502, "{}"), ok()]).await;
+    let gh = common::builder_for(&server.base_url)
+        .secondary_rate_limit_wait(Duration::from_millis(200))
+        .max_retry_time(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let package = gh
+        .packages(&Scope::org("o"))
+        .get(PackageType::Npm, "app")
+        .await
+        .unwrap();
+    assert_eq!(package.id, 7);
+    assert_eq!(
+        server.requests().len(),
+        3,
+        "the 502 after the wait was still retried"
+    );
+}
+
+#[tokio::test]
+async fn primary_limit_without_a_reset_fails_at_once_whatever_the_ceiling() {
+    let exhausted = Step::with_headers(
+        403,
+        &[("x-ratelimit-remaining", "0")],
+        error_body("API rate limit exceeded"),
+    );
+    let server = Scripted::start(vec![exhausted, ok()]).await;
+    let gh = common::builder_for(&server.base_url)
+        .max_rate_limit_wait(Duration::MAX)
+        .build()
+        .unwrap();
+    let err = gh
+        .packages(&Scope::org("o"))
+        .get(PackageType::Npm, "app")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            Error::RateLimited {
+                kind: RateLimitKind::Primary,
+                retry_at: None,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(server.requests().len(), 1);
+}
+
+#[tokio::test]
+async fn other_client_errors_are_refusals_not_server_trouble() {
+    for status in [405, 415, 451] {
+        let (result, requests) = get(vec![Step::json(status, error_body("nope"))]).await;
+        let err = result.unwrap_err();
+        assert!(matches!(err, Error::Rejected { .. }), "{status}: {err:?}");
+        assert!(!err.to_string().contains("try again later"), "{err}");
+        assert_eq!(requests.len(), 1);
+    }
+}
+
+#[tokio::test]
+async fn extreme_builder_values_do_not_panic() {
+    let server = Scripted::start(vec![Step::Respond(204, vec![], String::new())]).await;
+    let gh = common::builder_for(&server.base_url)
+        .max_concurrent_requests(usize::MAX)
+        .min_write_interval(Duration::MAX)
+        .build()
+        .unwrap();
+    gh.packages(&Scope::org("o"))
+        .version(PackageType::Npm, "app", 1)
+        .delete()
+        .await
+        .unwrap();
+}

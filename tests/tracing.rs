@@ -95,3 +95,32 @@ async fn spans_name_the_operation_and_never_the_token() {
         "restore token leaked: {log}"
     );
 }
+
+#[tokio::test]
+async fn a_failed_restore_does_not_log_its_token() {
+    let recorder = Recorder::default();
+    let _guard = tracing::subscriber::set_default(recorder.clone());
+    // Nothing listens on port 1: every attempt is a connect error.
+    let gh = common::builder_for("http://127.0.0.1:1").build().unwrap();
+    let err = gh
+        .packages(&Scope::org("o"))
+        .restore(PackageType::Npm, "app")
+        .token("RESTORE-SECRET-2")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, github_packages::Error::Transport { .. }),
+        "{err:?}"
+    );
+    assert!(!err.to_string().contains("RESTORE-SECRET-2"), "{err}");
+    assert!(!format!("{err:?}").contains("RESTORE-SECRET-2"));
+
+    let log = recorder.0.lock().unwrap().clone();
+    assert!(log.contains("transport error"), "{log}");
+    assert!(log.contains("kind=\"connect\""), "{log}");
+    assert!(
+        !log.contains("RESTORE-SECRET-2"),
+        "restore token leaked: {log}"
+    );
+    assert!(!log.contains(common::TOKEN), "token leaked: {log}");
+}
