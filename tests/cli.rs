@@ -12,5 +12,7 @@ mod commands;
 mod multi_arch;
 #[path = "cli/policy.rs"]
 mod policy;
+#[path = "cli/safety.rs"]
+mod safety;
 #[path = "cli/undo.rs"]
 mod undo;

@@ -493,3 +493,57 @@ fn help_documents_the_policy_and_json_shapes() {
     run.expect(0);
     assert!(run.stdout.contains("Exit codes"), "{}", run.stdout);
 }
+
+#[test]
+fn the_restore_token_can_come_from_the_environment() {
+    const SECRET: &str = "pkg-token-from-env";
+    let server = MockServer::start();
+    let restore_package = server.mock(|when, then| {
+        when.method(POST)
+            .path("/orgs/acme/packages/container/app/restore")
+            .query_param("token", SECRET);
+        then.status(204);
+    });
+    let restore_version = server.mock(|when, then| {
+        when.method(POST)
+            .path(format!("{VERSIONS}/7/restore"))
+            .query_param_missing("token");
+        then.status(204);
+    });
+    let dir = tempdir();
+    let env = [("GHPKG_RESTORE_TOKEN", SECRET)];
+    let run = ghpkg_env(
+        dir.path(),
+        &server,
+        &["restore", "container", "app", "--org", "acme"],
+        &env,
+    );
+    run.expect(0);
+    assert_eq!(restore_package.calls(), 1);
+
+    // Set in the environment, it does not get in the way of a version
+    // restore (which takes no package token).
+    let run = ghpkg_env(
+        dir.path(),
+        &server,
+        &[
+            "restore",
+            "container",
+            "app",
+            "--org",
+            "acme",
+            "--version",
+            "7",
+        ],
+        &env,
+    );
+    run.expect(0);
+    assert_eq!(restore_version.calls(), 1);
+
+    // The help names the variable but never shows its value.
+    let run = ghpkg_env(dir.path(), &server, &["restore", "--help"], &env);
+    run.expect(0);
+    assert!(run.stdout.contains("GHPKG_RESTORE_TOKEN"), "{}", run.stdout);
+    assert!(!run.stdout.contains(SECRET), "{}", run.stdout);
+    assert!(!run.stderr.contains(SECRET), "{}", run.stderr);
+}

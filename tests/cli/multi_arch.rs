@@ -199,6 +199,7 @@ fn platform_images_and_attestations_of_kept_indexes_survive_untagged() {
     let registry_server = MockServer::start();
     let registry = registry(&registry_server, None);
     let _listing = mock_listing(&github, VERSIONS, &listing());
+    let _current = mock_current(&github, VERSIONS, &listing());
     let deletes: Vec<(i64, Mock)> = UNTAGGED
         .iter()
         .map(|&id| (id, mock_delete(&github, VERSIONS, id)))
@@ -280,6 +281,7 @@ fn a_token_realm_on_another_host_gets_no_token_and_untagged_versions_are_kept() 
 fn an_unreachable_registry_stops_untagged_deletes_unless_overridden() {
     let github = MockServer::start();
     let _listing = mock_listing(&github, VERSIONS, &listing());
+    let _current = mock_current(&github, VERSIONS, &listing());
     let deletes: Vec<(i64, Mock)> = UNTAGGED
         .iter()
         .map(|&id| (id, mock_delete(&github, VERSIONS, id)))
@@ -373,4 +375,231 @@ fn for_the_authenticated_user_the_image_path_comes_from_the_package_owner() {
     assert_eq!(package.calls(), 1);
     assert_eq!(manifest.calls(), 1);
     assert_eq!(deletes.calls(), 0);
+}
+
+/// A registry without authentication that serves `manifests` (digest id,
+/// content type, body) and counts every read.
+fn open_registry<'a>(
+    server: &'a MockServer,
+    manifests: Vec<(i64, &str, Value)>,
+) -> Vec<(i64, Mock<'a>)> {
+    manifests
+        .into_iter()
+        .map(|(id, content_type, body)| {
+            let content_type = content_type.to_owned();
+            let mock = server.mock(move |when, then| {
+                when.method(GET)
+                    .path(format!("/v2/acme/app/manifests/{}", digest(id)));
+                then.status(200)
+                    .header("content-type", content_type)
+                    .json_body(body);
+            });
+            (id, mock)
+        })
+        .collect()
+}
+
+fn reason_of(report: &Value, id: i64) -> String {
+    report["plan"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == id)
+        .unwrap()["reason"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+#[test]
+fn an_untagged_index_kept_by_keep_last_protects_its_children_and_nested_indexes() {
+    // 200: an untagged index, the newest version (kept by --keep-last 1),
+    // listing a platform image (201) and a nested index (202), which lists
+    // another platform image (203) without saying what it is. 204 is an
+    // orphan.
+    const TOP: i64 = 200;
+    const PLATFORM: i64 = 201;
+    const NESTED: i64 = 202;
+    const NESTED_PLATFORM: i64 = 203;
+    const ORPHAN: i64 = 204;
+    let github = MockServer::start();
+    let registry_server = MockServer::start();
+    let versions: Vec<Value> = (TOP..=ORPHAN)
+        .map(|id| version(id, hours_ago(id - TOP + 1), &[]))
+        .collect();
+    let _listing = mock_listing(&github, VERSIONS, &versions);
+    let _current = mock_current(&github, VERSIONS, &versions);
+    let index = "application/vnd.oci.image.index.v1+json";
+    let image = "application/vnd.oci.image.manifest.v1+json";
+    let reads = open_registry(
+        &registry_server,
+        vec![
+            (
+                TOP,
+                index,
+                json!({"schemaVersion": 2, "mediaType": index, "manifests": [
+                    {"mediaType": image, "digest": digest(PLATFORM), "size": 1,
+                     "platform": {"architecture": "amd64", "os": "linux"}},
+                    {"mediaType": index, "digest": digest(NESTED), "size": 1}
+                ]}),
+            ),
+            (PLATFORM, image, image_manifest()),
+            (
+                NESTED,
+                index,
+                json!({"schemaVersion": 2, "manifests": [
+                    {"digest": digest(NESTED_PLATFORM), "size": 1}
+                ]}),
+            ),
+            (NESTED_PLATFORM, image, image_manifest()),
+            (ORPHAN, image, image_manifest()),
+        ],
+    );
+    let orphan_delete = mock_delete(&github, VERSIONS, ORPHAN);
+    let other_deletes = mock_any_delete(&github);
+
+    let (run, _dir) = prune(
+        &github,
+        &registry_server.base_url(),
+        &["--keep-last", "1", "--untagged", "--yes"],
+    );
+    run.expect(0);
+    let report = run.json();
+    assert_eq!(planned(&report, "delete"), vec![ORPHAN]);
+    assert_eq!(ids(&report["deleted"]), vec![ORPHAN]);
+    assert_eq!(orphan_delete.calls(), 1);
+    assert_eq!(other_deletes.calls(), 0);
+    assert_eq!(
+        reason_of(&report, PLATFORM),
+        "kept: platform image of sha256:000000000000…"
+    );
+    assert_eq!(
+        reason_of(&report, NESTED),
+        "kept: nested image index of sha256:000000000000…"
+    );
+    assert_eq!(
+        reason_of(&report, NESTED_PLATFORM),
+        "kept: platform image of sha256:000000000000…"
+    );
+    // Every kept manifest is read once, except the one the index says is a
+    // single image; the orphan (to be deleted) is not read.
+    let calls: Vec<(i64, usize)> = reads.iter().map(|(id, m)| (*id, m.calls())).collect();
+    assert_eq!(
+        calls,
+        vec![
+            (TOP, 1),
+            (PLATFORM, 0),
+            (NESTED, 1),
+            (NESTED_PLATFORM, 1),
+            (ORPHAN, 0)
+        ]
+    );
+}
+
+#[test]
+fn a_registry_answer_over_4_mib_is_refused_and_untagged_versions_are_kept() {
+    let github = MockServer::start();
+    let registry_server = MockServer::start();
+    let _listing = mock_listing(&github, VERSIONS, &listing());
+    let deletes = mock_any_delete(&github);
+    // A manifest of 5 MiB: JSON that would parse, were it read.
+    let padding = "x".repeat(5 * 1024 * 1024);
+    let huge = json!({"schemaVersion": 2, "manifests": [], "padding": padding});
+    registry_server.mock(|when, then| {
+        when.method(GET).path_includes("/manifests/");
+        then.status(200)
+            .header("content-type", "application/vnd.oci.image.index.v1+json")
+            .json_body(huge);
+    });
+    let (run, _dir) = prune(
+        &github,
+        &registry_server.base_url(),
+        &["--untagged", "--yes"],
+    );
+    run.expect(1);
+    assert!(
+        run.stderr.contains("registry answer larger than 4 MiB"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(planned(&run.json(), "delete"), Vec::<i64>::new());
+    assert_eq!(deletes.calls(), 0);
+
+    // The token service's answer is capped the same way.
+    let registry_server = MockServer::start();
+    let realm = format!("{}/token", registry_server.base_url());
+    registry_server.mock(|when, then| {
+        when.method(GET).path("/token");
+        then.status(200)
+            .header("content-type", "application/json")
+            .json_body(json!({"token": "t", "padding": "x".repeat(5 * 1024 * 1024)}));
+    });
+    registry_server.mock(|when, then| {
+        when.method(GET).path_includes("/v2/");
+        then.status(401)
+            .header("www-authenticate", format!(r#"Bearer realm="{realm}""#));
+    });
+    let (run, _dir) = prune(
+        &github,
+        &registry_server.base_url(),
+        &["--untagged", "--yes"],
+    );
+    run.expect(1);
+    assert!(
+        run.stderr.contains("registry answer larger than 4 MiB"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(deletes.calls(), 0);
+}
+
+#[test]
+fn the_journal_of_a_prune_with_me_records_the_login() {
+    let github = MockServer::start();
+    let registry = MockServer::start();
+    let path = "/user/packages/container/app/versions";
+    let versions = vec![
+        version(1, hours_ago(1), &["latest".to_owned()]),
+        version(2, hours_ago(2), &[]),
+    ];
+    let _listing = mock_listing(&github, path, &versions);
+    let _current = mock_current(&github, path, &versions);
+    github.mock(|when, then| {
+        when.method(GET).path("/user/packages/container/app");
+        then.status(200)
+            .header("content-type", "application/json")
+            .body(PACKAGE);
+    });
+    registry.mock(|when, then| {
+        when.method(GET)
+            .path_includes("/v2/octo-cat/app/manifests/");
+        then.status(200)
+            .header("content-type", "application/vnd.oci.image.manifest.v1+json")
+            .json_body(image_manifest());
+    });
+    let delete = mock_delete(&github, path, 2);
+    let dir = tempdir();
+    let journal = dir.path().join("j.jsonl");
+    let run = ghpkg_in(
+        dir.path(),
+        &github,
+        &[
+            "--json",
+            "prune",
+            "container",
+            "app",
+            "--me",
+            "--untagged",
+            "--registry-url",
+            &registry.base_url(),
+            "--yes",
+            "--journal",
+            path_str(&journal),
+        ],
+    );
+    run.expect(0);
+    assert_eq!(delete.calls(), 1);
+    let header = &journal_records(&journal)[0];
+    assert_eq!(header["owner_kind"], "me");
+    assert_eq!(header["owner"], "Octo-Cat");
 }

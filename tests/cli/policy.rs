@@ -303,3 +303,84 @@ fn a_human_dry_run_prints_the_plan_and_deletes_nothing() {
     );
     assert_eq!(deletes.calls(), 0);
 }
+
+/// Where the versions of the org's npm package `left-pad` live.
+const NPM_VERSIONS: &str = "/orgs/acme/packages/npm/left-pad/versions";
+
+/// An npm version as GitHub lists it: no tags anywhere.
+fn npm_version(id: i64, age_hours: i64) -> Value {
+    serde_json::json!({
+        "id": id,
+        "name": format!("1.0.{id}"),
+        "url": format!("https://api.github.com/orgs/acme/packages/npm/left-pad/versions/{id}"),
+        "package_html_url": "https://github.com/orgs/acme/packages/npm/package/left-pad",
+        "created_at": time(hours_ago(age_hours)),
+        "updated_at": time(hours_ago(age_hours)),
+        "metadata": {"package_type": "npm"},
+    })
+}
+
+#[test]
+fn tag_flags_are_refused_for_package_types_without_tags() {
+    let server = MockServer::start();
+    let unexpected = catch_all(&server);
+    let dir = tempdir();
+    for (kind, flags) in [
+        ("npm", &["--untagged", "--exclude-tag", "latest"][..]),
+        ("npm", &["--keep-last", "2", "--exclude-tag", "latest"][..]),
+        ("maven", &["--tag", "v*"][..]),
+        ("nuget", &["--older-than", "30d", "--untagged"][..]),
+        ("rubygems", &["--keep-last", "1", "--tag", "x"][..]),
+    ] {
+        let mut args = vec!["--json", "prune", kind, "left-pad", "--org", "acme"];
+        args.extend_from_slice(flags);
+        args.push("--yes");
+        let run = ghpkg_in(dir.path(), &server, &args);
+        run.expect(2);
+        let message = format!("{kind} versions carry no tags in GitHub's API");
+        assert!(run.stderr.contains(&message), "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("use --keep-last/--older-than"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("Usage"), "{}", run.stderr);
+        assert_eq!(run.stdout, "");
+    }
+    assert_eq!(unexpected.calls(), 0, "a refused prune sent a request");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn npm_packages_are_pruned_by_age_and_count() {
+    let server = MockServer::start();
+    let versions: Vec<Value> = (1..=5).map(|id| npm_version(id, 100 - id)).collect();
+    let _listing = mock_listing(&server, NPM_VERSIONS, &versions);
+    let _current = mock_current(&server, NPM_VERSIONS, &versions);
+    let deletes: Vec<_> = (1..=3)
+        .map(|id| mock_delete(&server, NPM_VERSIONS, id))
+        .collect();
+    let unexpected = catch_all(&server);
+    let dir = tempdir();
+    let run = ghpkg_in(
+        dir.path(),
+        &server,
+        &[
+            "--json",
+            "prune",
+            "npm",
+            "left-pad",
+            "--org",
+            "acme",
+            "--keep-last",
+            "2",
+            "--yes",
+        ],
+    );
+    run.expect(0);
+    let report = run.json();
+    assert_eq!(planned(&report, "keep"), vec![4, 5]);
+    assert_eq!(ids(&report["deleted"]), vec![1, 2, 3]);
+    assert!(deletes.iter().all(|m| m.calls() == 1));
+    assert_eq!(unexpected.calls(), 0);
+}

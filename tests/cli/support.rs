@@ -47,6 +47,16 @@ impl Run {
 /// deterministic), the token in the environment, stdin not a terminal, in
 /// `dir`.
 pub(crate) fn ghpkg_in(dir: &Path, server: &MockServer, args: &[&str]) -> Run {
+    ghpkg_env(dir, server, args, &[])
+}
+
+/// [`ghpkg_in`] with extra environment variables.
+pub(crate) fn ghpkg_env(
+    dir: &Path,
+    server: &MockServer,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Run {
     let mut command = Command::new(env!("CARGO_BIN_EXE_ghpkg"));
     command
         .args(["--api-url", &server.base_url()])
@@ -63,6 +73,8 @@ pub(crate) fn ghpkg_in(dir: &Path, server: &MockServer, args: &[&str]) -> Run {
         .env("GITHUB_TOKEN", TOKEN)
         .env_remove("GH_TOKEN")
         .env_remove("GITHUB_API_URL")
+        .env_remove("GHPKG_RESTORE_TOKEN")
+        .envs(env.iter().copied())
         .stdin(Stdio::null());
     finish(command.output().expect("ghpkg runs"))
 }
@@ -74,6 +86,7 @@ pub(crate) fn ghpkg_raw(dir: &Path, args: &[&str]) -> Run {
         .current_dir(dir)
         .env("GITHUB_TOKEN", TOKEN)
         .env_remove("GITHUB_API_URL")
+        .env_remove("GHPKG_RESTORE_TOKEN")
         .stdin(Stdio::null())
         .output()
         .expect("ghpkg runs");
@@ -160,6 +173,30 @@ pub(crate) fn mock_listing<'a>(
                     then.header("link", links.join(", "))
                 };
                 then.json_body(body);
+            })
+        })
+        .collect()
+}
+
+/// `GET` of each version on its own, as ghpkg reads it right before
+/// deleting it, answering what the listing said.
+pub(crate) fn mock_current<'a>(
+    server: &'a MockServer,
+    path: &str,
+    versions: &[Value],
+) -> Vec<Mock<'a>> {
+    versions
+        .iter()
+        .map(|v| {
+            let id = v["id"].as_i64().expect("a version id");
+            let body = v.clone();
+            server.mock(move |when, then| {
+                when.method(GET)
+                    .path(format!("{path}/{id}"))
+                    .header("authorization", format!("Bearer {TOKEN}"));
+                then.status(200)
+                    .header("content-type", "application/json")
+                    .json_body(body);
             })
         })
         .collect()

@@ -16,10 +16,16 @@ Inspect GitHub Packages and prune old versions safely.
 
 The token comes from GITHUB_TOKEN, else GH_TOKEN, else standard input with
 --token-stdin. It needs read:packages, plus delete:packages to delete or
-restore.
+restore. The package token `restore` may need for a whole package is best
+given in GHPKG_RESTORE_TOKEN: --token puts it on the command line, where
+other users (ps) and shell history see it.
 
 Exit codes: 0 success; 1 failure or partial failure (what failed is listed,
 and a prune's journal has the rest); 2 bad usage.
+
+Rate limits: when GitHub says when to come back, ghpkg waits up to
+--max-rate-limit-wait (default 90s) and then gives up with the reset time;
+raise it to let a long prune wait out the limit.
 
 With --json every command prints one JSON document on stdout:
   list, conflicts  an array of packages as GitHub returns them
@@ -80,6 +86,12 @@ pub(crate) struct Global {
     /// Retries of a request that met a network error or a 5xx.
     #[arg(long, global = true, value_name = "N", default_value_t = 3)]
     pub(crate) max_retries: u32,
+
+    /// Longest wait for a rate limit to reset before giving up (e.g. 90s,
+    /// 15m, 1h); 0 gives up at once.
+    #[arg(long, global = true, value_name = "DURATION", default_value = "90s",
+          value_parser = duration::parse)]
+    pub(crate) max_rate_limit_wait: Duration,
 }
 
 /// Whose packages: exactly one of --org, --user, --me.
@@ -224,7 +236,15 @@ pub(crate) enum Command {
         #[arg(long = "version", value_name = "ID", value_parser = clap::value_parser!(i64).range(1..))]
         version: Option<i64>,
         /// The package token GitHub may ask for to restore a whole package.
-        #[arg(long, value_name = "TOKEN", conflicts_with = "version")]
+        /// Prefer the environment variable: a command-line argument is
+        /// visible to other users of the machine (ps) and lands in shell
+        /// history. Ignored with --version.
+        #[arg(
+            long,
+            value_name = "TOKEN",
+            env = "GHPKG_RESTORE_TOKEN",
+            hide_env_values = true
+        )]
         token: Option<String>,
     },
     /// List packages that could not be migrated from the Docker registry.
@@ -271,12 +291,17 @@ The policy, applied to every active version:
     --exclude-tag GLOB  a version with any tag matching is kept
     --keep-last N       the N most recent versions (by created_at, then id)
                         are kept; every version counts, tagged or not
-    multi-arch          containers only: for every kept tagged version the
-                        manifest is read from the registry; if it is an image
-                        index, every manifest it lists (platform images and
-                        attestations) is kept. If the registry cannot be read,
-                        no untagged version is deleted (exit 1) unless
-                        --no-registry-check is given.
+    multi-arch          containers only: for every kept version, tagged or
+                        not, the manifest is read from the registry; if it is
+                        an image index, every manifest it lists (platform
+                        images, attestations, nested indexes, and what those
+                        list) is kept. If the registry cannot be read, no
+                        untagged version is deleted (exit 1) unless
+                        --no-registry-check is given. The registry is
+                        https://ghcr.io for GitHub.com; with another --api-url
+                        (GitHub Enterprise Server) --registry-url is required
+                        (exit 2 without it), so the token is not sent to
+                        ghcr.io.
 
   Selection (a version not protected is deleted only if it meets ALL given):
     --older-than D      created more than D ago (30d, 12h, 2w, 90m, 1d12h)
@@ -287,6 +312,10 @@ The policy, applied to every active version:
   At least one of --keep-last, --older-than, --untagged, --tag is required:
   a prune without any would delete everything.
 
+  Tags: only container and docker versions carry tags in GitHub's API, so
+  --untagged, --tag and --exclude-tag are refused (exit 2) for npm, maven,
+  nuget and rubygems packages; use --keep-last and --older-than there.
+
   Globs: * matches any run of characters, ? exactly one; the whole tag must
   match, case-sensitively.
 
@@ -294,17 +323,29 @@ Safety:
   --max-delete N   refuse (exit 1, nothing deleted) if the plan deletes more;
                    a dry run reports the refusal the same way
   --yes            delete the planned versions, oldest first, paced by
-                   --write-interval; nothing outside the plan is deleted
+                   --write-interval; nothing outside the plan is deleted.
+                   Right before its delete each version is read again; one
+                   that changed since the plan (tags added, removed or
+                   changed, or deleted) is skipped, listed, and not counted
+                   as a failure
   --journal PATH   (with --yes) before each delete an `intent` record is
-                   flushed to this JSON-lines file, after it `deleted` or
-                   `failed`. Default: ghpkg-journal-OWNER-PACKAGE-TIME.jsonl
+                   flushed to this JSON-lines file, after it `deleted`,
+                   `gone` or `failed`; a skipped version gets a `skipped`
+                   record. Default: ghpkg-journal-OWNER-PACKAGE-TIME.jsonl
                    in the current directory. `ghpkg undo PATH` restores what
                    it records; running the same prune with the same journal
                    continues it.
 
-A failed delete of one version (404, 422 such as GitHub refusing to delete
-the last tagged version) is reported and the prune goes on; any other error
-(network, 5xx after retries, rate limit, token) stops it, exit 1.";
+A DELETE answered with 404 means the version is already gone (a retried
+request whose first answer was lost, or someone else): it is listed as
+`gone`, not as a failure, and `undo` still tries to restore it. A failed
+delete of one version (422 such as GitHub refusing to delete the last tagged
+version) is reported and the prune goes on, unless 5 deletes in a row fail
+the same way; any other error (network, 5xx after retries, rate limit,
+token) stops it, exit 1.
+
+Not detected: a new multi-arch image pushed during the prune that reuses a
+platform manifest planned for deletion (its index is not read again).";
 
 const PRUNE_AFTER: &str = "\
 JSON output (--json):
@@ -315,6 +356,8 @@ JSON output (--json):
               \"created_at\": \"2025-01-01T00:00:00Z\",
               \"action\": \"delete\" | \"keep\", \"reason\": \"…\"}],
     \"deleted\": [{\"id\", \"name\", \"tags\"}],
+    \"gone\": [{\"id\", \"name\", \"tags\"}],
+    \"skipped\": [{\"id\", \"name\", \"tags\", \"reason\"}],
     \"failed\": [{\"id\", \"name\", \"tags\", \"error\"}],
     \"not_attempted\": [{\"id\", \"name\", \"tags\"}],
     \"journal\": \"path\" | null,
@@ -332,10 +375,14 @@ Restore every version a prune journal records as deleted (or about to be
 deleted) and not yet undone; GitHub keeps deleted versions for 30 days.
 
 Each restore appends an `undone` record, so running undo again only retries
-what is left. A version the journal only saw an intent for, and that GitHub
-will not restore (404/422), was never deleted: it is reported as such, not as
-a failure. The owner, package and API URL come from the journal; --api-url
-must match the journal's, so a journal cannot send your token elsewhere.
+what is left. A version whose delete was never confirmed (the journal only
+saw an intent, or the DELETE answered 404) and that GitHub will not restore
+is reported as not deleted, not as a failure. GitHub's 422 settles it for
+good; a 404 is not recorded, because it may only mean the token cannot see
+the version: a later undo with another token tries again. Versions the
+prune skipped are ignored. The owner, package and API URL come from the
+journal; --api-url must match the journal's, so a journal cannot send your
+token elsewhere.
 
 JSON output (--json):
   {\"dry_run\": false,
@@ -381,9 +428,12 @@ pub(crate) struct PruneArgs {
     #[arg(long, value_name = "PATH")]
     pub(crate) journal: Option<PathBuf>,
 
-    /// Container registry to read image indexes from.
-    #[arg(long, value_name = "URL", default_value = "https://ghcr.io")]
-    pub(crate) registry_url: String,
+    /// Container registry to read image indexes from. Default: https://ghcr.io
+    /// when --api-url is GitHub.com's; with any other API (GitHub Enterprise
+    /// Server: https://containers.HOST) it must be given, or
+    /// --no-registry-check.
+    #[arg(long, value_name = "URL")]
+    pub(crate) registry_url: Option<String>,
 
     /// Do not read the registry: children of multi-arch images are then NOT
     /// protected and may be deleted with --untagged.

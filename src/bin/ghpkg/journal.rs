@@ -6,8 +6,14 @@
 //! - `header`: who and what (owner, package type and name, API URL, start);
 //! - `intent`: a version about to be deleted (id, name/digest, tags);
 //! - `deleted` / `failed`: how that delete ended;
-//! - `undone`: `ghpkg undo` restored the version, or found it was never
-//!   deleted.
+//! - `gone`: the DELETE answered 404: already deleted (by an earlier attempt
+//!   of the same request whose answer was lost, or by someone else), or not
+//!   visible to the token. `undo` still tries to restore it;
+//! - `skipped`: the version changed since the plan (new tags, or deleted) and
+//!   was left alone; no `intent` precedes it and `undo` ignores it;
+//! - `undone`: `ghpkg undo` restored the version, or GitHub refused to
+//!   restore a version whose delete was never confirmed (422). A 404 is not
+//!   recorded: it may only mean the token cannot see the version.
 
 use std::collections::HashMap;
 use std::fs::{File, OpenOptions};
@@ -31,7 +37,9 @@ pub(crate) enum OwnerKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub(crate) struct Header {
     pub(crate) owner_kind: OwnerKind,
-    /// The organization or user; for `me`, the login when it was learned.
+    /// The organization or user; for `me`, the token owner's login when the
+    /// prune learned it (a container prune that read the registry did),
+    /// else null.
     pub(crate) owner: Option<String>,
     pub(crate) package_type: PackageType,
     pub(crate) package: String,
@@ -40,8 +48,10 @@ pub(crate) struct Header {
 }
 
 impl Header {
+    /// `login` is the token owner's login for `--me`, when known.
     pub(crate) fn new(
         scope: &Scope,
+        login: Option<&str>,
         package_type: PackageType,
         package: &str,
         api_url: &str,
@@ -49,7 +59,7 @@ impl Header {
         let (owner_kind, owner) = match scope {
             Scope::Org(o) => (OwnerKind::Org, Some(o.clone())),
             Scope::User(u) => (OwnerKind::User, Some(u.clone())),
-            _ => (OwnerKind::Me, None),
+            _ => (OwnerKind::Me, login.map(str::to_owned)),
         };
         Header {
             owner_kind,
@@ -107,6 +117,20 @@ pub(crate) enum Record {
     Failed {
         id: i64,
         error: String,
+        at: DateTime<Utc>,
+    },
+    /// The DELETE answered 404.
+    Gone {
+        id: i64,
+        note: String,
+        at: DateTime<Utc>,
+    },
+    /// Left alone: the version changed since the plan.
+    Skipped {
+        id: i64,
+        name: String,
+        tags: Vec<String>,
+        reason: String,
         at: DateTime<Utc>,
     },
     Undone {
@@ -195,11 +219,14 @@ pub(crate) struct Pending {
     /// Whether GitHub confirmed the delete (a `deleted` record). Without it
     /// the process may have stopped before the delete was sent.
     pub(crate) confirmed: bool,
+    /// Whether the DELETE answered 404 (a `gone` record).
+    pub(crate) gone: bool,
 }
 
 impl Journal {
-    /// Every version with an `intent` or `deleted` record that no later
-    /// `undone` record settles, in the order they were deleted.
+    /// Every version with an `intent`, `deleted` or `gone` record that no
+    /// later `undone` record settles, in the order they were deleted.
+    /// `skipped` and `failed` records change nothing.
     pub(crate) fn pending(&self) -> Vec<Pending> {
         let mut order: Vec<i64> = Vec::new();
         let mut state: HashMap<i64, Pending> = HashMap::new();
@@ -216,6 +243,7 @@ impl Journal {
                             name: name.clone(),
                             tags: tags.clone(),
                             confirmed: false,
+                            gone: false,
                         },
                     );
                 }
@@ -230,13 +258,29 @@ impl Journal {
                             name: String::new(),
                             tags: Vec::new(),
                             confirmed: true,
+                            gone: false,
                         })
                         .confirmed = true;
+                }
+                Record::Gone { id, .. } => {
+                    if !order.contains(id) {
+                        order.push(*id);
+                    }
+                    state
+                        .entry(*id)
+                        .or_insert_with(|| Pending {
+                            id: *id,
+                            name: String::new(),
+                            tags: Vec::new(),
+                            confirmed: false,
+                            gone: true,
+                        })
+                        .gone = true;
                 }
                 Record::Undone { id, .. } => {
                     state.remove(id);
                 }
-                Record::Header(_) | Record::Failed { .. } => {}
+                Record::Header(_) | Record::Failed { .. } | Record::Skipped { .. } => {}
             }
         }
         order
@@ -320,6 +364,7 @@ mod tests {
     fn header() -> Header {
         let mut h = Header::new(
             &Scope::org("acme"),
+            None,
             PackageType::Container,
             "app",
             "http://x/",
@@ -384,6 +429,58 @@ mod tests {
         let summary: Vec<(i64, bool)> = pending.iter().map(|p| (p.id, p.confirmed)).collect();
         assert_eq!(summary, vec![(1, true), (2, false), (3, false)]);
         assert_eq!(pending[0].name, "sha256:1");
+    }
+
+    #[test]
+    fn gone_versions_are_pending_and_skipped_ones_are_not() {
+        let text = lines(&[
+            Record::Header(header()),
+            Record::Skipped {
+                id: 1,
+                name: "sha256:1".into(),
+                tags: vec![],
+                reason: "tags changed".into(),
+                at: at(),
+            },
+            intent(2),
+            Record::Gone {
+                id: 2,
+                note: "404".into(),
+                at: at(),
+            },
+        ]);
+        let journal = parse(text.as_bytes(), "j").unwrap();
+        let pending = journal.pending();
+        assert_eq!(pending.len(), 1);
+        assert_eq!(
+            (pending[0].id, pending[0].confirmed, pending[0].gone),
+            (2, false, true)
+        );
+        assert_eq!(pending[0].name, "sha256:2");
+        let line = serde_json::to_value(&journal.records[1]).unwrap();
+        assert_eq!(line["record"], "skipped");
+        assert_eq!(line["reason"], "tags changed");
+    }
+
+    #[test]
+    fn the_header_records_the_login_for_me() {
+        let h = Header::new(
+            &Scope::AuthenticatedUser,
+            Some("octo"),
+            PackageType::Npm,
+            "left-pad",
+            "http://x",
+        );
+        assert_eq!(h.owner.as_deref(), Some("octo"));
+        assert_eq!(h.scope().unwrap(), Scope::AuthenticatedUser);
+        let h = Header::new(
+            &Scope::org("acme"),
+            Some("octo"),
+            PackageType::Npm,
+            "left-pad",
+            "http://x",
+        );
+        assert_eq!(h.owner.as_deref(), Some("acme"));
     }
 
     #[test]

@@ -16,10 +16,12 @@ mod prune;
 mod registry;
 mod undo;
 
+use std::fmt;
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches};
 use github_packages::Client;
 
 use crate::args::{Cli, Command, Global};
@@ -49,16 +51,49 @@ impl From<std::io::Error> for Failure {
 
 pub(crate) type Outcome = Result<(), Failure>;
 
+/// A library error as ghpkg shows it: the library's advice, with the
+/// builder settings it names translated to ghpkg's flags.
+pub(crate) fn describe(error: &github_packages::Error) -> String {
+    let message = error.to_string();
+    if !matches!(error, github_packages::Error::RateLimited { .. }) {
+        return message;
+    }
+    const SETTING: &str = "max_rate_limit_wait";
+    if message.contains(SETTING) {
+        message
+            .replace("the builder's max_rate_limit_wait", SETTING)
+            .replace(SETTING, "--max-rate-limit-wait")
+    } else {
+        format!("{message} (raise --max-rate-limit-wait to wait longer)")
+    }
+}
+
 /// What every command needs: the client, the token (the registry needs it
 /// too) and the output mode.
-#[derive(Debug)]
 pub(crate) struct Ctx {
     pub(crate) client: Client,
     pub(crate) token: Option<String>,
     pub(crate) json: bool,
 }
 
+/// Never shows the token.
+impl fmt::Debug for Ctx {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Ctx")
+            .field("client", &self.client)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("json", &self.json)
+            .finish()
+    }
+}
+
 impl Ctx {
+    /// Whether the API is GitHub.com's (whose registry is ghcr.io).
+    pub(crate) fn is_github_com(&self) -> bool {
+        self.api_url()
+            .eq_ignore_ascii_case(github_packages::DEFAULT_BASE_URL.trim_end_matches('/'))
+    }
+
     pub(crate) fn api_url(&self) -> String {
         self.client
             .base_url()
@@ -96,7 +131,8 @@ fn build_client(global: &Global, token: Option<&str>) -> Result<Client, Failure>
         .user_agent(concat!("ghpkg/", env!("CARGO_PKG_VERSION")))
         .min_write_interval(global.write_interval)
         .points_per_minute(global.points_per_minute)
-        .max_retries(global.max_retries);
+        .max_retries(global.max_retries)
+        .max_rate_limit_wait(global.max_rate_limit_wait);
     if let Some(token) = token {
         builder = builder.token(token);
     }
@@ -154,20 +190,44 @@ async fn run(cli: Cli) -> Outcome {
     }
 }
 
+/// Exits with a usage error (exit 2) of `subcommand`.
+fn usage_error(subcommand: &str, kind: clap::error::ErrorKind, message: String) -> ! {
+    let mut command = Cli::command();
+    let sub = command
+        .find_subcommand_mut(subcommand)
+        .expect("a known subcommand");
+    sub.error(kind, message).exit()
+}
+
+/// Parses the command line, with the checks clap cannot express.
+fn parse() -> Cli {
+    let matches = Cli::command().get_matches();
+    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    // A restore token from GHPKG_RESTORE_TOKEN is simply not used with
+    // --version; only one typed on the command line is a mistake.
+    if let Some(("restore", sub)) = matches.subcommand()
+        && sub.value_source("token") == Some(ValueSource::CommandLine)
+        && sub.value_source("version").is_some()
+    {
+        usage_error(
+            "restore",
+            clap::error::ErrorKind::ArgumentConflict,
+            "the argument '--token <TOKEN>' cannot be used with '--version <ID>': a version \
+             is restored without a package token"
+                .to_owned(),
+        );
+    }
+    if let Command::Prune(args) = &cli.command
+        && let Err((kind, message)) = prune::check_usage(args)
+    {
+        usage_error("prune", kind, message);
+    }
+    cli
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    if let Command::Prune(args) = &cli.command
-        && let Err(message) = prune::check_usage(args)
-    {
-        let mut command = Cli::command();
-        let prune = command
-            .find_subcommand_mut("prune")
-            .expect("prune is a subcommand");
-        prune
-            .error(clap::error::ErrorKind::MissingRequiredArgument, message)
-            .exit();
-    }
+    let cli = parse();
     init_tracing(cli.global.verbose);
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
@@ -176,12 +236,31 @@ async fn main() -> ExitCode {
             ExitCode::from(2)
         }
         Err(Failure::Api(error)) => {
-            eprintln!("error: {error}");
+            eprintln!("error: {}", describe(&error));
             ExitCode::FAILURE
         }
         Err(Failure::Failed(message)) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_hides_the_token() {
+        let token = "ghp_secret_token_for_debug_test";
+        let client = Client::builder().token(token).build().unwrap();
+        let ctx = Ctx {
+            client,
+            token: Some(token.to_owned()),
+            json: false,
+        };
+        let debug = format!("{ctx:?}");
+        assert!(!debug.contains(token), "{debug}");
+        assert!(debug.contains("<redacted>"), "{debug}");
     }
 }

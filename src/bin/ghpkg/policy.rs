@@ -6,7 +6,8 @@
 //!
 //! Order of precedence, first match wins for the reason shown:
 //! 1. protection: `--exclude-tag`, then `--keep-last`;
-//! 2. multi-arch protection (containers): children of kept tagged indexes;
+//! 2. multi-arch protection (containers): children of kept indexes, tagged
+//!    or not, nested indexes included;
 //! 3. selection: `--older-than`, then `--untagged` / `--tag`.
 //!
 //! A version is deleted only if nothing protects it and it meets every
@@ -73,6 +74,8 @@ pub(crate) enum Action {
 pub(crate) enum ChildKind {
     Platform,
     Attestation,
+    /// An image index listed by another one.
+    Index,
 }
 
 /// Why a version is deleted or kept.
@@ -104,10 +107,19 @@ pub(crate) enum Reason {
     },
 }
 
-/// `sha256:0123456789ab…`: enough of a digest to recognise it.
+/// `sha256:0123456789ab…`: enough of a digest to recognise it. Only a
+/// digest (`algorithm:` then ASCII hex) is shortened; any other version name
+/// (a Maven `group:artifact` name, say) is shown whole.
 pub(crate) fn short_digest(digest: &str) -> String {
     match digest.split_once(':') {
-        Some((algo, hex)) if hex.len() > 12 => format!("{algo}:{}…", &hex[..12]),
+        Some((algo, hex))
+            if hex.len() > 12
+                && !algo.is_empty()
+                && algo.bytes().all(|b| b.is_ascii_alphanumeric())
+                && hex.bytes().all(|b| b.is_ascii_hexdigit()) =>
+        {
+            format!("{algo}:{}…", &hex[..12])
+        }
         _ => digest.to_owned(),
     }
 }
@@ -127,6 +139,7 @@ impl fmt::Display for Reason {
                 let what = match kind {
                     ChildKind::Platform => "platform image",
                     ChildKind::Attestation => "attestation",
+                    ChildKind::Index => "nested image index",
                 };
                 write!(f, "kept: {what} of {}", short_digest(parent))?;
                 match parent_tag {
@@ -286,13 +299,19 @@ impl Plan {
             .count()
     }
 
-    /// Kept, tagged versions whose manifest may be an image index, by digest,
-    /// leaving out the ones already looked at.
-    pub(crate) fn kept_tagged(&self, looked_up: &HashSet<String>) -> Vec<(String, Option<String>)> {
-        self.entries
+    /// Kept versions, tagged or not, whose manifest may be an image index,
+    /// by digest (each digest once), leaving out the ones already looked at.
+    /// Tagged versions come first: they are the likeliest indexes.
+    pub(crate) fn kept_unread(&self, looked_up: &HashSet<String>) -> Vec<(String, Option<String>)> {
+        let mut kept: Vec<&Entry> = self
+            .entries
             .iter()
-            .filter(|e| e.action == Action::Keep && !e.tags.is_empty())
-            .filter(|e| !looked_up.contains(&e.name))
+            .filter(|e| e.action == Action::Keep && !looked_up.contains(&e.name))
+            .collect();
+        kept.sort_by_key(|e| e.tags.is_empty());
+        let mut seen = HashSet::new();
+        kept.into_iter()
+            .filter(|e| seen.insert(e.name.as_str()))
             .map(|e| (e.name.clone(), e.tags.first().cloned()))
             .collect()
     }
@@ -501,7 +520,7 @@ mod tests {
             ..Policy::default()
         };
         let mut plan = plan(&ten(), &policy, now());
-        let kept = plan.kept_tagged(&HashSet::new());
+        let kept = plan.kept_unread(&HashSet::new());
         assert_eq!(kept.len(), 5);
         let parent = version(2, 0, &[]).name;
         let children = vec![
@@ -520,6 +539,46 @@ mod tests {
         assert!(five.reason.to_string().starts_with("kept: attestation of"));
         // Protecting again changes nothing.
         assert_eq!(plan.protect_children(&parent, Some("v2"), &children), 0);
+    }
+
+    #[test]
+    fn every_kept_version_is_read_tagged_first_and_each_digest_once() {
+        // --keep-last keeps ids 11 and 1-3: 1 and 3 untagged, 2 tagged.
+        let policy = Policy {
+            keep_last: Some(4),
+            ..Policy::default()
+        };
+        let mut versions = ten();
+        // The newest version, with the digest of id 1.
+        let mut twin = version(11, 0, &[]);
+        twin.name = version(1, 0, &[]).name;
+        versions.push(twin);
+        let plan = plan(&versions, &policy, now());
+        let kept = plan.kept_unread(&HashSet::new());
+        let names: Vec<&str> = kept.iter().map(|(n, _)| n.as_str()).collect();
+        let name = |id| version(id, 0, &[]).name;
+        assert_eq!(names, vec![name(2), name(1), name(3)]);
+        assert_eq!(kept[0].1.as_deref(), Some("v2"));
+        assert_eq!(kept[1].1, None);
+
+        let looked_up: HashSet<String> = [name(2)].into_iter().collect();
+        assert_eq!(plan.kept_unread(&looked_up).len(), 2);
+    }
+
+    #[test]
+    fn short_digest_shortens_only_hex_digests() {
+        assert_eq!(
+            short_digest(&version(1, 0, &[]).name),
+            "sha256:000000000000…"
+        );
+        // A Maven-style name with a colon and multi-byte characters.
+        assert_eq!(short_digest("x:aéééééééé5"), "x:aéééééééé5");
+        assert_eq!(
+            short_digest("com.example:lib-ééééééééééééé"),
+            "com.example:lib-ééééééééééééé"
+        );
+        assert_eq!(short_digest("1.0.0"), "1.0.0");
+        assert_eq!(short_digest("sha256:abc"), "sha256:abc");
     }
 
     #[test]

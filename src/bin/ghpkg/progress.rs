@@ -65,6 +65,21 @@ impl Progress {
         }
     }
 
+    /// One version left alone or found gone; `what` says which and why.
+    pub(crate) fn noted(&mut self, id: i64, name: &str, what: &str) {
+        let line = format!("{what} id={id} name={name}");
+        match self {
+            Progress::Bar(bar) => {
+                bar.inc(1);
+                bar.println(line);
+            }
+            Progress::Lines { done, .. } => {
+                *done += 1;
+                eprintln!("{line}");
+            }
+        }
+    }
+
     pub(crate) fn finish(self) {
         if let Progress::Bar(bar) = self {
             bar.finish_and_clear();

@@ -6,33 +6,87 @@ use std::collections::HashSet;
 use std::path::Path;
 
 use chrono::Utc;
+use clap::error::ErrorKind;
 use futures::{StreamExt, TryStreamExt};
-use github_packages::{Error, PackageType, PackageVersion, Scope, VersionState};
+use github_packages::{Error, PackageType, PackageVersion, Packages, Scope, VersionState};
 use serde::Serialize;
 
-use crate::args::PruneArgs;
+use crate::args::{Kind, PruneArgs};
 use crate::glob::Glob;
 use crate::journal::{self, Header, Record, Writer};
 use crate::output::{self, Table};
-use crate::policy::{self, Action, Entry, Plan, Policy};
+use crate::policy::{self, Action, Entry, Plan, Policy, tags_of};
 use crate::progress::Progress;
 use crate::registry::Registry;
-use crate::{Ctx, Failure, Outcome};
+use crate::{Ctx, Failure, Outcome, describe};
 
 /// How many manifests are read from the registry at once.
 const REGISTRY_CONCURRENCY: usize = 4;
+/// GitHub.com's container registry.
+const GHCR: &str = "https://ghcr.io";
+/// This many identical failures in a row stop a prune: the cause is not the
+/// versions but something every delete meets.
+const MAX_SAME_FAILURES: usize = 5;
 
-/// Refuses a policy that selects every version.
-pub(crate) fn check_usage(args: &PruneArgs) -> Result<(), String> {
+/// Refuses a policy that selects every version, and tag flags for package
+/// types whose versions have no tags.
+pub(crate) fn check_usage(args: &PruneArgs) -> Result<(), (ErrorKind, String)> {
+    let kind = args.target.kind;
+    if !matches!(kind, Kind::Container | Kind::Docker) {
+        let flags: Vec<&str> = [
+            (args.untagged, "--untagged"),
+            (!args.tags.is_empty(), "--tag"),
+            (!args.exclude_tags.is_empty(), "--exclude-tag"),
+        ]
+        .into_iter()
+        .filter_map(|(given, flag)| given.then_some(flag))
+        .collect();
+        if !flags.is_empty() {
+            let kind = PackageType::from(kind);
+            return Err((
+                ErrorKind::ArgumentConflict,
+                format!(
+                    "{} cannot be used for {kind} packages: {kind} versions carry no tags in \
+                     GitHub's API (only container and docker versions do), so every version \
+                     would look untagged and no tag would match; use --keep-last/--older-than",
+                    flags.join(", ")
+                ),
+            ));
+        }
+    }
     if policy_of(args).has_criteria() {
         Ok(())
     } else {
-        Err(
+        Err((
+            ErrorKind::MissingRequiredArgument,
             "give at least one of --keep-last, --older-than, --untagged or --tag: without \
              them the prune would delete every version (--exclude-tag only protects)"
                 .to_owned(),
-        )
+        ))
     }
+}
+
+/// The registry to read: --registry-url, else ghcr.io for GitHub.com. For
+/// any other API (GitHub Enterprise Server) ghcr.io is not its registry and
+/// must not get its token, so the flag is required.
+fn registry_url(ctx: &Ctx, args: &PruneArgs) -> Result<String, Failure> {
+    if let Some(url) = &args.registry_url {
+        return Ok(url.clone());
+    }
+    if ctx.is_github_com() {
+        return Ok(GHCR.to_owned());
+    }
+    let api_url = ctx.api_url();
+    let example = url::Url::parse(&api_url)
+        .ok()
+        .and_then(|u| u.host_str().map(|h| format!("https://containers.{h}")))
+        .unwrap_or_else(|| "https://containers.HOST".to_owned());
+    Err(Failure::Usage(format!(
+        "--api-url is {api_url}, not GitHub.com, so its token is not sent to {GHCR}: pass \
+         --registry-url with this server's container registry (GitHub Enterprise Server \
+         serves it at containers.HOST, here probably {example}) so multi-arch images can be \
+         protected, or --no-registry-check to delete without that protection"
+    )))
 }
 
 fn policy_of(args: &PruneArgs) -> Policy {
@@ -69,6 +123,14 @@ pub(crate) struct FailedRef {
 }
 
 #[derive(Debug, Serialize)]
+struct SkippedRef {
+    id: i64,
+    name: String,
+    tags: Vec<String>,
+    reason: String,
+}
+
+#[derive(Debug, Serialize)]
 struct PackageRef {
     owner: Option<String>,
     #[serde(rename = "type")]
@@ -93,6 +155,8 @@ struct Report {
     package: PackageRef,
     plan: Vec<PlanItem>,
     deleted: Vec<VersionRef>,
+    gone: Vec<VersionRef>,
+    skipped: Vec<SkippedRef>,
     failed: Vec<FailedRef>,
     not_attempted: Vec<VersionRef>,
     journal: Option<String>,
@@ -155,16 +219,32 @@ async fn owner_login(
     }
 }
 
-/// Reads the manifest of every kept tagged version and keeps whatever an
-/// image index among them references, until nothing changes (a version kept
-/// this way may itself be a tagged index). Returns how many were saved.
+/// Reads the manifest of every kept version, tagged or not, and keeps
+/// whatever an image index among them references, until nothing changes (a
+/// version kept this way may itself be an index). Each digest is read at
+/// most once, so there are at most as many reads as versions; manifests an
+/// index says are single images are not read at all. Returns how many
+/// versions were saved.
 async fn protect_multi_arch(plan: &mut Plan, registry: &Registry) -> Result<usize, String> {
     let mut looked_up = HashSet::new();
+    let max_reads = plan.entries.len();
+    let mut reads = 0;
     let mut saved = 0;
     while plan.delete_count() > 0 {
-        let todo = plan.kept_tagged(&looked_up);
+        let mut todo = plan.kept_unread(&looked_up);
         if todo.is_empty() {
             break;
+        }
+        // Tagged versions first, in a round of their own: they are the
+        // likely indexes, and the platform images they list need no read.
+        if todo.iter().any(|(_, tag)| tag.is_some()) {
+            todo.retain(|(_, tag)| tag.is_some());
+        }
+        reads += todo.len();
+        if reads > max_reads {
+            return Err(format!(
+                "more than {max_reads} manifests to read for {max_reads} versions"
+            ));
         }
         let answers: Vec<_> = futures::stream::iter(todo)
             .map(|(digest, tag)| async move {
@@ -176,9 +256,10 @@ async fn protect_multi_arch(plan: &mut Plan, registry: &Registry) -> Result<usiz
             .await;
         for (digest, tag, children) in answers {
             let children = children?;
-            tracing::debug!(%digest, children = children.len(), "read manifest");
-            saved += plan.protect_children(&digest, tag.as_deref(), &children);
+            tracing::debug!(%digest, children = children.children.len(), "read manifest");
+            saved += plan.protect_children(&digest, tag.as_deref(), &children.children);
             looked_up.insert(digest);
+            looked_up.extend(children.leaves);
         }
     }
     Ok(saved)
@@ -202,18 +283,21 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
 
     let mut problems: Vec<String> = Vec::new();
     let mut login = scope.owner().map(str::to_owned);
-    if kind == PackageType::Container && plan.delete_count() > 0 {
+    // Nothing kept: no image to protect, no need for the registry.
+    let anything_kept = !plan.kept_unread(&HashSet::new()).is_empty();
+    if kind == PackageType::Container && plan.delete_count() > 0 && anything_kept {
         if args.no_registry_check {
             eprintln!(
                 "warning: --no-registry-check: platform images of multi-arch images are not \
                  protected"
             );
         } else {
+            let registry_url = registry_url(ctx, args)?;
             let checked = async {
                 let owner = owner_login(ctx, &scope, kind, name).await?;
                 login = Some(owner.clone());
                 let image = format!("{owner}/{name}");
-                let registry = Registry::new(&args.registry_url, &image, ctx.token.clone())?;
+                let registry = Registry::new(&registry_url, &image, ctx.token.clone())?;
                 protect_multi_arch(&mut plan, &registry).await
             }
             .await;
@@ -258,6 +342,8 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
             })
             .collect(),
         deleted: Vec::new(),
+        gone: Vec::new(),
+        skipped: Vec::new(),
         failed: Vec::new(),
         not_attempted: Vec::new(),
         journal: None,
@@ -294,17 +380,13 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
             .journal
             .clone()
             .unwrap_or_else(|| journal::default_path(&owner_for_file, name, Utc::now()));
-        delete_planned(
-            ctx,
-            &scope,
+        let target = Target {
+            scope: &scope,
+            login: login.as_deref(),
             kind,
             name,
-            &plan,
-            &path,
-            &mut report,
-            &mut problems,
-        )
-        .await?;
+        };
+        delete_planned(ctx, &target, &plan, &path, &mut report, &mut problems).await?;
     } else if !ctx.json {
         println!("nothing to delete");
     }
@@ -318,6 +400,17 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
             report.deleted.len(),
             report.journal.as_deref().unwrap_or_default()
         );
+        for g in &report.gone {
+            println!(
+                "gone: id={} name={}: the DELETE answered 404; it was already deleted \
+                 (perhaps by a retry of a request whose answer was lost) or the token cannot \
+                 see it",
+                g.id, g.name
+            );
+        }
+        for s in &report.skipped {
+            println!("skipped: id={} name={}: {}", s.id, s.name, s.reason);
+        }
         for f in &report.failed {
             println!("failed: id={} name={}: {}", f.id, f.name, f.error);
         }
@@ -331,39 +424,121 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
     }
 }
 
-/// Deletes the planned versions oldest first, with an `intent` record on
-/// disk before each request and its outcome after it.
-#[allow(clippy::too_many_arguments)]
+/// The package a prune works on.
+struct Target<'a> {
+    scope: &'a Scope,
+    /// The owner's login, when known (for `--me`, learned from GitHub).
+    login: Option<&'a str>,
+    kind: PackageType,
+    name: &'a str,
+}
+
+/// How one planned delete ended, short of a failure.
+enum Step {
+    Deleted,
+    /// The DELETE answered 404.
+    Gone,
+    /// Not sent: the version changed since the plan; why.
+    Skipped(String),
+}
+
+/// Why a planned version must now be left alone, if it must: the plan was
+/// made from a listing that may be minutes old, and a version may have been
+/// tagged (or re-tagged to match --exclude-tag) or deleted since.
+async fn changed_since_plan(
+    packages: &Packages<'_>,
+    target: &Target<'_>,
+    entry: &Entry,
+) -> Result<Option<String>, Error> {
+    let current = match packages
+        .version(target.kind, target.name, entry.id)
+        .get()
+        .await
+    {
+        Ok(current) => current,
+        Err(error) if error.is_not_found() => {
+            return Ok(Some(
+                "no longer exists (404 when checked before the delete)".into(),
+            ));
+        }
+        Err(error) => return Err(error),
+    };
+    if current.deleted_at.is_some() {
+        return Ok(Some("already deleted".into()));
+    }
+    let now = tags_of(&current);
+    let sorted = |tags: &[String]| {
+        let mut tags = tags.to_vec();
+        tags.sort();
+        tags
+    };
+    if sorted(&entry.tags) != sorted(&now) {
+        return Ok(Some(format!(
+            "tags changed since the plan: {} then, {} now",
+            output::tags(&entry.tags),
+            output::tags(&now)
+        )));
+    }
+    Ok(None)
+}
+
+/// Deletes the planned versions oldest first. Each is read again first and
+/// left alone if it changed since the plan; an `intent` record is on disk
+/// before each DELETE and its outcome after it.
 async fn delete_planned(
     ctx: &Ctx,
-    scope: &Scope,
-    kind: PackageType,
-    name: &str,
+    target: &Target<'_>,
     plan: &Plan,
     path: &Path,
     report: &mut Report,
     problems: &mut Vec<String>,
 ) -> Outcome {
-    let header = Header::new(scope, kind, name, &ctx.api_url());
+    let header = Header::new(
+        target.scope,
+        target.login,
+        target.kind,
+        target.name,
+        &ctx.api_url(),
+    );
     let mut journal = Writer::open_for_prune(path, &header).map_err(Failure::Failed)?;
     report.journal = Some(journal.path().display().to_string());
     eprintln!("journal: {}", journal.path().display());
 
     let deletions = plan.deletions();
     let mut progress = Progress::new("deleted", deletions.len());
-    let packages = ctx.client.packages(scope);
+    let packages = ctx.client.packages(target.scope);
+    // The last failure (status and GitHub's message) and how many times in a
+    // row it came.
+    let mut last_failure: Option<(Option<u16>, Option<String>)> = None;
+    let mut same_failures = 0;
     for (index, entry) in deletions.iter().enumerate() {
-        journal
-            .append(&Record::Intent {
-                id: entry.id,
-                name: entry.name.clone(),
-                tags: entry.tags.clone(),
-                at: Utc::now(),
-            })
-            .map_err(Failure::Failed)?;
-        let result = packages.version(kind, name, entry.id).delete().await;
-        match result {
-            Ok(()) => {
+        let step = match changed_since_plan(&packages, target, entry).await {
+            Err(error) => Err(error),
+            Ok(Some(reason)) => Ok(Step::Skipped(reason)),
+            Ok(None) => {
+                journal
+                    .append(&Record::Intent {
+                        id: entry.id,
+                        name: entry.name.clone(),
+                        tags: entry.tags.clone(),
+                        at: Utc::now(),
+                    })
+                    .map_err(Failure::Failed)?;
+                match packages
+                    .version(target.kind, target.name, entry.id)
+                    .delete()
+                    .await
+                {
+                    Ok(()) => Ok(Step::Deleted),
+                    // A retried DELETE whose first answer was lost meets a
+                    // 404: the version is gone, maybe by our own hand.
+                    Err(error) if error.is_not_found() => Ok(Step::Gone),
+                    Err(error) => Err(error),
+                }
+            }
+        };
+        match step {
+            Ok(Step::Deleted) => {
                 journal
                     .append(&Record::Deleted {
                         id: entry.id,
@@ -372,9 +547,42 @@ async fn delete_planned(
                     .map_err(Failure::Failed)?;
                 progress.succeeded(entry.id, &entry.name);
                 report.deleted.push(version_ref(entry));
+                last_failure = None;
+                same_failures = 0;
+            }
+            Ok(Step::Gone) => {
+                journal
+                    .append(&Record::Gone {
+                        id: entry.id,
+                        note: "the DELETE answered 404: already deleted, or not visible to \
+                               the token"
+                            .into(),
+                        at: Utc::now(),
+                    })
+                    .map_err(Failure::Failed)?;
+                progress.noted(entry.id, &entry.name, "gone (404)");
+                report.gone.push(version_ref(entry));
+            }
+            Ok(Step::Skipped(reason)) => {
+                journal
+                    .append(&Record::Skipped {
+                        id: entry.id,
+                        name: entry.name.clone(),
+                        tags: entry.tags.clone(),
+                        reason: reason.clone(),
+                        at: Utc::now(),
+                    })
+                    .map_err(Failure::Failed)?;
+                progress.noted(entry.id, &entry.name, &format!("skipped ({reason})"));
+                report.skipped.push(SkippedRef {
+                    id: entry.id,
+                    name: entry.name.clone(),
+                    tags: entry.tags.clone(),
+                    reason,
+                });
             }
             Err(error) => {
-                let message = error.to_string();
+                let message = describe(&error);
                 journal
                     .append(&Record::Failed {
                         id: entry.id,
@@ -389,13 +597,33 @@ async fn delete_planned(
                     tags: entry.tags.clone(),
                     error: message.clone(),
                 });
-                if !is_version_specific(&error) {
+                let key = (
+                    error.status().map(|s| s.as_u16()),
+                    error.message().map(str::to_owned),
+                );
+                if last_failure.as_ref() == Some(&key) {
+                    same_failures += 1;
+                } else {
+                    last_failure = Some(key);
+                    same_failures = 1;
+                }
+                let why = if !is_version_specific(&error) {
+                    Some(message)
+                } else if same_failures >= MAX_SAME_FAILURES {
+                    Some(format!(
+                        "{same_failures} deletes in a row failed the same way ({message}), so \
+                         the cause is not the versions"
+                    ))
+                } else {
+                    None
+                };
+                if let Some(why) = why {
                     report.not_attempted = deletions[index + 1..]
                         .iter()
                         .map(|e| version_ref(e))
                         .collect();
                     problems.push(format!(
-                        "stopped after {} of {} deletes: {message}. Run the same command again \
+                        "stopped after {} of {} deletes: {why}. Run the same command again \
                          with --journal {} to continue, or `ghpkg undo {}` to restore",
                         report.deleted.len(),
                         deletions.len(),

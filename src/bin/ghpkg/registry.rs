@@ -7,6 +7,7 @@
 //! password), then the request again with that bearer token. The GitHub
 //! token is only ever sent to the registry's own host.
 
+use std::fmt;
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -20,15 +21,32 @@ use crate::policy::ChildKind;
 
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
+/// Manifests of one image: they reference layers, never other manifests.
+const SINGLE_IMAGE: [&str; 2] = [
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.docker.distribution.manifest.v2+json",
+];
 const ACCEPT_MANIFESTS: &str = "application/vnd.oci.image.index.v1+json, \
      application/vnd.docker.distribution.manifest.list.v2+json, \
      application/vnd.oci.image.manifest.v1+json, \
      application/vnd.docker.distribution.manifest.v2+json";
 /// Any non-empty user name works for GitHub's registry; the token is the secret.
 const BASIC_USER: &str = "ghpkg";
+/// The most of a manifest or token answer that is read; real ones are a few
+/// KiB.
+pub(crate) const MAX_BODY: usize = 4 * 1024 * 1024;
+
+/// What one manifest references.
+#[derive(Debug, Default)]
+pub(crate) struct Children {
+    /// Every manifest an image index lists, with what it is.
+    pub(crate) children: Vec<(String, ChildKind)>,
+    /// Those the index says are single-image manifests: they reference no
+    /// manifests, so there is no need to read them.
+    pub(crate) leaves: Vec<String>,
+}
 
 /// Reads manifests of one image.
-#[derive(Debug)]
 pub(crate) struct Registry {
     http: reqwest::Client,
     base: Url,
@@ -39,8 +57,23 @@ pub(crate) struct Registry {
     auth: Mutex<Auth>,
 }
 
+/// Never shows the GitHub token or the registry token.
+impl fmt::Debug for Registry {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registry")
+            .field("base", &self.base.as_str())
+            .field("image", &self.image)
+            .field(
+                "github_token",
+                &self.github_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("auth", &self.auth.try_lock().map(|a| a.clone()).ok())
+            .finish_non_exhaustive()
+    }
+}
+
 /// How to authenticate to the registry.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 enum Auth {
     /// No answer yet.
     Unknown,
@@ -48,6 +81,43 @@ enum Auth {
     Anonymous,
     /// The token the registry's token service handed out.
     Bearer(String),
+}
+
+/// Never shows the bearer token.
+impl fmt::Debug for Auth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Auth::Unknown => f.write_str("Unknown"),
+            Auth::Anonymous => f.write_str("Anonymous"),
+            Auth::Bearer(_) => f.write_str("Bearer(<redacted>)"),
+        }
+    }
+}
+
+/// Reads a whole answer, refusing one larger than [`MAX_BODY`] without
+/// holding more than that in memory. `what` names the answer in errors.
+async fn read_limited(mut answer: reqwest::Response, what: &str) -> Result<Vec<u8>, String> {
+    let too_large = || {
+        format!(
+            "{what}: registry answer larger than {} MiB; that is no manifest or token",
+            MAX_BODY / (1024 * 1024)
+        )
+    };
+    if answer.content_length().is_some_and(|n| n > MAX_BODY as u64) {
+        return Err(too_large());
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = answer
+        .chunk()
+        .await
+        .map_err(|e| format!("reading {what}: {}", e.without_url()))?
+    {
+        if body.len() + chunk.len() > MAX_BODY {
+            return Err(too_large());
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
 }
 
 impl Auth {
@@ -94,6 +164,8 @@ struct Index {
 
 #[derive(Deserialize)]
 struct Descriptor {
+    #[serde(rename = "mediaType")]
+    media_type: Option<String>,
     digest: String,
     platform: Option<Platform>,
     #[serde(default)]
@@ -233,7 +305,7 @@ impl Registry {
 
     /// The manifests an image index references, with what each is; empty for
     /// a single-platform image.
-    pub(crate) async fn children(&self, digest: &str) -> Result<Vec<(String, ChildKind)>, String> {
+    pub(crate) async fn children(&self, digest: &str) -> Result<Children, String> {
         let url = self.manifest_url(digest);
         let answer = self.fetch(&url).await?;
         let status = answer.status();
@@ -258,10 +330,7 @@ impl Registry {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned();
-        let body = answer
-            .bytes()
-            .await
-            .map_err(|e| format!("reading {url}: {e}"))?;
+        let body = read_limited(answer, &url).await?;
         let index: Index = serde_json::from_slice(&body)
             .map_err(|e| format!("{url} did not answer with a manifest: {e}"))?;
         let is_index = [OCI_INDEX, DOCKER_LIST]
@@ -270,12 +339,21 @@ impl Registry {
         // A body with `manifests` is an index even if the media type is not
         // one we know: protecting too much is the safe mistake.
         let Some(manifests) = index.manifests else {
-            return Ok(Vec::new());
+            return Ok(Children::default());
         };
         if !is_index {
             tracing::debug!(%url, %content_type, "manifest list without an index media type");
         }
-        Ok(manifests
+        let leaves = manifests
+            .iter()
+            .filter(|d| {
+                d.media_type
+                    .as_deref()
+                    .is_some_and(|t| SINGLE_IMAGE.contains(&t))
+            })
+            .map(|d| d.digest.clone())
+            .collect();
+        let children = manifests
             .into_iter()
             .map(|d| {
                 let attestation = d
@@ -285,14 +363,21 @@ impl Registry {
                     || d.platform
                         .and_then(|p| p.os)
                         .is_some_and(|os| os == "unknown");
+                let nested = d
+                    .media_type
+                    .as_deref()
+                    .is_some_and(|t| t == OCI_INDEX || t == DOCKER_LIST);
                 let kind = if attestation {
                     ChildKind::Attestation
+                } else if nested {
+                    ChildKind::Index
                 } else {
                     ChildKind::Platform
                 };
                 (d.digest, kind)
             })
-            .collect())
+            .collect();
+        Ok(Children { children, leaves })
     }
 
     /// GETs a manifest, authenticating as the registry asks. The first
@@ -412,9 +497,8 @@ impl Registry {
                  needs `read:packages` and access to the image"
             ));
         }
-        let token: TokenAnswer = answer
-            .json()
-            .await
+        let body = read_limited(answer, &format!("the token service at {host}")).await?;
+        let token: TokenAnswer = serde_json::from_slice(&body)
             .map_err(|e| format!("the registry's token answer could not be read: {e}"))?;
         token
             .token
@@ -474,6 +558,58 @@ mod tests {
             &local,
             &Url::parse("http://127.0.0.1:8081/t").unwrap()
         ));
+    }
+
+    #[test]
+    fn debug_output_hides_both_tokens() {
+        let registry = Registry::new(
+            "http://127.0.0.1:1",
+            "a/b",
+            Some("ghp_secret_github_token".into()),
+        )
+        .unwrap();
+        *registry.auth.try_lock().unwrap() = Auth::Bearer("registry_secret_token".into());
+        let debug = format!("{registry:?}");
+        assert!(!debug.contains("ghp_secret_github_token"), "{debug}");
+        assert!(!debug.contains("registry_secret_token"), "{debug}");
+        assert!(debug.contains("<redacted>"), "{debug}");
+        assert!(debug.contains("a/b"), "{debug}");
+    }
+
+    /// An answer without a length, sent in chunks, that goes on past the
+    /// limit: reading stops there, with an error saying why.
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_chunked_answer_over_the_limit_is_refused() {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut request = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !request.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => request.extend_from_slice(&buf[..n]),
+                }
+            }
+            let head = "HTTP/1.1 200 OK\r\ncontent-type: application/vnd.oci.image.index.v1+json\r\n\
+                        transfer-encoding: chunked\r\n\r\n";
+            let chunk = vec![b' '; 64 * 1024];
+            let mut send = || -> std::io::Result<()> {
+                stream.write_all(head.as_bytes())?;
+                for _ in 0..(MAX_BODY / chunk.len() + 16) {
+                    stream.write_all(format!("{:x}\r\n", chunk.len()).as_bytes())?;
+                    stream.write_all(&chunk)?;
+                    stream.write_all(b"\r\n")?;
+                }
+                stream.write_all(b"0\r\n\r\n")
+            };
+            let _ = send();
+        });
+        let registry = Registry::new(&format!("http://{addr}"), "a/b", None).unwrap();
+        let err = registry.children("sha256:00").await.unwrap_err();
+        assert!(err.contains("registry answer larger than 4 MiB"), "{err}");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::journal::{self, Pending, Record, UndoOutcome, Writer};
 use crate::output::{self, Table};
 use crate::progress::Progress;
 use crate::prune::{FailedRef, VersionRef, is_version_specific};
-use crate::{Ctx, Failure, Outcome};
+use crate::{Ctx, Failure, Outcome, describe};
 
 /// The `--json` document of an undo.
 #[derive(Debug, Default, Serialize)]
@@ -67,6 +67,8 @@ pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
             for p in &pending {
                 let state = if p.confirmed {
                     "deleted"
+                } else if p.gone {
+                    "DELETE answered 404"
                 } else {
                     "delete may not have run"
                 };
@@ -99,21 +101,25 @@ pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
                 progress.succeeded(p.id, &p.name);
                 report.restored.push(version_ref(p));
             }
-            // Only an intent was recorded and GitHub has nothing to restore:
-            // the delete never happened.
+            // The delete was never confirmed and GitHub has nothing to
+            // restore: it did not happen. A 422 settles that; a 404 may only
+            // mean this token cannot see the version, so it is reported but
+            // not recorded, and a later undo tries again.
             Err(error) if !p.confirmed && is_version_specific(&error) => {
-                writer
-                    .append(&Record::Undone {
-                        id: p.id,
-                        outcome: UndoOutcome::NotDeleted,
-                        at: Utc::now(),
-                    })
-                    .map_err(Failure::Failed)?;
+                if !error.is_not_found() {
+                    writer
+                        .append(&Record::Undone {
+                            id: p.id,
+                            outcome: UndoOutcome::NotDeleted,
+                            at: Utc::now(),
+                        })
+                        .map_err(Failure::Failed)?;
+                }
                 progress.succeeded(p.id, &p.name);
                 report.not_deleted.push(version_ref(p));
             }
             Err(error) => {
-                let message = error.to_string();
+                let message = describe(&error);
                 progress.failed(p.id, &p.name, &message);
                 report.failed.push(FailedRef {
                     id: p.id,
