@@ -56,21 +56,22 @@ pub(crate) async fn with_response_meta<F: Future>(call: F) -> (F::Output, Option
 }
 
 fn remember(response: &Response) {
-    let header = |name: &str| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
-    let meta = ResponseMeta {
-        status: response.status(),
-        content_type: header("content-type"),
-        request_id: header("x-github-request-id"),
-    };
-    // Outside `with_response_meta` (e.g. a direct call on the generated
-    // client) there is nowhere to put it, which is fine.
-    let _ = LAST_RESPONSE.try_with(|slot| *slot.borrow_mut() = Some(meta));
+    // Outside `with_response_meta` (pages after the first, a direct call on
+    // the generated client) there is nowhere to put it: skip the copies.
+    let _ = LAST_RESPONSE.try_with(|slot| {
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        *slot.borrow_mut() = Some(ResponseMeta {
+            status: response.status(),
+            content_type: header("content-type"),
+            request_id: header("x-github-request-id"),
+        });
+    });
 }
 
 /// How the client retries, waits and paces. Set through `ClientBuilder`.
@@ -309,21 +310,23 @@ fn error_message(body: &Bytes) -> Option<String> {
     serde_json::from_slice::<Body>(body).ok()?.message
 }
 
-/// Exponential backoff with full jitter: a random wait in
-/// `[0, min(max, initial * 2^(attempt-1))]`, never below 1 ms.
+/// Exponential backoff with jitter: a random wait in `[cap/2, cap)` where
+/// `cap = min(max, initial * 2^(attempt-1))`, never below 1 ms. Half the cap
+/// is kept so a retry never fires immediately; the other half spreads
+/// clients that failed together.
 fn backoff(policy: &Policy, attempt: u32) -> Duration {
     let exp = policy.initial_backoff.saturating_mul(
         1u32.checked_shl(attempt.saturating_sub(1))
             .unwrap_or(u32::MAX),
     );
     let cap = exp.min(policy.max_backoff);
-    let jitter = fastrand_fraction();
+    let jitter = jitter_fraction();
     cap.mul_f64(jitter).max(Duration::from_millis(1))
 }
 
 /// A cheap pseudo-random fraction in [0.5, 1.0): enough to spread retries
 /// without a dependency on a random-number crate.
-fn fastrand_fraction() -> f64 {
+fn jitter_fraction() -> f64 {
     use std::hash::{BuildHasher, Hasher};
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u64(
