@@ -428,9 +428,9 @@ pub(crate) struct PruneArgs {
     #[arg(long, value_name = "PATH")]
     pub(crate) journal: Option<PathBuf>,
 
-    /// Container registry to read image indexes from. Default: https://ghcr.io
+    /// Container registry to read image indexes from. Default: `https://ghcr.io`
     /// when --api-url is GitHub.com's; with any other API (GitHub Enterprise
-    /// Server: https://containers.HOST) it must be given, or
+    /// Server: `https://containers.HOST`) it must be given, or
     /// --no-registry-check.
     #[arg(long, value_name = "URL")]
     pub(crate) registry_url: Option<String>,
