@@ -60,9 +60,7 @@ pub(crate) fn describe(error: &github_packages::Error) -> String {
     }
     const SETTING: &str = "max_rate_limit_wait";
     if message.contains(SETTING) {
-        message
-            .replace("the builder's max_rate_limit_wait", SETTING)
-            .replace(SETTING, "--max-rate-limit-wait")
+        message.replace(SETTING, "--max-rate-limit-wait")
     } else {
         format!("{message} (raise --max-rate-limit-wait to wait longer)")
     }
