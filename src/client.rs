@@ -176,6 +176,15 @@ impl ClientBuilder {
     /// Takes the token from `GITHUB_TOKEN`, else `GH_TOKEN`, as the GitHub
     /// CLI and Actions do. Leaves the client without a token when neither
     /// is set, which still works for public packages.
+    ///
+    /// ```
+    /// use github_packages::Client;
+    ///
+    /// // In CI: GITHUB_TOKEN from Actions; locally: whatever `gh` exported.
+    /// let gh = Client::builder().token_from_env().build()?;
+    /// # let _ = gh;
+    /// # Ok::<(), github_packages::Error>(())
+    /// ```
     pub fn token_from_env(self) -> Self {
         match ["GITHUB_TOKEN", "GH_TOKEN"]
             .iter()

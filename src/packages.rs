@@ -411,6 +411,19 @@ macro_rules! listing_methods {
         /// GitHub asks integrations not to make concurrent requests, and
         /// every request counts against the shared rate-limit budget either
         /// way; raise it to hide latency on long listings.
+        ///
+        /// ```no_run
+        /// # async fn run() -> Result<(), github_packages::Error> {
+        /// use futures::TryStreamExt;
+        /// use github_packages::{Client, PackageType, Scope};
+        ///
+        /// let gh = Client::builder().token_from_env().build()?;
+        /// let org = Scope::org("octo-org");
+        /// // Up to 8 pages in flight; versions still arrive in GitHub's order.
+        /// let all = gh.packages(&org).versions(PackageType::Container, "app").concurrency(8).collect().await?;
+        /// # let _ = all;
+        /// # Ok(()) }
+        /// ```
         pub fn concurrency(mut self, n: usize) -> Self {
             self.options.concurrency = n;
             self
@@ -426,6 +439,20 @@ macro_rules! listing_methods {
         /// and only the pages in flight are held in memory. If the listing
         /// cannot be completed, its last item is the error that says why
         /// (see [`Error::PaginationLimit`](crate::Error::PaginationLimit)).
+        ///
+        /// ```no_run
+        /// # async fn run() -> Result<(), github_packages::Error> {
+        /// use futures::TryStreamExt;
+        /// use github_packages::{Client, PackageType, Scope};
+        ///
+        /// let gh = Client::builder().token_from_env().build()?;
+        /// let org = Scope::org("octo-org");
+        /// let mut versions = gh.packages(&org).versions(PackageType::Container, "app").stream();
+        /// while let Some(v) = versions.try_next().await? {
+        ///     println!("{} {}", v.id, v.name);
+        /// }
+        /// # Ok(()) }
+        /// ```
         pub fn stream(self) -> impl Stream<Item = Result<$item>> + Send + 'static {
             pagination::item_stream(self)
         }
@@ -457,6 +484,18 @@ macro_rules! listing_methods {
         ///
         /// The first error the listing met; nothing is returned partially.
         /// Use [`stream`](Self::stream) to keep what arrived before an error.
+        ///
+        /// ```no_run
+        /// # async fn run() -> Result<(), github_packages::Error> {
+        /// use futures::TryStreamExt;
+        /// use github_packages::{Client, PackageType, Scope};
+        ///
+        /// let gh = Client::builder().token_from_env().build()?;
+        /// let org = Scope::org("octo-org");
+        /// let packages = gh.packages(&org).list(PackageType::Npm).collect().await?;
+        /// println!("{} npm packages", packages.len());
+        /// # Ok(()) }
+        /// ```
         pub async fn collect(self) -> Result<Vec<$item>> {
             // Whole pages are appended at once; moving each item through the
             // item stream's layers costs measurably more (BENCHMARKS.md).
