@@ -16,14 +16,16 @@ use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 use github_packages::{Client, PackageType, PackageVersion, Scope};
-use reqwest::header::{self, HeaderMap, HeaderValue};
 use tokio::runtime::Runtime;
 
+#[path = "listing/baseline.rs"]
+mod baseline;
 #[path = "listing/measure.rs"]
 mod measure;
 #[path = "listing/server.rs"]
 mod server;
 
+use baseline::list_raw;
 use measure::{cpu_time, median, min};
 use server::{ORG, PACKAGE, PAGES, PER_PAGE, ServerProcess, VERSIONS};
 
@@ -168,43 +170,12 @@ fn library_client(base_url: &str) -> Client {
         .expect("library client")
 }
 
-/// A `reqwest::Client` configured as the library configures its own: the
-/// same default headers, timeouts and same-origin redirect policy.
+/// The shared baseline client, after making sure rustls has a provider
+/// (this crate builds reqwest without one).
 fn raw_client(base_url: &str) -> reqwest::Client {
     #[cfg(feature = "rustls")]
     let _ = rustls::crypto::ring::default_provider().install_default();
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::USER_AGENT,
-        HeaderValue::from_static(concat!("github-packages/", env!("CARGO_PKG_VERSION"))),
-    );
-    headers.insert(
-        header::ACCEPT,
-        HeaderValue::from_static("application/vnd.github+json"),
-    );
-    headers.insert(
-        "x-github-api-version",
-        HeaderValue::from_static("2022-11-28"),
-    );
-    let mut token = HeaderValue::from_static("Bearer t");
-    token.set_sensitive(true);
-    headers.insert(header::AUTHORIZATION, token);
-    let origin = url::Url::parse(base_url).expect("base URL").origin();
-    reqwest::Client::builder()
-        .default_headers(headers)
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(30))
-        .redirect(reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() >= 5 {
-                attempt.error("too many redirects")
-            } else if attempt.url().origin() == origin {
-                attempt.follow()
-            } else {
-                attempt.stop()
-            }
-        }))
-        .build()
-        .expect("raw reqwest client")
+    baseline::raw_client(base_url)
 }
 
 /// Every version through the library.
@@ -216,39 +187,6 @@ async fn list_library(gh: &Client, concurrency: usize) -> Vec<PackageVersion> {
         .collect()
         .await
         .expect("library listing")
-}
-
-/// Every version by hand: GET, decode, follow `rel="next"`.
-async fn list_raw(http: &reqwest::Client, base_url: &str) -> Vec<PackageVersion> {
-    let mut url = format!(
-        "{base_url}/orgs/{ORG}/packages/container/{PACKAGE}/versions?per_page={PER_PAGE}&page=1"
-    );
-    let mut all = Vec::new();
-    loop {
-        let response = http.get(&url).send().await.expect("raw request");
-        assert!(response.status().is_success(), "raw: {}", response.status());
-        let next = response
-            .headers()
-            .get(header::LINK)
-            .and_then(|v| v.to_str().ok())
-            .and_then(next_link)
-            .map(str::to_owned);
-        let body = response.bytes().await.expect("raw body");
-        let page: Vec<PackageVersion> = serde_json::from_slice(&body).expect("raw decode");
-        all.extend(page);
-        match next {
-            Some(next) => url = next,
-            None => return all,
-        }
-    }
-}
-
-/// The `rel="next"` target of a GitHub `Link` header, parsed the simple way.
-fn next_link(link: &str) -> Option<&str> {
-    let part = link.split(',').find(|p| p.contains("rel=\"next\""))?;
-    let start = part.find('<')? + 1;
-    let end = part.find('>')?;
-    part.get(start..end)
 }
 
 #[derive(Debug, Clone, Copy)]

@@ -18,10 +18,10 @@ use std::time::{Duration, Instant};
 use github_packages::{Client, PackageType, Scope};
 use octocrab::Octocrab;
 use octocrab::models::packages as octo;
-use reqwest::header::{self, HeaderMap, HeaderValue};
-use serde::de::DeserializeOwned;
 use tokio::runtime::Runtime;
 
+#[path = "../../listing/baseline.rs"]
+mod baseline;
 // The memory helpers in measure.rs serve benches/listing.rs only.
 #[allow(dead_code)]
 #[path = "../../listing/measure.rs"]
@@ -29,6 +29,7 @@ mod measure;
 #[path = "../../listing/server.rs"]
 mod server;
 
+use baseline::{list_raw, raw_client};
 use measure::{cpu_time, median, min};
 use server::{ORG, PACKAGE, PAGES, PER_PAGE, ServerProcess, VERSIONS};
 
@@ -157,42 +158,6 @@ impl Clients {
     }
 }
 
-/// A plain `reqwest::Client` set up the way benches/listing.rs sets up its
-/// baseline: the headers a GitHub client sends, the library's timeouts and a
-/// same-origin redirect policy.
-fn raw_client(base: &str) -> reqwest::Client {
-    let mut headers = HeaderMap::new();
-    headers.insert(
-        header::USER_AGENT,
-        HeaderValue::from_static("github-packages-bench"),
-    );
-    headers.insert(
-        header::ACCEPT,
-        HeaderValue::from_static("application/vnd.github+json"),
-    );
-    headers.insert(
-        "x-github-api-version",
-        HeaderValue::from_static("2022-11-28"),
-    );
-    let mut auth = HeaderValue::from_static("Bearer t");
-    auth.set_sensitive(true);
-    headers.insert(header::AUTHORIZATION, auth);
-    let origin = url::Url::parse(base).expect("base URL").origin();
-    reqwest::Client::builder()
-        .default_headers(headers)
-        .connect_timeout(Duration::from_secs(10))
-        .timeout(Duration::from_secs(30))
-        .redirect(reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() < 5 && attempt.url().origin() == origin {
-                attempt.follow()
-            } else {
-                attempt.stop()
-            }
-        }))
-        .build()
-        .expect("baseline reqwest client")
-}
-
 /// github_packages: every version, `concurrency` pages at a time.
 async fn list_library(gh: &Client, concurrency: usize) -> Vec<github_packages::PackageVersion> {
     gh.packages(&Scope::org(ORG))
@@ -216,41 +181,6 @@ async fn list_octocrab(octocrab: &Octocrab) -> Vec<octo::PackageVersion> {
         .await
         .expect("octocrab first page");
     octocrab.all_pages(first).await.expect("octocrab listing")
-}
-
-/// The baseline: GET, check the status, take `rel="next"` from `Link`, read
-/// the body, decode it with `serde_json::from_slice` into `T`, append.
-async fn list_raw<T: DeserializeOwned>(http: &reqwest::Client, base: &str) -> Vec<T> {
-    let mut next = Some(format!(
-        "{base}/orgs/{ORG}/packages/container/{PACKAGE}/versions?per_page={PER_PAGE}&page=1"
-    ));
-    let mut all = Vec::new();
-    while let Some(url) = next.take() {
-        let response = http.get(&url).send().await.expect("baseline request");
-        assert!(
-            response.status().is_success(),
-            "baseline: {}",
-            response.status()
-        );
-        next = response
-            .headers()
-            .get(header::LINK)
-            .and_then(|value| value.to_str().ok())
-            .and_then(next_target)
-            .map(str::to_owned);
-        let body = response.bytes().await.expect("baseline body");
-        let items: Vec<T> = serde_json::from_slice(&body).expect("baseline decode");
-        all.extend(items);
-    }
-    all
-}
-
-/// The target of the `rel="next"` entry of a `Link` header.
-fn next_target(link: &str) -> Option<&str> {
-    let entry = link.split(',').find(|e| e.contains("rel=\"next\""))?;
-    let open = entry.find('<')?;
-    let close = entry.find('>')?;
-    entry.get(open + 1..close)
 }
 
 #[derive(Debug, Clone, Copy)]
