@@ -440,8 +440,14 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::Transport { source } => {
-                write!(f, "request failed before an answer arrived: {source}")?;
-                f.write_str("; check the network and the base URL, then retry")
+                // The detail (DNS, TLS, reset...) is in `source()`; repeating
+                // it here would print it twice in an error chain.
+                write!(
+                    f,
+                    "request failed before an answer arrived ({} error); check the network and \
+                     the base URL, then retry",
+                    transport_kind(source)
+                )
             }
             Error::Decode {
                 status,
@@ -478,6 +484,23 @@ impl std::error::Error for Error {
             } => Some(source),
             _ => None,
         }
+    }
+}
+
+/// What kind of transport failure `error` is, without its URL.
+pub(crate) fn transport_kind(error: &reqwest::Error) -> &'static str {
+    if error.is_timeout() {
+        "timeout"
+    } else if error.is_connect() {
+        "connect"
+    } else if error.is_body() || error.is_decode() {
+        "body"
+    } else if error.is_redirect() {
+        "redirect"
+    } else if error.is_request() {
+        "request"
+    } else {
+        "other"
     }
 }
 

@@ -195,7 +195,11 @@ impl Shared {
                 Err(error) => {
                     // Never the error's Display: it carries the URL, and a
                     // restore token travels in the query string.
-                    tracing::debug!(attempt, kind = transport_kind(error), "transport error");
+                    tracing::debug!(
+                        attempt,
+                        kind = crate::error::transport_kind(error),
+                        "transport error"
+                    );
                     // A refused redirect is a decision, not a glitch.
                     if error.is_redirect() || !(idempotent && retries_left) {
                         return Err(outcome.unwrap_err());
@@ -262,23 +266,6 @@ impl Shared {
 }
 
 type Answer = (StatusCode, reqwest::header::HeaderMap, Bytes);
-
-/// What kind of transport failure `error` is, without its URL.
-fn transport_kind(error: &reqwest::Error) -> &'static str {
-    if error.is_timeout() {
-        "timeout"
-    } else if error.is_connect() {
-        "connect"
-    } else if error.is_body() || error.is_decode() {
-        "body"
-    } else if error.is_redirect() {
-        "redirect"
-    } else if error.is_request() {
-        "request"
-    } else {
-        "other"
-    }
-}
 
 /// Sends one request and reads the whole body, so a connection that drops
 /// mid-body is a transport error of this attempt.

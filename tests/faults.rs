@@ -89,6 +89,11 @@ async fn persistent_timeouts_end_in_a_transport_error() {
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(err.is_retryable());
     assert!(std::error::Error::source(&err).is_some());
+    // Display names the kind; the detail stays in the source chain only.
+    let text = err.to_string();
+    assert!(text.contains("(timeout error)"), "{text}");
+    let source = std::error::Error::source(&err).unwrap().to_string();
+    assert!(!text.contains(&source), "{text} repeats {source}");
     assert_eq!(requests.len(), 4);
 }
 
