@@ -167,7 +167,7 @@ pub enum Error {
         content_type: Option<String>,
         /// The `x-github-request-id` header, when known.
         request_id: Option<String>,
-        /// What failed.
+        /// What failed, in words; the parser's own message is in `source`.
         detail: String,
         /// The parse error, when there was one.
         source: Option<serde_json::Error>,
@@ -685,7 +685,7 @@ pub(crate) async fn from_generated(
             content_type: meta.as_ref().and_then(|m| m.content_type.clone()),
             request_id: meta.and_then(|m| m.request_id),
             detail: format!(
-                "{source} (body of {} bytes does not match the API description)",
+                "the {} byte body does not match the API description",
                 bytes.len()
             ),
             source: Some(source),

@@ -537,7 +537,10 @@ async fn fetch_page<T: DeserializeOwned>(
         status: Some(status),
         content_type: header_string(&headers, "content-type"),
         request_id: header_string(&headers, "x-github-request-id"),
-        detail: source.to_string(),
+        detail: format!(
+            "the {} byte body is not a JSON list of the expected items",
+            body.len()
+        ),
         source: Some(source),
     })?;
     page_from_parts(items, number, headers, &url)
