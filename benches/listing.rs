@@ -9,10 +9,9 @@
 //! same binary (`--serve`, `--memory-child`), so the client's CPU time and
 //! peak memory are its own.
 
-use std::future::Future;
 use std::hint::black_box;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use futures::TryStreamExt;
 use github_packages::{Client, PackageType, PackageVersion, Scope};
@@ -26,7 +25,7 @@ mod measure;
 mod server;
 
 use baseline::list_raw;
-use measure::{cpu_time, median, min};
+use measure::{Sample, median, micros, millis, min, timed};
 use server::{ORG, PACKAGE, PAGES, PER_PAGE, ServerProcess, VERSIONS};
 
 /// Added per-request latency in the latency-hiding scenario.
@@ -189,33 +188,6 @@ async fn list_library(gh: &Client, concurrency: usize) -> Vec<PackageVersion> {
         .expect("library listing")
 }
 
-#[derive(Debug, Clone, Copy)]
-struct Sample {
-    wall: Duration,
-    cpu: Duration,
-}
-
-/// Runs one listing, checking it is complete, and times it.
-fn timed<F: Future<Output = Vec<PackageVersion>>>(rt: &Runtime, listing: F) -> Sample {
-    let cpu = cpu_time();
-    let start = Instant::now();
-    let versions = rt.block_on(listing);
-    assert_eq!(versions.len(), VERSIONS, "incomplete listing");
-    drop(black_box(versions));
-    Sample {
-        wall: start.elapsed(),
-        cpu: cpu_time() - cpu,
-    }
-}
-
-fn micros(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e6
-}
-
-fn millis(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
 type Verdict = (String, String, bool);
 
 /// What scenario 1 compares. `Pages` is diagnostic: the library's page stream
@@ -275,7 +247,7 @@ impl Rig {
         match variant {
             Variant::Library => timed(&self.rt, list_library(&self.gh, 1)),
             Variant::Pages => timed(&self.rt, list_library_pages(&self.gh)),
-            Variant::Raw => timed(&self.rt, list_raw(&self.http, &self.base)),
+            Variant::Raw => timed(&self.rt, list_raw::<PackageVersion>(&self.http, &self.base)),
         }
     }
 }

@@ -1,7 +1,43 @@
 //! What the listing benchmark reads off the process: CPU time (all threads,
 //! nanosecond resolution), peak resident memory, and summary statistics.
 
-use std::time::Duration;
+use std::future::Future;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use tokio::runtime::Runtime;
+
+use crate::server::VERSIONS;
+
+/// Wall-clock and CPU time of one sample.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sample {
+    pub(crate) wall: Duration,
+    pub(crate) cpu: Duration,
+}
+
+/// One complete listing, timed: wall clock and the process's CPU time
+/// (every thread; the server is another process). Panics if the listing
+/// did not return every version, so an incomplete run is never timed.
+pub(crate) fn timed<T, F: Future<Output = Vec<T>>>(rt: &Runtime, listing: F) -> Sample {
+    let cpu = cpu_time();
+    let start = Instant::now();
+    let versions = rt.block_on(listing);
+    assert_eq!(versions.len(), VERSIONS, "incomplete listing");
+    drop(black_box(versions));
+    Sample {
+        wall: start.elapsed(),
+        cpu: cpu_time() - cpu,
+    }
+}
+
+pub(crate) fn micros(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e6
+}
+
+pub(crate) fn millis(d: Duration) -> f64 {
+    d.as_secs_f64() * 1e3
+}
 
 /// CPU time (user + system) of this process so far, all threads included.
 pub(crate) fn cpu_time() -> Duration {

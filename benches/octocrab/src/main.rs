@@ -10,10 +10,8 @@
 //! The server is `benches/listing/server.rs`, run in a child process of this
 //! same binary (`--serve`), so the client's CPU time is its own.
 
-use std::future::Future;
-use std::hint::black_box;
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use github_packages::{Client, PackageType, Scope};
 use octocrab::Octocrab;
@@ -30,7 +28,7 @@ mod measure;
 mod server;
 
 use baseline::{list_raw, raw_client};
-use measure::{cpu_time, median, min};
+use measure::{Sample, median, micros, millis, min, timed};
 use server::{ORG, PACKAGE, PAGES, PER_PAGE, ServerProcess, VERSIONS};
 
 /// The octocrab release measured; Cargo.toml pins it.
@@ -181,34 +179,6 @@ async fn list_octocrab(octocrab: &Octocrab) -> Vec<octo::PackageVersion> {
         .await
         .expect("octocrab first page");
     octocrab.all_pages(first).await.expect("octocrab listing")
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Sample {
-    wall: Duration,
-    cpu: Duration,
-}
-
-/// One complete listing, timed: wall clock and the process's CPU time
-/// (every thread; the server is another process).
-fn timed<T, F: Future<Output = Vec<T>>>(rt: &Runtime, listing: F) -> Sample {
-    let cpu = cpu_time();
-    let start = Instant::now();
-    let versions = rt.block_on(listing);
-    assert_eq!(versions.len(), VERSIONS, "incomplete listing");
-    drop(black_box(versions));
-    Sample {
-        wall: start.elapsed(),
-        cpu: cpu_time() - cpu,
-    }
-}
-
-fn micros(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e6
-}
-
-fn millis(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
 }
 
 /// Median of the per-iteration ratios `a[i] / b[i]`.
