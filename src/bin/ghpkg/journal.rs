@@ -15,7 +15,7 @@
 //!   restore a version whose delete was never confirmed (422). A 404 is not
 //!   recorded: it may only mean the token cannot see the version.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{self, BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -223,59 +223,51 @@ pub(crate) struct Pending {
     pub(crate) gone: bool,
 }
 
+/// The pending entry for `id`, created blank (and placed in deletion order)
+/// the first time the journal mentions it.
+fn touch<'s>(
+    order: &mut Vec<i64>,
+    seen: &mut HashSet<i64>,
+    state: &'s mut HashMap<i64, Pending>,
+    id: i64,
+) -> &'s mut Pending {
+    if seen.insert(id) {
+        order.push(id);
+    }
+    state.entry(id).or_insert_with(|| Pending {
+        id,
+        name: String::new(),
+        tags: Vec::new(),
+        confirmed: false,
+        gone: false,
+    })
+}
+
 impl Journal {
     /// Every version with an `intent`, `deleted` or `gone` record that no
     /// later `undone` record settles, in the order they were deleted.
     /// `skipped` and `failed` records change nothing.
     pub(crate) fn pending(&self) -> Vec<Pending> {
         let mut order: Vec<i64> = Vec::new();
+        let mut seen: HashSet<i64> = HashSet::new();
         let mut state: HashMap<i64, Pending> = HashMap::new();
         for record in &self.records {
             match record {
                 Record::Intent { id, name, tags, .. } => {
-                    if !order.contains(id) {
-                        order.push(*id);
-                    }
-                    state.insert(
-                        *id,
-                        Pending {
-                            id: *id,
-                            name: name.clone(),
-                            tags: tags.clone(),
-                            confirmed: false,
-                            gone: false,
-                        },
-                    );
+                    let entry = touch(&mut order, &mut seen, &mut state, *id);
+                    *entry = Pending {
+                        id: *id,
+                        name: name.clone(),
+                        tags: tags.clone(),
+                        confirmed: false,
+                        gone: false,
+                    };
                 }
                 Record::Deleted { id, .. } => {
-                    if !order.contains(id) {
-                        order.push(*id);
-                    }
-                    state
-                        .entry(*id)
-                        .or_insert_with(|| Pending {
-                            id: *id,
-                            name: String::new(),
-                            tags: Vec::new(),
-                            confirmed: true,
-                            gone: false,
-                        })
-                        .confirmed = true;
+                    touch(&mut order, &mut seen, &mut state, *id).confirmed = true;
                 }
                 Record::Gone { id, .. } => {
-                    if !order.contains(id) {
-                        order.push(*id);
-                    }
-                    state
-                        .entry(*id)
-                        .or_insert_with(|| Pending {
-                            id: *id,
-                            name: String::new(),
-                            tags: Vec::new(),
-                            confirmed: false,
-                            gone: true,
-                        })
-                        .gone = true;
+                    touch(&mut order, &mut seen, &mut state, *id).gone = true;
                 }
                 Record::Undone { id, .. } => {
                     state.remove(id);

@@ -52,22 +52,16 @@ impl Progress {
 
     /// One version failed; the message goes above the bar.
     pub(crate) fn failed(&mut self, id: i64, name: &str, error: &str) {
-        let line = format!("failed id={id} name={name}: {error}");
-        match self {
-            Progress::Bar(bar) => {
-                bar.inc(1);
-                bar.println(line);
-            }
-            Progress::Lines { done, .. } => {
-                *done += 1;
-                eprintln!("{line}");
-            }
-        }
+        self.settled(format!("failed id={id} name={name}: {error}"));
     }
 
     /// One version left alone or found gone; `what` says which and why.
     pub(crate) fn noted(&mut self, id: i64, name: &str, what: &str) {
-        let line = format!("{what} id={id} name={name}");
+        self.settled(format!("{what} id={id} name={name}"));
+    }
+
+    /// Counts one version as done and prints `line` (above the bar, if any).
+    fn settled(&mut self, line: String) {
         match self {
             Progress::Bar(bar) => {
                 bar.inc(1);
