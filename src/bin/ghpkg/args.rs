@@ -8,6 +8,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use github_packages::{PackageType, Scope, VersionState, Visibility};
 
 use crate::duration;
+use crate::pattern::TagPattern;
 
 const ABOUT: &str = "Inspect GitHub Packages and prune old versions safely";
 
@@ -55,7 +56,8 @@ pub(crate) struct Global {
         global = true,
         env = "GITHUB_API_URL",
         default_value = github_packages::DEFAULT_BASE_URL,
-        value_name = "URL"
+        value_name = "URL",
+        value_parser = api_url
     )]
     pub(crate) api_url: String,
 
@@ -99,10 +101,10 @@ pub(crate) struct Global {
 #[group(id = "owner", required = true, multiple = false)]
 pub(crate) struct Owner {
     /// An organization.
-    #[arg(long, value_name = "ORG")]
+    #[arg(long, value_name = "ORG", value_parser = login)]
     pub(crate) org: Option<String>,
     /// A user account.
-    #[arg(long, value_name = "USER")]
+    #[arg(long, value_name = "USER", value_parser = login)]
     pub(crate) user: Option<String>,
     /// The user the token belongs to.
     #[arg(long)]
@@ -396,12 +398,13 @@ pub(crate) struct PruneArgs {
     #[command(flatten)]
     pub(crate) target: Target,
 
-    /// Keep the N most recent versions.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    /// Keep the N most recent versions (N at least 1).
+    #[arg(long, value_name = "N", value_parser = keep_count)]
     pub(crate) keep_last: Option<u64>,
 
-    /// Only delete versions created longer ago than this (e.g. 30d).
-    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    /// Only delete versions created longer ago than this (e.g. 30d, 12h;
+    /// more than zero).
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse_positive)]
     pub(crate) older_than: Option<Duration>,
 
     /// Only delete untagged versions (or, with --tag, also tag matches).
@@ -409,12 +412,25 @@ pub(crate) struct PruneArgs {
     pub(crate) untagged: bool,
 
     /// Only delete versions with a tag matching GLOB (repeatable).
-    #[arg(long = "tag", value_name = "GLOB")]
-    pub(crate) tags: Vec<String>,
+    #[arg(long = "tag", value_name = "GLOB", value_parser = TagPattern::glob)]
+    pub(crate) tags: Vec<TagPattern>,
+
+    /// Only delete versions with a tag matching REGEX anywhere (repeatable).
+    #[arg(long = "tag-regex", value_name = "REGEX", value_parser = TagPattern::regex)]
+    pub(crate) tag_regexes: Vec<TagPattern>,
 
     /// Never delete versions with a tag matching GLOB (repeatable).
-    #[arg(long = "exclude-tag", value_name = "GLOB")]
-    pub(crate) exclude_tags: Vec<String>,
+    #[arg(long = "exclude-tag", value_name = "GLOB", value_parser = TagPattern::glob)]
+    pub(crate) exclude_tags: Vec<TagPattern>,
+
+    /// Never delete versions with a tag matching REGEX anywhere (repeatable).
+    #[arg(long = "exclude-tag-regex", value_name = "REGEX", value_parser = TagPattern::regex)]
+    pub(crate) exclude_tag_regexes: Vec<TagPattern>,
+
+    /// Delete even if an --exclude-tag pattern matches no tag at all (by
+    /// default that stops a prune with --yes: it is most likely a typo).
+    #[arg(long)]
+    pub(crate) allow_unmatched_exclude: bool,
 
     /// Refuse to delete anything if the plan deletes more than N versions.
     #[arg(long, value_name = "N")]
@@ -424,6 +440,11 @@ pub(crate) struct PruneArgs {
     #[arg(long)]
     pub(crate) yes: bool,
 
+    /// With --yes, also print the versions kept and why (a dry run always
+    /// does).
+    #[arg(long)]
+    pub(crate) show_kept: bool,
+
     /// Journal file to write (and continue); see above for the default.
     #[arg(long, value_name = "PATH")]
     pub(crate) journal: Option<PathBuf>,
@@ -432,13 +453,107 @@ pub(crate) struct PruneArgs {
     /// when --api-url is GitHub.com's; with any other API (GitHub Enterprise
     /// Server: `https://containers.HOST`) it must be given, or
     /// --no-registry-check.
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", value_parser = registry_url)]
     pub(crate) registry_url: Option<String>,
 
     /// Do not read the registry: children of multi-arch images are then NOT
     /// protected and may be deleted with --untagged.
     #[arg(long)]
     pub(crate) no_registry_check: bool,
+
+    /// How many manifests to read from the registry at once.
+    #[arg(long, value_name = "N", default_value_t = 8,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) manifest_reads: u16,
+}
+
+/// `--keep-last`: a count of at least one, worded for people.
+fn keep_count(input: &str) -> Result<u64, String> {
+    let n: u64 = input
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{input}` is not a whole number; give how many to keep, e.g. 10"))?;
+    if n == 0 {
+        return Err(
+            "0 would keep nothing; give 1 or more (or leave --keep-last out and select with \
+             --older-than, --untagged or --tag)"
+                .to_owned(),
+        );
+    }
+    Ok(n)
+}
+
+/// `--org` / `--user`: a GitHub login (letters, digits, `-`, and `_` for
+/// Enterprise Managed Users), checked before any request.
+fn login(input: &str) -> Result<String, String> {
+    let bad = input
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'));
+    match bad {
+        _ if input.is_empty() => Err("empty; give a login or organization name".to_owned()),
+        _ if input.len() > 100 => Err(format!("`{input}` is longer than any GitHub login")),
+        _ if input.starts_with('-') => Err(format!("`{input}` cannot start with `-`")),
+        Some(c) => Err(format!(
+            "`{input}` contains `{}`; GitHub logins use only letters, digits and `-` (and `_` \
+             for managed users)",
+            c.escape_default()
+        )),
+        None => Ok(input.to_owned()),
+    }
+}
+
+/// An `http(s)` URL the token may be sent to: `https`, or plain `http` to a
+/// loopback address (a local test server). `what` names it in errors.
+fn token_safe_url(input: &str, what: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(input.trim())
+        .map_err(|e| format!("`{input}` is not a URL ({e}); {what}"))?;
+    let loopback = match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        "http" => {
+            return Err(format!(
+                "`{input}` is plain http, which would send the token unencrypted; use https \
+                 (plain http is accepted only for loopback addresses)"
+            ));
+        }
+        other => return Err(format!("`{input}` uses `{other}`; use https. {what}")),
+    }
+    if url.host().is_none() {
+        return Err(format!("`{input}` has no host; {what}"));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!(
+            "`{input}` contains credentials; give the token in GITHUB_TOKEN instead"
+        ));
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(format!("`{input}` must not have a query or fragment"));
+    }
+    Ok(url)
+}
+
+/// `--api-url`.
+fn api_url(input: &str) -> Result<String, String> {
+    token_safe_url(
+        input,
+        "give https://api.github.com or https://HOST/api/v3 for GitHub Enterprise Server",
+    )?;
+    Ok(input.trim().to_owned())
+}
+
+/// `--registry-url`.
+fn registry_url(input: &str) -> Result<String, String> {
+    token_safe_url(
+        input,
+        "give https://ghcr.io, or https://containers.HOST for GitHub Enterprise Server",
+    )?;
+    Ok(input.trim().to_owned())
 }
 
 #[cfg(test)]

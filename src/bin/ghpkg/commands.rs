@@ -10,7 +10,7 @@ use serde_json::json;
 use crate::args::{Kind, State, Target, Vis};
 use crate::output::{self, Table};
 use crate::policy::tags_of;
-use crate::{Ctx, Failure, Outcome};
+use crate::{Ctx, Failure, Outcome, out};
 
 fn package_table(packages: &[Package]) -> Table {
     let mut table = Table::new(&["TYPE", "NAME", "VISIBILITY", "VERSIONS", "UPDATED"]);
@@ -187,7 +187,7 @@ pub(crate) async fn delete(ctx: &Ctx, target: &Target, version: Option<i64>, yes
             "version": version,
         }))?;
     } else {
-        println!("deleted {what}; `ghpkg restore` can bring it back within 30 days");
+        out!("deleted {what}; `ghpkg restore` can bring it back within 30 days")?;
     }
     Ok(())
 }
@@ -220,8 +220,8 @@ pub(crate) async fn restore(
         }))?;
     } else {
         match version {
-            Some(id) => println!("restored version {id} of {kind} package {}", target.name),
-            None => println!("restored {kind} package {}", target.name),
+            Some(id) => out!("restored version {id} of {kind} package {}", target.name)?,
+            None => out!("restored {kind} package {}", target.name)?,
         }
     }
     Ok(())

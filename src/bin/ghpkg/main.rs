@@ -7,9 +7,9 @@
 mod args;
 mod commands;
 mod duration;
-mod glob;
 mod journal;
 mod output;
+mod pattern;
 mod policy;
 mod progress;
 mod prune;
@@ -35,6 +35,9 @@ pub(crate) enum Failure {
     Api(github_packages::Error),
     /// Anything else that failed, or a partial failure already listed: exit 1.
     Failed(String),
+    /// Standard output was closed by its reader (`ghpkg ... | head`): stop
+    /// quietly, exit 0.
+    StdoutClosed,
 }
 
 impl From<github_packages::Error> for Failure {
@@ -45,7 +48,11 @@ impl From<github_packages::Error> for Failure {
 
 impl From<std::io::Error> for Failure {
     fn from(e: std::io::Error) -> Self {
-        Failure::Failed(format!("cannot write output: {e}"))
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Failure::StdoutClosed
+        } else {
+            Failure::Failed(format!("cannot write output: {e}"))
+        }
     }
 }
 
@@ -134,20 +141,82 @@ fn build_client(global: &Global, token: Option<&str>) -> Result<Client, Failure>
     if let Some(token) = token {
         builder = builder.token(token);
     }
-    Ok(builder.build()?)
+    // The URL was checked when the command line was parsed; anything the
+    // library still refuses is a usage error too.
+    builder
+        .build()
+        .map_err(|e| Failure::Usage(format!("--api-url {}: {}", global.api_url, describe(&e))))
 }
 
+/// The scopes GitHub's docs name for each kind of call with a classic token.
+pub(crate) const READ: &[&str] = &["read:packages"];
+pub(crate) const DELETE: &[&str] = &["read:packages", "delete:packages"];
+pub(crate) const RESTORE: &[&str] = &["read:packages", "write:packages"];
+
+/// What `command` does that needs a token, and the scopes it needs; `None`
+/// when it can run without one (reads of public packages, dry runs, an
+/// undo dry run).
+fn token_needed(command: &Command) -> Option<(&'static str, &'static [&'static str])> {
+    let me = |owner: &args::Owner| owner.me.then_some(("--me", READ));
+    match command {
+        Command::Prune(args) if args.yes => Some(("prune --yes", DELETE)),
+        Command::Prune(args) => me(&args.target.owner),
+        Command::Delete { .. } => Some(("delete", DELETE)),
+        Command::Restore { .. } => Some(("restore", RESTORE)),
+        Command::Undo { dry_run: false, .. } => Some(("undo", RESTORE)),
+        Command::Undo { .. } => None,
+        Command::List { owner, .. } | Command::Conflicts { owner } => me(owner),
+        Command::Versions { target, .. } | Command::Get { target, .. } => me(&target.owner),
+    }
+}
+
+/// The usage error for a command that needs a token and has none.
+fn missing_token(what: &str, scopes: &[&str]) -> Failure {
+    let scopes = scopes
+        .iter()
+        .map(|s| format!("`{s}`"))
+        .collect::<Vec<_>>()
+        .join(" and ");
+    Failure::Usage(format!(
+        "`ghpkg {what}` needs a token and none was given: set GITHUB_TOKEN or GH_TOKEN, or pipe \
+         it to --token-stdin. GitHub's packages API takes a personal access token (classic) \
+         with {scopes}"
+    ))
+}
+
+/// The command-line flag or argument a library input field comes from.
+fn flag_of(field: &str) -> &str {
+    match field {
+        "org" => "--org",
+        "username" => "--user",
+        "package_name" => "the package NAME",
+        "package_version_id" => "--version",
+        "base_url" => "--api-url",
+        "token" => "the token (GITHUB_TOKEN, GH_TOKEN or --token-stdin)",
+        other => other,
+    }
+}
+
+/// `-v`: the library's one line per request and per wait; `-vv`: everything,
+/// the HTTP stack's internals included.
 fn init_tracing(verbose: u8) {
-    let level = match verbose {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter = match verbose {
         0 => return,
-        1 => tracing::Level::DEBUG,
-        _ => tracing::Level::TRACE,
+        1 => Targets::new()
+            .with_target("github_packages", tracing::Level::DEBUG)
+            .with_target("ghpkg", tracing::Level::DEBUG),
+        _ => Targets::new().with_default(LevelFilter::TRACE),
     };
-    tracing_subscriber::fmt()
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_max_level(level)
-        .with_target(false)
-        .init();
+        .with_target(false);
+    let _ = tracing_subscriber::registry()
+        .with(layer)
+        .with(filter)
+        .try_init();
 }
 
 /// Whether a confirmation can be asked: both ends of the conversation are a
@@ -158,6 +227,11 @@ pub(crate) fn interactive() -> bool {
 
 async fn run(cli: Cli) -> Outcome {
     let token = read_token(&cli.global)?;
+    if token.is_none()
+        && let Some((what, scopes)) = token_needed(&cli.command)
+    {
+        return Err(missing_token(what, scopes));
+    }
     let client = build_client(&cli.global, token.as_deref())?;
     let ctx = Ctx {
         client,
@@ -191,6 +265,9 @@ async fn run(cli: Cli) -> Outcome {
 /// Exits with a usage error (exit 2) of `subcommand`.
 fn usage_error(subcommand: &str, kind: clap::error::ErrorKind, message: String) -> ! {
     let mut command = Cli::command();
+    // Building propagates the binary name, so the usage line reads
+    // `ghpkg prune ...` rather than `prune ...`.
+    command.build();
     let sub = command
         .find_subcommand_mut(subcommand)
         .expect("a known subcommand");
@@ -228,9 +305,14 @@ async fn main() -> ExitCode {
     let cli = parse();
     init_tracing(cli.global.verbose);
     match run(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) | Err(Failure::StdoutClosed) => ExitCode::SUCCESS,
         Err(Failure::Usage(message)) => {
             eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        // Input the library refused before sending anything is bad usage.
+        Err(Failure::Api(github_packages::Error::InvalidInput { field, problem })) => {
+            eprintln!("error: invalid {}: {problem}", flag_of(field));
             ExitCode::from(2)
         }
         Err(Failure::Api(error)) => {

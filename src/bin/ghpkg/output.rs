@@ -1,6 +1,9 @@
 //! Printing results: aligned tables for people, one JSON document for
 //! programs (`--json`). Results go to stdout; progress, warnings and errors
 //! go to stderr so `--json` output stays parseable.
+//!
+//! Nothing here panics when stdout is closed early (`ghpkg ... | head`): every
+//! write returns the error, which `main` turns into a quiet exit.
 
 use std::io::{self, Write};
 
@@ -18,6 +21,32 @@ pub(crate) fn tags(tags: &[String]) -> String {
         "-".to_owned()
     } else {
         tags.join(",")
+    }
+}
+
+/// Writes one line to stdout, returning (not panicking on) a closed pipe.
+/// Use through [`out!`](crate::out).
+pub(crate) fn write_line(args: std::fmt::Arguments<'_>) -> io::Result<()> {
+    let mut out = io::stdout().lock();
+    out.write_fmt(args)?;
+    out.write_all(b"\n")
+}
+
+/// `println!` that returns an `io::Result` instead of panicking when stdout
+/// is closed.
+#[macro_export]
+macro_rules! out {
+    ($($arg:tt)*) => {
+        $crate::output::write_line(format_args!($($arg)*))
+    };
+}
+
+/// `1 version`, `0 versions`, `12 versions`.
+pub(crate) fn plural(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }
 
@@ -90,5 +119,12 @@ mod tests {
         t.row(vec!["1".into(), "app".into()]);
         t.row(vec!["12345".into(), "é".into()]);
         assert_eq!(t.render(), "ID     NAME\n1      app\n12345  é\n");
+    }
+
+    #[test]
+    fn counts_agree_with_their_nouns() {
+        assert_eq!(plural(0, "version"), "0 versions");
+        assert_eq!(plural(1, "version"), "1 version");
+        assert_eq!(plural(2, "version"), "2 versions");
     }
 }

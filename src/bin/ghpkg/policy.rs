@@ -21,7 +21,7 @@ use chrono::{DateTime, TimeDelta, Utc};
 use github_packages::PackageVersion;
 
 use crate::duration;
-use crate::glob::{self, Glob};
+use crate::pattern::{self, TagPattern};
 
 /// The flags that make up a retention policy.
 #[derive(Debug, Clone, Default)]
@@ -29,8 +29,10 @@ pub(crate) struct Policy {
     pub(crate) keep_last: Option<usize>,
     pub(crate) older_than: Option<Duration>,
     pub(crate) untagged: bool,
-    pub(crate) tags: Vec<Glob>,
-    pub(crate) exclude_tags: Vec<Glob>,
+    /// `--tag` and `--tag-regex`.
+    pub(crate) tags: Vec<TagPattern>,
+    /// `--exclude-tag` and `--exclude-tag-regex`.
+    pub(crate) exclude_tags: Vec<TagPattern>,
 }
 
 impl Policy {
@@ -41,6 +43,18 @@ impl Policy {
             || self.older_than.is_some()
             || self.untagged
             || !self.tags.is_empty()
+    }
+
+    /// The exclusion patterns that match no tag of any version listed, as
+    /// `--exclude-tag PATTERN`: a protection that protects nothing is most
+    /// likely a typo.
+    pub(crate) fn unmatched_excludes(&self, versions: &[PackageVersion]) -> Vec<String> {
+        let all_tags: Vec<String> = versions.iter().flat_map(tags_of).collect();
+        self.exclude_tags
+            .iter()
+            .filter(|p| !all_tags.iter().any(|t| p.matches(t)))
+            .map(|p| p.described(true))
+            .collect()
     }
 }
 
@@ -83,7 +97,8 @@ pub(crate) enum ChildKind {
 pub(crate) enum Reason {
     ExcludedTag {
         tag: String,
-        glob: String,
+        /// The flag and pattern, e.g. `--exclude-tag v*`.
+        pattern: String,
     },
     MostRecent {
         n: usize,
@@ -98,7 +113,8 @@ pub(crate) enum Reason {
     },
     TaggedButUntaggedOnly,
     NoTagMatches {
-        globs: Vec<String>,
+        /// Each flag and pattern, e.g. `--tag pr-*`.
+        patterns: Vec<String>,
     },
     UntaggedButTagOnly,
     RegistryUnreadable,
@@ -127,8 +143,8 @@ pub(crate) fn short_digest(digest: &str) -> String {
 impl fmt::Display for Reason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Reason::ExcludedTag { tag, glob } => {
-                write!(f, "kept: tag {tag} matches --exclude-tag {glob}")
+            Reason::ExcludedTag { tag, pattern } => {
+                write!(f, "kept: tag {tag} matches {pattern}")
             }
             Reason::MostRecent { n } => write!(f, "kept: one of the {n} most recent"),
             Reason::ChildOf {
@@ -151,8 +167,8 @@ impl fmt::Display for Reason {
                 write!(f, "kept: newer than {}", duration::format(*older_than))
             }
             Reason::TaggedButUntaggedOnly => f.write_str("kept: tagged and --untagged given"),
-            Reason::NoTagMatches { globs } => {
-                write!(f, "kept: no tag matches --tag {}", globs.join(", "))
+            Reason::NoTagMatches { patterns } => {
+                write!(f, "kept: no tag matches {}", patterns.join(", "))
             }
             Reason::UntaggedButTagOnly => {
                 f.write_str("kept: untagged, and --tag given without --untagged")
@@ -235,10 +251,10 @@ fn decide(
     cutoff: Option<DateTime<Utc>>,
     tag_filter: bool,
 ) -> (Action, Reason) {
-    if let Some((tag, glob)) = glob::first_match(&policy.exclude_tags, &entry.tags) {
+    if let Some((tag, pattern)) = pattern::first_match(&policy.exclude_tags, &entry.tags) {
         let reason = Reason::ExcludedTag {
             tag: tag.to_owned(),
-            glob: glob.as_str().to_owned(),
+            pattern: pattern.described(true),
         };
         return (Action::Keep, reason);
     }
@@ -262,8 +278,8 @@ fn decide(
         let untagged = entry.tags.is_empty();
         if policy.untagged && untagged {
             criteria.push("untagged".to_owned());
-        } else if let Some((tag, glob)) = glob::first_match(&policy.tags, &entry.tags) {
-            criteria.push(format!("tag {tag} matches --tag {}", glob.as_str()));
+        } else if let Some((tag, pattern)) = pattern::first_match(&policy.tags, &entry.tags) {
+            criteria.push(format!("tag {tag} matches {}", pattern.described(false)));
         } else {
             let reason = if untagged {
                 Reason::UntaggedButTagOnly
@@ -271,7 +287,7 @@ fn decide(
                 Reason::TaggedButUntaggedOnly
             } else {
                 Reason::NoTagMatches {
-                    globs: policy.tags.iter().map(|g| g.as_str().to_owned()).collect(),
+                    patterns: policy.tags.iter().map(|p| p.described(false)).collect(),
                 }
             };
             return (Action::Keep, reason);
@@ -395,8 +411,11 @@ mod tests {
         ids
     }
 
-    fn globs(patterns: &[&str]) -> Vec<Glob> {
-        patterns.iter().map(|p| Glob::new(p)).collect()
+    fn globs(patterns: &[&str]) -> Vec<TagPattern> {
+        patterns
+            .iter()
+            .map(|p| TagPattern::glob(p).unwrap())
+            .collect()
     }
 
     /// Ten versions, id i created i days ago; even ids tagged `v{i}`, the
@@ -590,6 +609,49 @@ mod tests {
         let mut plan = plan(&ten(), &policy, now());
         assert_eq!(plan.hold_untagged(), 5);
         assert_eq!(deleted_ids(&plan), vec![2, 4, 6, 8, 10]);
+    }
+
+    #[test]
+    fn release_tags_protected_by_a_character_class_are_kept() {
+        // Issue 9, item 1: `v[0-9]*` must protect v2, v4, ... v10.
+        let policy = Policy {
+            keep_last: Some(1),
+            exclude_tags: globs(&["v[0-9]*"]),
+            ..Policy::default()
+        };
+        assert_eq!(deleted_ids(&plan(&ten(), &policy, now())), vec![3, 5, 7, 9]);
+        let policy = Policy {
+            keep_last: Some(1),
+            exclude_tags: vec![TagPattern::regex("^v[0-9]+$").unwrap()],
+            ..Policy::default()
+        };
+        let plan = plan(&ten(), &policy, now());
+        assert_eq!(deleted_ids(&plan), vec![3, 5, 7, 9]);
+        let four = plan.entries.iter().find(|e| e.id == 4).unwrap();
+        assert_eq!(
+            four.reason.to_string(),
+            "kept: tag v4 matches --exclude-tag-regex ^v[0-9]+$"
+        );
+    }
+
+    #[test]
+    fn exclusions_that_match_no_tag_are_reported() {
+        let policy = Policy {
+            untagged: true,
+            exclude_tags: vec![
+                TagPattern::glob("v[0-9]*").unwrap(),
+                TagPattern::glob("relase-*").unwrap(),
+                TagPattern::regex("^stable$").unwrap(),
+            ],
+            ..Policy::default()
+        };
+        assert_eq!(
+            policy.unmatched_excludes(&ten()),
+            vec![
+                "--exclude-tag relase-*".to_owned(),
+                "--exclude-tag-regex ^stable$".to_owned()
+            ]
+        );
     }
 
     #[test]

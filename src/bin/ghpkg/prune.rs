@@ -12,16 +12,13 @@ use github_packages::{Error, PackageType, PackageVersion, Packages, Scope, Versi
 use serde::Serialize;
 
 use crate::args::{Kind, PruneArgs};
-use crate::glob::Glob;
 use crate::journal::{self, Header, Record, Writer};
-use crate::output::{self, Table};
+use crate::output::{self, Table, plural};
 use crate::policy::{self, Action, Entry, Plan, Policy, tags_of};
 use crate::progress::Progress;
-use crate::registry::Registry;
-use crate::{Ctx, Failure, Outcome, describe};
+use crate::registry::{ManifestError, Registry};
+use crate::{Ctx, Failure, Outcome, describe, out};
 
-/// How many manifests are read from the registry at once.
-const REGISTRY_CONCURRENCY: usize = 4;
 /// GitHub.com's container registry.
 const GHCR: &str = "https://ghcr.io";
 /// This many identical failures in a row stop a prune: the cause is not the
@@ -36,7 +33,9 @@ pub(crate) fn check_usage(args: &PruneArgs) -> Result<(), (ErrorKind, String)> {
         let flags: Vec<&str> = [
             (args.untagged, "--untagged"),
             (!args.tags.is_empty(), "--tag"),
+            (!args.tag_regexes.is_empty(), "--tag-regex"),
             (!args.exclude_tags.is_empty(), "--exclude-tag"),
+            (!args.exclude_tag_regexes.is_empty(), "--exclude-tag-regex"),
         ]
         .into_iter()
         .filter_map(|(given, flag)| given.then_some(flag))
@@ -59,8 +58,9 @@ pub(crate) fn check_usage(args: &PruneArgs) -> Result<(), (ErrorKind, String)> {
     } else {
         Err((
             ErrorKind::MissingRequiredArgument,
-            "give at least one of --keep-last, --older-than, --untagged or --tag: without \
-             them the prune would delete every version (--exclude-tag only protects)"
+            "give at least one of --keep-last, --older-than, --untagged, --tag or \
+             --tag-regex: without them the prune would delete every version (--exclude-tag \
+             only protects)"
                 .to_owned(),
         ))
     }
@@ -96,8 +96,13 @@ fn policy_of(args: &PruneArgs) -> Policy {
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         older_than: args.older_than,
         untagged: args.untagged,
-        tags: args.tags.iter().map(|g| Glob::new(g)).collect(),
-        exclude_tags: args.exclude_tags.iter().map(|g| Glob::new(g)).collect(),
+        tags: args.tags.iter().chain(&args.tag_regexes).cloned().collect(),
+        exclude_tags: args
+            .exclude_tags
+            .iter()
+            .chain(&args.exclude_tag_regexes)
+            .cloned()
+            .collect(),
     }
 }
 
@@ -160,6 +165,9 @@ struct Report {
     failed: Vec<FailedRef>,
     not_attempted: Vec<VersionRef>,
     journal: Option<String>,
+    /// Things that did not stop the prune but deserve a look (an exclusion
+    /// that matches nothing, a version that vanished while planning).
+    warnings: Vec<String>,
     error: Option<String>,
 }
 
@@ -171,12 +179,14 @@ fn version_ref(e: &Entry) -> VersionRef {
     }
 }
 
-fn print_plan(plan: &Plan) -> std::io::Result<()> {
+/// The plan as a table: every row, or only the DELETE rows.
+fn print_plan(plan: &Plan, with_kept: bool) -> std::io::Result<()> {
     let mut table = Table::new(&["ACTION", "ID", "CREATED", "TAGS", "NAME", "REASON"]);
     for e in &plan.entries {
         let action = match e.action {
             Action::Delete => "DELETE",
-            Action::Keep => "KEEP",
+            Action::Keep if with_kept => "KEEP",
+            Action::Keep => continue,
         };
         let reason = e.reason.to_string();
         let reason = reason
@@ -219,50 +229,150 @@ async fn owner_login(
     }
 }
 
+/// Lists every active version, showing a page counter on a terminal.
+async fn list_active(
+    ctx: &Ctx,
+    scope: &Scope,
+    kind: PackageType,
+    name: &str,
+) -> Result<Vec<PackageVersion>, Failure> {
+    let progress = Progress::counter("listing versions", "pages");
+    let mut pages = ctx
+        .client
+        .packages(scope)
+        .versions(kind, name)
+        .state(VersionState::Active)
+        .pages();
+    let mut versions = Vec::new();
+    let outcome = loop {
+        match pages.try_next().await {
+            Ok(Some(page)) => {
+                progress.inc(1);
+                versions.extend(page.into_items());
+            }
+            Ok(None) => break Ok(versions),
+            Err(e) => break Err(Failure::Api(e)),
+        }
+    };
+    progress.finish();
+    outcome
+}
+
+/// What the registry check learned.
+#[derive(Debug, Default)]
+struct RegistryCheck {
+    /// Versions kept because an image index references them.
+    saved: usize,
+    /// Kept versions whose manifest is gone because the version itself was
+    /// deleted (by someone else) after the listing.
+    vanished: Vec<Entry>,
+    /// Manifests read.
+    reads: usize,
+}
+
 /// Reads the manifest of every kept version, tagged or not, and keeps
 /// whatever an image index among them references, until nothing changes (a
-/// version kept this way may itself be an index). Each digest is read at
-/// most once, so there are at most as many reads as versions; manifests an
-/// index says are single images are not read at all. Returns how many
-/// versions were saved.
-async fn protect_multi_arch(plan: &mut Plan, registry: &Registry) -> Result<usize, String> {
+/// version kept this way may itself be an index). Reads go out
+/// `concurrency` at a time; each digest is read at most once per run (the
+/// registry counts every read as a download), and manifests an index says
+/// are single images are not read at all.
+///
+/// A manifest that is missing because its version was deleted meanwhile
+/// (checked through the API) drops that version from the plan; any other
+/// failure fails the check.
+async fn protect_multi_arch(
+    ctx: &Ctx,
+    target: &Target<'_>,
+    plan: &mut Plan,
+    registry: &Registry,
+    concurrency: usize,
+) -> Result<RegistryCheck, String> {
     let mut looked_up = HashSet::new();
     let max_reads = plan.entries.len();
-    let mut reads = 0;
-    let mut saved = 0;
-    while plan.delete_count() > 0 {
-        let mut todo = plan.kept_unread(&looked_up);
-        if todo.is_empty() {
-            break;
+    let mut check = RegistryCheck::default();
+    // The total is an estimate (every kept digest) that grows if nested
+    // indexes turn up.
+    let mut counted = plan.kept_unread(&looked_up).len();
+    let progress = Progress::bar("manifests", counted);
+    let outcome = async {
+        while plan.delete_count() > 0 {
+            let mut todo = plan.kept_unread(&looked_up);
+            if todo.is_empty() {
+                break;
+            }
+            // Tagged versions first, in a round of their own: they are the
+            // likely indexes, and the platform images they list need no read.
+            if todo.iter().any(|(_, tag)| tag.is_some()) {
+                todo.retain(|(_, tag)| tag.is_some());
+            }
+            if check.reads + todo.len() > counted {
+                progress.grow((check.reads + todo.len() - counted) as u64);
+                counted = check.reads + todo.len();
+            }
+            check.reads += todo.len();
+            if check.reads > max_reads {
+                return Err(format!(
+                    "more than {max_reads} manifests to read for {max_reads} versions"
+                ));
+            }
+            let answers: Vec<_> = futures::stream::iter(todo)
+                .map(|(digest, tag)| async {
+                    let children = registry.children(&digest).await;
+                    progress.inc(1);
+                    (digest, tag, children)
+                })
+                .buffer_unordered(concurrency)
+                .collect()
+                .await;
+            for (digest, tag, children) in answers {
+                looked_up.insert(digest.clone());
+                let children = match children {
+                    Ok(children) => children,
+                    Err(ManifestError::Missing(why)) => {
+                        let gone = vanished(ctx, target, plan, &digest).await;
+                        if gone.is_empty() {
+                            return Err(why);
+                        }
+                        check.vanished.extend(gone);
+                        continue;
+                    }
+                    Err(ManifestError::Failed(why)) => return Err(why),
+                };
+                tracing::debug!(%digest, children = children.children.len(), "read manifest");
+                check.saved += plan.protect_children(&digest, tag.as_deref(), &children.children);
+                looked_up.extend(children.leaves);
+            }
         }
-        // Tagged versions first, in a round of their own: they are the
-        // likely indexes, and the platform images they list need no read.
-        if todo.iter().any(|(_, tag)| tag.is_some()) {
-            todo.retain(|(_, tag)| tag.is_some());
-        }
-        reads += todo.len();
-        if reads > max_reads {
-            return Err(format!(
-                "more than {max_reads} manifests to read for {max_reads} versions"
-            ));
-        }
-        let answers: Vec<_> = futures::stream::iter(todo)
-            .map(|(digest, tag)| async move {
-                let children = registry.children(&digest).await;
-                (digest, tag, children)
-            })
-            .buffered(REGISTRY_CONCURRENCY)
-            .collect()
-            .await;
-        for (digest, tag, children) in answers {
-            let children = children?;
-            tracing::debug!(%digest, children = children.children.len(), "read manifest");
-            saved += plan.protect_children(&digest, tag.as_deref(), &children.children);
-            looked_up.insert(digest);
-            looked_up.extend(children.leaves);
+        Ok(())
+    }
+    .await;
+    progress.finish();
+    outcome.map(|()| check)
+}
+
+/// Takes out of the plan the kept versions named `digest` that GitHub says
+/// are no longer active (404, or deleted). Returns them; empty if a version
+/// with that digest still exists, so the missing manifest is a real problem.
+async fn vanished(ctx: &Ctx, target: &Target<'_>, plan: &mut Plan, digest: &str) -> Vec<Entry> {
+    let ids: Vec<i64> = plan
+        .entries
+        .iter()
+        .filter(|e| e.name == digest && e.action == Action::Keep)
+        .map(|e| e.id)
+        .collect();
+    let packages = ctx.client.packages(target.scope);
+    for id in &ids {
+        match packages.version(target.kind, target.name, *id).get().await {
+            Ok(v) if v.deleted_at.is_some() => {}
+            Err(e) if e.is_not_found() => {}
+            _ => return Vec::new(),
         }
     }
-    Ok(saved)
+    let (gone, kept): (Vec<Entry>, Vec<Entry>) = std::mem::take(&mut plan.entries)
+        .into_iter()
+        .partition(|e| ids.contains(&e.id));
+    plan.entries = kept;
+    gone
 }
 
 pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
@@ -271,64 +381,92 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
     let name = args.target.name.as_str();
     let policy = policy_of(args);
 
-    let versions: Vec<PackageVersion> = ctx
-        .client
-        .packages(&scope)
-        .versions(kind, name)
-        .state(VersionState::Active)
-        .stream()
-        .try_collect()
-        .await?;
-    let mut plan = policy::plan(&versions, &policy, Utc::now());
-
+    let versions = list_active(ctx, &scope, kind, name).await?;
+    let mut warnings = Vec::new();
+    // Problems that fail the run (exit 1) without stopping the deletes, and
+    // refusals that stop a prune before anything is deleted.
     let mut problems: Vec<String> = Vec::new();
+    let mut refusals: Vec<String> = Vec::new();
+    let unmatched = policy.unmatched_excludes(&versions);
+    if !unmatched.is_empty() {
+        let which = unmatched.join(", ");
+        let warning = format!(
+            "{which} matches no tag of the {} listed, so it protects nothing; check it for \
+             a typo",
+            plural(versions.len(), "version")
+        );
+        if args.yes && !args.allow_unmatched_exclude {
+            refusals.push(format!(
+                "{warning}. Nothing was deleted: fix the pattern, or pass \
+                 --allow-unmatched-exclude to prune anyway"
+            ));
+        }
+        warnings.push(warning);
+    }
+    let mut plan = policy::plan(&versions, &policy, Utc::now());
+    drop(versions);
+
     let mut login = scope.owner().map(str::to_owned);
     // Nothing kept: no image to protect, no need for the registry.
     let anything_kept = !plan.kept_unread(&HashSet::new()).is_empty();
     if kind == PackageType::Container && plan.delete_count() > 0 && anything_kept {
-        if args.no_registry_check {
-            eprintln!(
-                "warning: --no-registry-check: platform images of multi-arch images are not \
-                 protected"
-            );
-        } else {
+        if !args.no_registry_check {
             let registry_url = registry_url(ctx, args)?;
+            let target = Target {
+                scope: &scope,
+                login: None,
+                kind,
+                name,
+            };
             let checked = async {
                 let owner = owner_login(ctx, &scope, kind, name).await?;
                 login = Some(owner.clone());
                 let image = format!("{owner}/{name}");
                 let registry = Registry::new(&registry_url, &image, ctx.token.clone())?;
-                protect_multi_arch(&mut plan, &registry).await
+                let concurrency = usize::from(args.manifest_reads);
+                protect_multi_arch(ctx, &target, &mut plan, &registry, concurrency).await
             }
             .await;
-            if let Ok(saved) = checked
-                && saved > 0
-                && !ctx.json
-            {
-                eprintln!("registry: {saved} versions kept as parts of multi-arch images");
-            }
-            if let Err(cause) = checked {
-                let held = plan.hold_untagged();
-                if held > 0 {
-                    problems.push(format!(
-                        "kept {held} untagged versions because the registry could not be read \
-                         ({cause}); they may be platform images of a kept multi-arch image. Fix \
-                         the registry access, or pass --no-registry-check to delete them anyway"
-                    ));
+            match checked {
+                Ok(check) => {
+                    tracing::debug!(reads = check.reads, saved = check.saved, "registry checked");
+                    for gone in &check.vanished {
+                        warnings.push(format!(
+                            "version {} ({}) was deleted by someone else while planning; it is \
+                             left out of the plan",
+                            gone.id,
+                            policy::short_digest(&gone.name)
+                        ));
+                    }
+                }
+                Err(cause) => {
+                    let held = plan.hold_untagged();
+                    if held > 0 {
+                        problems.push(format!(
+                            "kept {} because the registry could not be read ({cause}); they \
+                             may be platform images of a kept multi-arch image. Fix the \
+                             registry access, or pass --no-registry-check to delete them anyway",
+                            plural(held, "untagged version")
+                        ));
+                    }
                 }
             }
+        } else {
+            warnings.push(
+                "--no-registry-check: platform images of multi-arch images are not protected"
+                    .to_owned(),
+            );
         }
     }
 
     let delete_count = plan.delete_count();
-    let package = PackageRef {
-        owner: login.clone(),
-        package_type: kind,
-        name: name.to_owned(),
-    };
     let mut report = Report {
         dry_run: !args.yes,
-        package,
+        package: PackageRef {
+            owner: login.clone(),
+            package_type: kind,
+            name: name.to_owned(),
+        },
         plan: plan
             .entries
             .iter()
@@ -347,34 +485,46 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
         failed: Vec::new(),
         not_attempted: Vec::new(),
         journal: None,
+        warnings,
         error: None,
     };
+    for warning in &report.warnings {
+        eprintln!("warning: {warning}");
+    }
 
     if !ctx.json {
-        println!(
-            "{kind} package {name} ({scope}): {} active versions, {delete_count} to delete",
-            plan.entries.len()
-        );
-        print_plan(&plan)?;
+        out!(
+            "{kind} package {name} ({scope}): {}, {delete_count} to delete",
+            plural(plan.entries.len(), "active version")
+        )?;
+        if delete_count > 0 || !args.yes || args.show_kept {
+            print_plan(&plan, !args.yes || args.show_kept)?;
+        }
     }
 
     let over_cap = args.max_delete.is_some_and(|max| delete_count as u64 > max);
     if over_cap {
-        problems.insert(
-            0,
-            format!(
-                "the plan deletes {delete_count} versions, more than --max-delete {}; nothing \
-                 was deleted. Narrow the policy or raise --max-delete",
-                args.max_delete.unwrap_or_default()
-            ),
-        );
-    } else if !args.yes {
+        refusals.push(format!(
+            "the plan deletes {}, more than --max-delete {}; nothing was deleted. Narrow \
+                 the policy or raise --max-delete",
+            plural(delete_count, "version"),
+            args.max_delete.unwrap_or_default()
+        ));
+    }
+    let refused = !refusals.is_empty();
+    if delete_count == 0 {
         if !ctx.json {
-            println!(
-                "dry run: nothing deleted; pass --yes to delete these {delete_count} versions"
-            );
+            out!("nothing to delete")?;
         }
-    } else if delete_count > 0 {
+    } else if !args.yes {
+        if !ctx.json && !over_cap {
+            let these = match delete_count {
+                1 => "this version".to_owned(),
+                n => format!("these {n} versions"),
+            };
+            out!("dry run: nothing deleted; pass --yes to delete {these}")?;
+        }
+    } else if !refused {
         let owner_for_file = login.clone().unwrap_or_else(|| "me".to_owned());
         let path = args
             .journal
@@ -387,41 +537,72 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
             name,
         };
         delete_planned(ctx, &target, &plan, &path, &mut report, &mut problems).await?;
-    } else if !ctx.json {
-        println!("nothing to delete");
     }
 
-    report.error = (!problems.is_empty()).then(|| problems.join("; "));
+    refusals.append(&mut problems);
+    report.error = (!refusals.is_empty()).then(|| refusals.join("; "));
     if ctx.json {
         output::json(&report)?;
-    } else if args.yes && !over_cap && delete_count > 0 {
-        println!(
-            "deleted {} of {delete_count} versions; journal: {}",
-            report.deleted.len(),
-            report.journal.as_deref().unwrap_or_default()
-        );
-        for g in &report.gone {
-            println!(
-                "gone: id={} name={}: the DELETE answered 404; it was already deleted \
-                 (perhaps by a retry of a request whose answer was lost) or the token cannot \
-                 see it",
-                g.id, g.name
-            );
-        }
-        for s in &report.skipped {
-            println!("skipped: id={} name={}: {}", s.id, s.name, s.reason);
-        }
-        for f in &report.failed {
-            println!("failed: id={} name={}: {}", f.id, f.name, f.error);
-        }
-        if !report.not_attempted.is_empty() {
-            println!("not attempted: {} versions", report.not_attempted.len());
-        }
+    } else if args.yes && !refused && delete_count > 0 {
+        print_outcome(&report, delete_count)?;
     }
     match report.error {
         Some(error) => Err(Failure::Failed(error)),
         None => Ok(()),
     }
+}
+
+/// After the deletes: one line of counts, then one row per version that was
+/// not simply deleted, each in one format.
+fn print_outcome(report: &Report, planned: usize) -> std::io::Result<()> {
+    out!(
+        "deleted {} of {}; journal: {}",
+        report.deleted.len(),
+        plural(planned, "version"),
+        report.journal.as_deref().unwrap_or_default()
+    )?;
+    let mut table = Table::new(&["OUTCOME", "ID", "NAME", "DETAIL"]);
+    let mut rows = 0;
+    for g in &report.gone {
+        table.row(vec![
+            "gone".into(),
+            g.id.to_string(),
+            policy::short_digest(&g.name),
+            "the DELETE answered 404: already deleted (perhaps by a retry whose answer was \
+             lost) or not visible to the token"
+                .into(),
+        ]);
+        rows += 1;
+    }
+    for s in &report.skipped {
+        let detail = s.reason.clone();
+        table.row(vec![
+            "skipped".into(),
+            s.id.to_string(),
+            policy::short_digest(&s.name),
+            detail,
+        ]);
+        rows += 1;
+    }
+    for f in &report.failed {
+        table.row(vec![
+            "failed".into(),
+            f.id.to_string(),
+            policy::short_digest(&f.name),
+            f.error.clone(),
+        ]);
+        rows += 1;
+    }
+    if rows > 0 {
+        table.print()?;
+    }
+    if !report.not_attempted.is_empty() {
+        out!(
+            "not attempted: {}",
+            plural(report.not_attempted.len(), "version")
+        )?;
+    }
+    Ok(())
 }
 
 /// The package a prune works on.
@@ -505,7 +686,7 @@ async fn delete_planned(
     eprintln!("journal: {}", journal.path().display());
 
     let deletions = plan.deletions();
-    let mut progress = Progress::new("deleted", deletions.len());
+    let progress = Progress::bar("deleting", deletions.len());
     let packages = ctx.client.packages(target.scope);
     // The last failure (status and GitHub's message) and how many times in a
     // row it came.
@@ -537,6 +718,7 @@ async fn delete_planned(
                 }
             }
         };
+        progress.inc(1);
         match step {
             Ok(Step::Deleted) => {
                 journal
@@ -545,7 +727,6 @@ async fn delete_planned(
                         at: Utc::now(),
                     })
                     .map_err(Failure::Failed)?;
-                progress.succeeded(entry.id, &entry.name);
                 report.deleted.push(version_ref(entry));
                 last_failure = None;
                 same_failures = 0;
@@ -560,7 +741,6 @@ async fn delete_planned(
                         at: Utc::now(),
                     })
                     .map_err(Failure::Failed)?;
-                progress.noted(entry.id, &entry.name, "gone (404)");
                 report.gone.push(version_ref(entry));
             }
             Ok(Step::Skipped(reason)) => {
@@ -573,7 +753,6 @@ async fn delete_planned(
                         at: Utc::now(),
                     })
                     .map_err(Failure::Failed)?;
-                progress.noted(entry.id, &entry.name, &format!("skipped ({reason})"));
                 report.skipped.push(SkippedRef {
                     id: entry.id,
                     name: entry.name.clone(),
@@ -590,7 +769,6 @@ async fn delete_planned(
                         at: Utc::now(),
                     })
                     .map_err(Failure::Failed)?;
-                progress.failed(entry.id, &entry.name, &message);
                 report.failed.push(FailedRef {
                     id: entry.id,
                     name: entry.name.clone(),

@@ -46,6 +46,30 @@ pub(crate) struct Children {
     pub(crate) leaves: Vec<String>,
 }
 
+/// Why a manifest could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ManifestError {
+    /// The registry answered 404: the manifest is not there (its version may
+    /// have been deleted since the listing, or the image name is wrong).
+    Missing(String),
+    /// Anything else: no access, no network, not a manifest.
+    Failed(String),
+}
+
+impl fmt::Display for ManifestError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ManifestError::Missing(m) | ManifestError::Failed(m) => f.write_str(m),
+        }
+    }
+}
+
+impl From<String> for ManifestError {
+    fn from(message: String) -> Self {
+        ManifestError::Failed(message)
+    }
+}
+
 /// Reads manifests of one image.
 pub(crate) struct Registry {
     http: reqwest::Client,
@@ -305,24 +329,24 @@ impl Registry {
 
     /// The manifests an image index references, with what each is; empty for
     /// a single-platform image.
-    pub(crate) async fn children(&self, digest: &str) -> Result<Children, String> {
+    pub(crate) async fn children(&self, digest: &str) -> Result<Children, ManifestError> {
         let url = self.manifest_url(digest);
         let answer = self.fetch(&url).await?;
         let status = answer.status();
         if status == StatusCode::UNAUTHORIZED || status == StatusCode::FORBIDDEN {
-            return Err(format!(
+            return Err(ManifestError::Failed(format!(
                 "{url} answered {status}: the registry did not accept the token; it needs \
                  `read:packages` and access to the image"
-            ));
+            )));
         }
         if status == StatusCode::NOT_FOUND {
-            return Err(format!(
+            return Err(ManifestError::Missing(format!(
                 "{url} answered 404: check --registry-url and that the image is `{}`",
                 self.image
-            ));
+            )));
         }
         if !status.is_success() {
-            return Err(format!("{url} answered {status}"));
+            return Err(ManifestError::Failed(format!("{url} answered {status}")));
         }
         let content_type = answer
             .headers()
@@ -609,7 +633,11 @@ mod tests {
         });
         let registry = Registry::new(&format!("http://{addr}"), "a/b", None).unwrap();
         let err = registry.children("sha256:00").await.unwrap_err();
-        assert!(err.contains("registry answer larger than 4 MiB"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("registry answer larger than 4 MiB"),
+            "{err}"
+        );
     }
 
     #[test]

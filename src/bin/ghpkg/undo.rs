@@ -86,7 +86,7 @@ pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
 
     let mut writer = Writer::append_to(path).map_err(Failure::Failed)?;
     let packages = ctx.client.packages(&scope);
-    let mut progress = Progress::new("restored", pending.len());
+    let progress = Progress::bar("restoring", pending.len());
     let mut stopped = None;
     for (index, p) in pending.iter().enumerate() {
         match packages.version(kind, name, p.id).restore().await {
@@ -98,7 +98,7 @@ pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
                         at: Utc::now(),
                     })
                     .map_err(Failure::Failed)?;
-                progress.succeeded(p.id, &p.name);
+                progress.inc(1);
                 report.restored.push(version_ref(p));
             }
             // The delete was never confirmed and GitHub has nothing to
@@ -115,12 +115,12 @@ pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
                         })
                         .map_err(Failure::Failed)?;
                 }
-                progress.succeeded(p.id, &p.name);
+                progress.inc(1);
                 report.not_deleted.push(version_ref(p));
             }
             Err(error) => {
                 let message = describe(&error);
-                progress.failed(p.id, &p.name, &message);
+                progress.inc(1);
                 report.failed.push(FailedRef {
                     id: p.id,
                     name: p.name.clone(),
