@@ -10,9 +10,13 @@ mod support;
 mod commands;
 #[path = "cli/multi_arch.rs"]
 mod multi_arch;
+#[path = "cli/output.rs"]
+mod output;
 #[path = "cli/policy.rs"]
 mod policy;
 #[path = "cli/safety.rs"]
 mod safety;
 #[path = "cli/undo.rs"]
 mod undo;
+#[path = "cli/usage.rs"]
+mod usage;

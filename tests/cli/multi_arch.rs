@@ -603,3 +603,106 @@ fn the_journal_of_a_prune_with_me_records_the_login() {
     assert_eq!(header["owner_kind"], "me");
     assert_eq!(header["owner"], "Octo-Cat");
 }
+
+/// Issue 9, item 11: a kept version deleted by someone else between the
+/// listing and the manifest read answers 404 at the registry. That version is
+/// left out of the plan; the check still protects the other images, and the
+/// orphans are deleted.
+#[test]
+fn a_version_deleted_while_planning_is_dropped_not_fatal() {
+    const GONE: i64 = 140;
+    let github = MockServer::start();
+    let mut listed = listing();
+    listed.push(version(GONE, hours_ago(20), &["gone-tag".to_owned()]));
+    let _listing = mock_listing(&github, VERSIONS, &listed);
+    let _current = mock_current(&github, VERSIONS, &listing());
+    let gone_check = github.mock(|when, then| {
+        when.method(GET).path(format!("{VERSIONS}/{GONE}"));
+        then.status(404)
+            .json_body(json!({"message": "Package version not found."}));
+    });
+    let orphan_deletes = [
+        mock_delete(&github, VERSIONS, ORPHAN_1),
+        mock_delete(&github, VERSIONS, ORPHAN_2),
+    ];
+    let unexpected = catch_all(&github);
+
+    let registry = MockServer::start();
+    let serve = |id: i64, content_type: &'static str, body: Value| {
+        registry.mock(move |when, then| {
+            when.method(GET)
+                .path(format!("/v2/acme/app/manifests/{}", digest(id)));
+            then.status(200)
+                .header("content-type", content_type)
+                .json_body(body);
+        })
+    };
+    serve(
+        INDEX,
+        "application/vnd.oci.image.index.v1+json",
+        oci_index(),
+    );
+    serve(
+        LIST,
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+        docker_list(),
+    );
+    serve(
+        PLAIN,
+        "application/vnd.docker.distribution.manifest.v2+json",
+        image_manifest(),
+    );
+    let missing = registry.mock(|when, then| {
+        when.method(GET).path_includes("/manifests/");
+        then.status(404)
+            .json_body(json!({"errors": [{"code": "MANIFEST_UNKNOWN"}]}));
+    });
+
+    let (run, _dir) = prune(&github, &registry.base_url(), &["--untagged", "--yes"]);
+    run.expect(0);
+    let report = run.json();
+    assert_eq!(ids(&report["deleted"]), vec![ORPHAN_1, ORPHAN_2]);
+    assert!(
+        report["plan"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["id"] != GONE),
+        "the vanished version is left out of the plan"
+    );
+    let warnings = report["warnings"].to_string();
+    assert!(
+        warnings.contains("version 140") && warnings.contains("deleted by someone else"),
+        "{warnings}"
+    );
+    assert_eq!(missing.calls(), 1);
+    assert_eq!(gone_check.calls(), 1);
+    for delete in &orphan_deletes {
+        assert_eq!(delete.calls(), 1);
+    }
+    assert_eq!(unexpected.calls(), 0);
+}
+
+/// The same 404 for a version that GitHub still lists as active is a real
+/// registry problem: untagged versions are held back as before.
+#[test]
+fn a_missing_manifest_of_a_live_version_still_holds_untagged_deletes() {
+    let github = MockServer::start();
+    let _listing = mock_listing(&github, VERSIONS, &listing());
+    let _current = mock_current(&github, VERSIONS, &listing());
+    let deletes = mock_any_delete(&github);
+    let registry = MockServer::start();
+    registry.mock(|when, then| {
+        when.method(GET).path_includes("/manifests/");
+        then.status(404)
+            .json_body(json!({"errors": [{"code": "MANIFEST_UNKNOWN"}]}));
+    });
+    let (run, _dir) = prune(&github, &registry.base_url(), &["--untagged", "--yes"]);
+    run.expect(1);
+    assert!(
+        run.stderr.contains("registry could not be read"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(deletes.calls(), 0);
+}

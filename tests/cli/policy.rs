@@ -384,3 +384,87 @@ fn npm_packages_are_pruned_by_age_and_count() {
     assert!(deletes.iter().all(|m| m.calls() == 1));
     assert_eq!(unexpected.calls(), 0);
 }
+
+/// Issue 9, item 1: a character class protects the releases. Before, `[`
+/// was taken literally and `v[0-9]*` protected nothing.
+#[test]
+fn character_classes_in_exclude_tag_protect_releases() {
+    let report = dry_run(&["--keep-last", "3", "--exclude-tag", "v[0-9]*"]);
+    let want = expected(|rank, s| rank >= 3 && !s.tags.iter().any(|t| t.starts_with('v')));
+    assert_eq!(planned(&report, "delete"), want);
+    assert_eq!(
+        reason_of(&report, 5010),
+        "kept: tag v10 matches --exclude-tag v[0-9]*"
+    );
+    // Alternation and negated classes are globs too.
+    let report = dry_run(&["--tag", "{pr,nightly}-*", "--exclude-tag", "pr-[!1]*"]);
+    let want = expected(|_, s| {
+        s.tags.iter().any(|t| t.starts_with("nightly-"))
+            || s.tags.iter().any(|t| t.starts_with("pr-1"))
+    });
+    assert_eq!(planned(&report, "delete"), want);
+}
+
+#[test]
+fn tag_regexes_select_and_protect_anywhere_in_the_tag() {
+    let report = dry_run(&["--tag-regex", "^(pr|sha)-", "--exclude-tag-regex", "3$"]);
+    let want = expected(|_, s| {
+        s.tags
+            .iter()
+            .any(|t| t.starts_with("pr-") || t.starts_with("sha-"))
+            && !s.tags.iter().any(|t| t.ends_with('3'))
+    });
+    assert!(want.len() > 20, "the fixture should exercise both regexes");
+    assert_eq!(planned(&report, "delete"), want);
+    assert_eq!(
+        reason_of(&report, 5003),
+        "kept: tag pr-3 matches --exclude-tag-regex 3$"
+    );
+}
+
+#[test]
+fn an_exclusion_matching_no_tag_warns_and_stops_a_real_prune() {
+    // A dry run warns.
+    let report = dry_run(&["--keep-last", "3", "--exclude-tag", "relase-*"]);
+    assert!(
+        report["warnings"][0]
+            .as_str()
+            .unwrap()
+            .contains("--exclude-tag relase-* matches no tag of the 300 versions listed"),
+        "{report}"
+    );
+
+    // With --yes nothing is deleted and the run fails, unless allowed.
+    let server = MockServer::start();
+    let specs = specs();
+    let _listing = mock_listing(&server, VERSIONS, &listing(&specs));
+    let deletes = mock_any_delete(&server);
+    let dir = tempdir();
+    let args = [
+        "prune",
+        "container",
+        "app",
+        "--org",
+        "acme",
+        "--no-registry-check",
+        "--keep-last",
+        "3",
+        "--exclude-tag",
+        "relase-*",
+        "--yes",
+    ];
+    let run = ghpkg_in(dir.path(), &server, &args);
+    run.expect(1);
+    assert!(
+        run.stderr.contains("--allow-unmatched-exclude"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stderr.contains("Nothing was deleted"), "{}", run.stderr);
+    assert_eq!(deletes.calls(), 0);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no journal"
+    );
+}
