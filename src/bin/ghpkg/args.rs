@@ -16,13 +16,20 @@ const LONG_ABOUT: &str = "\
 Inspect GitHub Packages and prune old versions safely.
 
 The token comes from GITHUB_TOKEN, else GH_TOKEN, else standard input with
---token-stdin. It needs read:packages, plus delete:packages to delete or
-restore. The package token `restore` may need for a whole package is best
+--token-stdin. GitHub's packages API takes a personal access token (classic):
+read:packages to read, plus delete:packages to delete, or write:packages to
+restore. Commands that write (prune --yes, delete, restore, undo) and --me
+refuse to start without a token (exit 2). The package token `restore` may need for a whole package is best
 given in GHPKG_RESTORE_TOKEN: --token puts it on the command line, where
 other users (ps) and shell history see it.
 
 Exit codes: 0 success; 1 failure or partial failure (what failed is listed,
-and a prune's journal has the rest); 2 bad usage.
+and a prune's journal has the rest); 2 bad usage (a flag, URL, owner,
+pattern or duration ghpkg cannot use, or a missing token), before any
+request is sent. If the reader of stdout goes away (`ghpkg ... | head`),
+ghpkg stops quietly with exit 0.
+
+Durations: a number and a unit, as in 500ms, 90s, 1.5s, 1h30m, 30d, 2w.
 
 Rate limits: when GitHub says when to come back, ghpkg waits up to
 --max-rate-limit-wait (default 90s) and then gives up with the reset time;
@@ -285,41 +292,54 @@ const PRUNE_HELP: &str = "\
 Delete old versions of a package by a retention policy.
 
 Without --yes this is a dry run: it prints the plan (every active version,
-DELETE or KEEP, and why) and deletes nothing.
+DELETE or KEEP, and why) and deletes nothing. With --yes it prints a summary
+line and the versions it deletes (--show-kept adds the kept ones), then what
+happened to each version that was not simply deleted.
 
 The policy, applied to every active version:
 
   Protection (a protected version is never deleted):
-    --exclude-tag GLOB  a version with any tag matching is kept
+    --exclude-tag GLOB  a version with any tag matching is kept; also
+                        --exclude-tag-regex REGEX. A pattern that matches no
+                        tag of any listed version is reported, and stops a
+                        prune with --yes unless --allow-unmatched-exclude
     --keep-last N       the N most recent versions (by created_at, then id)
                         are kept; every version counts, tagged or not
     multi-arch          containers only: for every kept version, tagged or
                         not, the manifest is read from the registry; if it is
                         an image index, every manifest it lists (platform
                         images, attestations, nested indexes, and what those
-                        list) is kept. If the registry cannot be read, no
-                        untagged version is deleted (exit 1) unless
-                        --no-registry-check is given. The registry is
+                        list) is kept. Reads go --manifest-reads at a time
+                        (default 8), each digest once (the registry counts
+                        reads as downloads). A kept version deleted by
+                        someone else meanwhile is left out of the plan. If
+                        the registry cannot be read, no untagged version is
+                        deleted (exit 1) unless --no-registry-check is given. The registry is
                         https://ghcr.io for GitHub.com; with another --api-url
                         (GitHub Enterprise Server) --registry-url is required
                         (exit 2 without it), so the token is not sent to
                         ghcr.io.
 
   Selection (a version not protected is deleted only if it meets ALL given):
-    --older-than D      created more than D ago (30d, 12h, 2w, 90m, 1d12h)
+    --older-than D      created more than D ago (30d, 12h, 2w, 90m, 1d12h;
+                        not zero)
     --untagged / --tag  untagged (with --untagged) OR has a tag matching a
-                        --tag GLOB; without either, tags do not matter
+                        --tag GLOB or --tag-regex REGEX; without any of
+                        them, tags do not matter
     --keep-last alone selects every version beyond the N most recent.
 
-  At least one of --keep-last, --older-than, --untagged, --tag is required:
-  a prune without any would delete everything.
+  At least one of --keep-last, --older-than, --untagged, --tag, --tag-regex
+  is required: a prune without any would delete everything.
 
   Tags: only container and docker versions carry tags in GitHub's API, so
-  --untagged, --tag and --exclude-tag are refused (exit 2) for npm, maven,
+  --untagged and the tag pattern flags are refused (exit 2) for npm, maven,
   nuget and rubygems packages; use --keep-last and --older-than there.
 
-  Globs: * matches any run of characters, ? exactly one; the whole tag must
-  match, case-sensitively.
+  Globs (globset): * matches any run of characters, ? exactly one,
+  [0-9] a class, [!a] a negated class, {a,b} either, \\* a literal *; the
+  whole tag must match, case-sensitively. Regexes (the regex crate) match
+  anywhere in the tag, as in the clean-up actions: anchor them (^v[0-9]+$)
+  to match the whole tag. An invalid or empty pattern is exit 2.
 
 Safety:
   --max-delete N   refuse (exit 1, nothing deleted) if the plan deletes more;
@@ -363,6 +383,8 @@ JSON output (--json):
     \"failed\": [{\"id\", \"name\", \"tags\", \"error\"}],
     \"not_attempted\": [{\"id\", \"name\", \"tags\"}],
     \"journal\": \"path\" | null,
+    \"warnings\": [\"an exclusion that matches no tag, a version deleted while
+                  planning, ...\"],
     \"error\": \"why the prune stopped or refused\" | null
   }
 The plan lists every active version, newest first.
