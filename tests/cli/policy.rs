@@ -144,14 +144,19 @@ fn untagged_deletes_only_untagged_versions() {
 }
 
 #[test]
-fn tag_globs_select_any_matching_tag() {
+fn tag_globs_select_versions_whose_every_tag_matches() {
     let report = dry_run(&["--tag", "pr-*", "--tag", "sha-?f"]);
-    let want = expected(|_, s| {
-        s.tags.iter().any(|t| {
-            t.starts_with("pr-") || (t.starts_with("sha-") && t.len() == 6 && t.ends_with('f'))
-        })
-    });
-    assert!(want.len() > 30, "the fixture should exercise both globs");
+    // A version is deleted with all its tags, so every tag must match: the
+    // `sha-…`/`nightly-…` pairs stay, because no --tag matches `nightly-…`.
+    let want = expected(|_, s| !s.tags.is_empty() && s.tags.iter().all(|t| t.starts_with("pr-")));
+    assert!(want.len() > 20, "the fixture should exercise the glob");
+    assert_eq!(planned(&report, "delete"), want);
+    assert_eq!(
+        reason_of(&report, 5047),
+        "kept: also tagged nightly-47, which no --tag matches"
+    );
+    let report = dry_run(&["--tag", "pr-*", "--tag", "sha-*", "--tag", "nightly-*"]);
+    let want = expected(|rank, _| rank % 10 == 3 || rank % 10 == 7);
     assert_eq!(planned(&report, "delete"), want);
 }
 
@@ -390,7 +395,9 @@ fn npm_packages_are_pruned_by_age_and_count() {
 #[test]
 fn character_classes_in_exclude_tag_protect_releases() {
     let report = dry_run(&["--keep-last", "3", "--exclude-tag", "v[0-9]*"]);
-    let want = expected(|rank, s| rank >= 3 && !s.tags.iter().any(|t| t.starts_with('v')));
+    // The releases are protected and do not use up --keep-last slots: the
+    // three newest others (ranks 1-3) are kept.
+    let want = expected(|rank, s| rank > 3 && !s.tags.iter().any(|t| t.starts_with('v')));
     assert_eq!(planned(&report, "delete"), want);
     assert_eq!(
         reason_of(&report, 5010),
@@ -398,20 +405,26 @@ fn character_classes_in_exclude_tag_protect_releases() {
     );
     // Alternation and negated classes are globs too.
     let report = dry_run(&["--tag", "{pr,nightly}-*", "--exclude-tag", "pr-[!1]*"]);
-    let want = expected(|_, s| {
-        s.tags.iter().any(|t| t.starts_with("nightly-"))
-            || s.tags.iter().any(|t| t.starts_with("pr-1"))
-    });
+    // The nightly builds also carry a `sha-…` tag, which neither pattern
+    // matches, so only pull-request builds numbered 1xx go.
+    let want = expected(|_, s| !s.tags.is_empty() && s.tags.iter().all(|t| t.starts_with("pr-1")));
     assert_eq!(planned(&report, "delete"), want);
 }
 
 #[test]
 fn tag_regexes_select_and_protect_anywhere_in_the_tag() {
-    let report = dry_run(&["--tag-regex", "^(pr|sha)-", "--exclude-tag-regex", "3$"]);
+    let report = dry_run(&[
+        "--tag-regex",
+        "^(pr|sha|nightly)-",
+        "--exclude-tag-regex",
+        "3$",
+    ]);
+    // Every tag must match a --tag-regex; a tag ending in 3 protects.
     let want = expected(|_, s| {
-        s.tags
-            .iter()
-            .any(|t| t.starts_with("pr-") || t.starts_with("sha-"))
+        !s.tags.is_empty()
+            && s.tags
+                .iter()
+                .all(|t| t.starts_with("pr-") || t.starts_with("sha-") || t.starts_with("nightly-"))
             && !s.tags.iter().any(|t| t.ends_with('3'))
     });
     assert!(want.len() > 20, "the fixture should exercise both regexes");

@@ -424,6 +424,16 @@ pub(crate) struct PruneArgs {
     #[arg(long, value_name = "N", value_parser = keep_count)]
     pub(crate) keep_last: Option<u64>,
 
+    /// Keep the N most recent tagged versions (versions kept by an
+    /// exclusion, and parts of kept images, are not counted).
+    #[arg(long, value_name = "N", value_parser = keep_count_or_zero)]
+    pub(crate) keep_tagged: Option<u64>,
+
+    /// Keep the N most recent untagged versions (parts of kept images are not
+    /// counted); 0 selects every untagged version.
+    #[arg(long, value_name = "N", value_parser = keep_count_or_zero)]
+    pub(crate) keep_untagged: Option<u64>,
+
     /// Only delete versions created longer ago than this (e.g. 30d, 12h;
     /// more than zero).
     #[arg(long, value_name = "DURATION", value_parser = duration::parse_positive)]
@@ -503,6 +513,15 @@ fn keep_count(input: &str) -> Result<u64, String> {
         );
     }
     Ok(n)
+}
+
+/// `--keep-tagged` / `--keep-untagged`: a count, where 0 keeps none of that
+/// kind (and so selects all of it).
+fn keep_count_or_zero(input: &str) -> Result<u64, String> {
+    input
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{input}` is not a whole number; give how many to keep, e.g. 10"))
 }
 
 /// `--org` / `--user`: a GitHub login (letters, digits, `-`, and `_` for

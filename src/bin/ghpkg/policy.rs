@@ -1,19 +1,23 @@
 //! The retention policy: which active versions a prune deletes and why every
-//! other one is kept. Pure: versions, flags and a clock in, a plan out; the
-//! registry lookups that protect multi-arch images are fed in by the caller
-//! (see `prune.rs`) through [`Plan::protect_children`] and
-//! [`Plan::hold_untagged`].
+//! other one is kept. Pure: versions, flags, a clock and what the registry
+//! said about images in; a plan out. `prune.rs` reads manifests of the kept
+//! versions, records them in [`Images`], and plans again until nothing new is
+//! learned.
 //!
 //! Order of precedence, first match wins for the reason shown:
-//! 1. protection: `--exclude-tag`, then `--keep-last`;
-//! 2. multi-arch protection (containers): children of kept indexes, tagged
-//!    or not, nested indexes included;
-//! 3. selection: `--older-than`, then `--untagged` / `--tag`.
-//!
-//! A version is deleted only if nothing protects it and it meets every
-//! selection criterion given.
+//! 1. `--exclude-tag` / `--exclude-tag-regex`: kept, whatever else;
+//! 2. referrers (tags `sha256-<hex>`, `.sig`, `.att`, `.sbom`: cosign
+//!    signatures, attestations, SBOMs): follow their subject, kept while it
+//!    is kept, deleted with it or when it is gone;
+//! 3. parts of a kept image (platform images, attestations, nested indexes
+//!    an image index lists): kept;
+//! 4. keep rules: `--keep-last N` (newest N), `--keep-tagged N`,
+//!    `--keep-untagged N` (newest N of that kind). Versions kept by 1-3 do not
+//!    use up a slot: the counts are of images, not of their parts;
+//! 5. selection, every given criterion must hold: beyond the keep counts,
+//!    `--older-than`, `--untagged` or every tag matching a `--tag` pattern.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::time::Duration;
 
@@ -27,6 +31,8 @@ use crate::pattern::{self, TagPattern};
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Policy {
     pub(crate) keep_last: Option<usize>,
+    pub(crate) keep_tagged: Option<usize>,
+    pub(crate) keep_untagged: Option<usize>,
     pub(crate) older_than: Option<Duration>,
     pub(crate) untagged: bool,
     /// `--tag` and `--tag-regex`.
@@ -40,9 +46,30 @@ impl Policy {
     /// `--exclude-tag` alone does not count: it only protects.
     pub(crate) fn has_criteria(&self) -> bool {
         self.keep_last.is_some()
+            || self.keep_tagged.is_some()
+            || self.keep_untagged.is_some()
             || self.older_than.is_some()
             || self.untagged
             || !self.tags.is_empty()
+    }
+
+    /// Flags that cannot both hold for any version, so the prune could
+    /// never delete anything: a mistake worth a usage error.
+    pub(crate) fn contradiction(&self) -> Option<String> {
+        let kinds = (self.keep_tagged.is_some(), self.keep_untagged.is_some());
+        match kinds {
+            (true, false) if self.untagged && self.tags.is_empty() => Some(
+                "--keep-tagged selects only tagged versions and --untagged only untagged ones, \
+                 so nothing could be deleted; for untagged versions use --keep-untagged"
+                    .to_owned(),
+            ),
+            (false, true) if !self.untagged && !self.tags.is_empty() => Some(
+                "--keep-untagged selects only untagged versions and --tag only tagged ones, so \
+                 nothing could be deleted; for tagged versions use --keep-tagged"
+                    .to_owned(),
+            ),
+            _ => None,
+        }
     }
 
     /// The exclusion patterns that match no tag of any version listed, as
@@ -76,7 +103,7 @@ pub(crate) fn tags_of(version: &PackageVersion) -> Vec<String> {
 }
 
 /// What the plan does with a version.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub(crate) enum Action {
     Delete,
@@ -92,6 +119,61 @@ pub(crate) enum ChildKind {
     Index,
 }
 
+/// What a referrer tag says its version is, by its suffix.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum ReferrerKind {
+    /// `.sig`: a cosign signature.
+    Signature,
+    /// `.att`, or no suffix (the index GitHub's attestations are pushed as).
+    Attestation,
+    /// `.sbom`.
+    Sbom,
+    /// Another suffix.
+    Other(String),
+}
+
+impl fmt::Display for ReferrerKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReferrerKind::Signature => f.write_str("signature"),
+            ReferrerKind::Attestation => f.write_str("attestation"),
+            ReferrerKind::Sbom => f.write_str("SBOM"),
+            ReferrerKind::Other(suffix) => write!(f, ".{suffix} referrer"),
+        }
+    }
+}
+
+/// The subject and kind a referrer tag names: `sha256-<64 hex>` with an
+/// optional `.suffix`, the scheme cosign and GitHub's attestations use on
+/// registries without the OCI referrers API (GHCR).
+pub(crate) fn referrer_tag(tag: &str) -> Option<(String, ReferrerKind)> {
+    let rest = tag.strip_prefix("sha256-")?;
+    let (hex, suffix) = match rest.split_once('.') {
+        Some((hex, suffix)) => (hex, Some(suffix)),
+        None => (rest, None),
+    };
+    if hex.len() != 64 || !hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+        return None;
+    }
+    let kind = match suffix {
+        None | Some("att") => ReferrerKind::Attestation,
+        Some("sig") => ReferrerKind::Signature,
+        Some("sbom") => ReferrerKind::Sbom,
+        Some(other) if !other.is_empty() => ReferrerKind::Other(other.to_owned()),
+        Some(_) => return None,
+    };
+    Some((format!("sha256:{hex}"), kind))
+}
+
+/// What became of a referrer's subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Subject {
+    Kept,
+    Deleted,
+    /// Not among the package's active versions.
+    Gone,
+}
+
 /// Why a version is deleted or kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Reason {
@@ -100,13 +182,28 @@ pub(crate) enum Reason {
         /// The flag and pattern, e.g. `--exclude-tag v*`.
         pattern: String,
     },
-    MostRecent {
-        n: usize,
+    Referrer {
+        kind: ReferrerKind,
+        subject: String,
+        state: Subject,
     },
     ChildOf {
         kind: ChildKind,
         parent: String,
         parent_tag: Option<String>,
+    },
+    MostRecent {
+        n: usize,
+    },
+    MostRecentTagged {
+        n: usize,
+    },
+    MostRecentUntagged {
+        n: usize,
+    },
+    /// Only the keep rule of the other kind selects versions.
+    OtherKind {
+        tagged: bool,
     },
     Newer {
         older_than: Duration,
@@ -115,6 +212,11 @@ pub(crate) enum Reason {
     NoTagMatches {
         /// Each flag and pattern, e.g. `--tag pr-*`.
         patterns: Vec<String>,
+    },
+    /// Some tags match `--tag`, this one does not: deleting the version
+    /// would delete this tag too.
+    UnmatchedTag {
+        tag: String,
     },
     UntaggedButTagOnly,
     RegistryUnreadable,
@@ -146,7 +248,18 @@ impl fmt::Display for Reason {
             Reason::ExcludedTag { tag, pattern } => {
                 write!(f, "kept: tag {tag} matches {pattern}")
             }
-            Reason::MostRecent { n } => write!(f, "kept: one of the {n} most recent"),
+            Reason::Referrer {
+                kind,
+                subject,
+                state,
+            } => {
+                let subject = short_digest(subject);
+                match state {
+                    Subject::Kept => write!(f, "kept: {kind} of {subject}, which is kept"),
+                    Subject::Deleted => write!(f, "delete: {kind} of {subject}, deleted with it"),
+                    Subject::Gone => write!(f, "delete: {kind} of {subject}, which is gone"),
+                }
+            }
             Reason::ChildOf {
                 kind,
                 parent,
@@ -163,12 +276,28 @@ impl fmt::Display for Reason {
                     None => Ok(()),
                 }
             }
+            Reason::MostRecent { n } => write!(f, "kept: one of the {n} most recent"),
+            Reason::MostRecentTagged { n } => {
+                write!(f, "kept: one of the {n} most recent tagged versions")
+            }
+            Reason::MostRecentUntagged { n } => {
+                write!(f, "kept: one of the {n} most recent untagged versions")
+            }
+            Reason::OtherKind { tagged: true } => {
+                f.write_str("kept: tagged, and only --keep-untagged selects")
+            }
+            Reason::OtherKind { tagged: false } => {
+                f.write_str("kept: untagged, and only --keep-tagged selects")
+            }
             Reason::Newer { older_than } => {
                 write!(f, "kept: newer than {}", duration::format(*older_than))
             }
             Reason::TaggedButUntaggedOnly => f.write_str("kept: tagged and --untagged given"),
             Reason::NoTagMatches { patterns } => {
                 write!(f, "kept: no tag matches {}", patterns.join(", "))
+            }
+            Reason::UnmatchedTag { tag } => {
+                write!(f, "kept: also tagged {tag}, which no --tag matches")
             }
             Reason::UntaggedButTagOnly => {
                 f.write_str("kept: untagged, and --tag given without --untagged")
@@ -194,10 +323,72 @@ pub(crate) struct Entry {
     pub(crate) reason: Reason,
 }
 
+/// An image index whose listed manifests are not all among the package's
+/// versions: a "ghost" when none is, a partial image otherwise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Ghost {
+    pub(crate) id: i64,
+    pub(crate) name: String,
+    pub(crate) tags: Vec<String>,
+    pub(crate) missing: usize,
+    pub(crate) listed: usize,
+}
+
+impl fmt::Display for Ghost {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = if self.missing == self.listed {
+            "ghost image"
+        } else {
+            "partial image"
+        };
+        write!(
+            f,
+            "{what}: version {} ({}{}) lists {} manifests, {} of them not in the package; \
+             pulling it may fail. If a prune deleted them in the last 30 days, `ghpkg undo` \
+             with its journal restores them",
+            self.id,
+            short_digest(&self.name),
+            if self.tags.is_empty() {
+                String::new()
+            } else {
+                format!(", tags {}", self.tags.join(","))
+            },
+            self.listed,
+            self.missing
+        )
+    }
+}
+
+/// What the registry said about the manifests read so far.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Images {
+    /// Each digest read (or known to be a single image), with the manifests
+    /// it lists; empty for a single image.
+    read: HashMap<String, Vec<(String, ChildKind)>>,
+}
+
+impl Images {
+    /// Records what the manifest `digest` lists.
+    pub(crate) fn record(&mut self, digest: String, children: Vec<(String, ChildKind)>) {
+        self.read.insert(digest, children);
+    }
+
+    /// Whether `digest` was read (or needs no read).
+    pub(crate) fn is_known(&self, digest: &str) -> bool {
+        self.read.contains_key(digest)
+    }
+
+    fn children(&self, digest: &str) -> &[(String, ChildKind)] {
+        self.read.get(digest).map_or(&[], Vec::as_slice)
+    }
+}
+
 /// The decision for every active version, newest first.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Plan {
     pub(crate) entries: Vec<Entry>,
+    /// Kept image indexes whose children are missing from the package.
+    pub(crate) ghosts: Vec<Ghost>,
 }
 
 /// Newest first: later `created_at`, then higher id.
@@ -205,9 +396,26 @@ fn newest_first(a: &Entry, b: &Entry) -> std::cmp::Ordering {
     b.created_at.cmp(&a.created_at).then(b.id.cmp(&a.id))
 }
 
-/// Decides every version from the policy alone (before multi-arch
-/// protection), as of `now`.
-pub(crate) fn plan(versions: &[PackageVersion], policy: &Policy, now: DateTime<Utc>) -> Plan {
+/// The subject of a version whose tags are all referrer tags.
+fn referrer_of(tags: &[String]) -> Option<(String, ReferrerKind)> {
+    let mut found = None;
+    for tag in tags {
+        let (subject, kind) = referrer_tag(tag)?;
+        if found.is_none() {
+            found = Some((subject, kind));
+        }
+    }
+    found
+}
+
+/// Decides every version from the policy and what is known of the images,
+/// as of `now`. Planning again with more [`Images`] only ever keeps more.
+pub(crate) fn plan(
+    versions: &[PackageVersion],
+    policy: &Policy,
+    now: DateTime<Utc>,
+    images: &Images,
+) -> Plan {
     let mut entries: Vec<Entry> = versions
         .iter()
         .map(|v| Entry {
@@ -234,39 +442,167 @@ pub(crate) fn plan(versions: &[PackageVersion], policy: &Policy, now: DateTime<U
             .and_then(|d| now.checked_sub_signed(d))
             .unwrap_or(DateTime::<Utc>::MIN_UTC)
     });
-    let tag_filter = policy.untagged || !policy.tags.is_empty();
 
-    for (rank, entry) in entries.iter_mut().enumerate() {
-        let (action, reason) = decide(entry, rank, policy, cutoff, tag_filter);
+    // Children of kept indexes, learned a level at a time: keeping a child
+    // may keep a nested index whose children are then kept too.
+    let mut children: HashMap<String, (String, ChildKind, Option<String>)> = HashMap::new();
+    loop {
+        decide_all(&mut entries, policy, cutoff, &children);
+        let mut learned = false;
+        for entry in entries.iter().filter(|e| e.action == Action::Keep) {
+            for (child, kind) in images.children(&entry.name) {
+                if !children.contains_key(child) {
+                    let parent_tag = entry.tags.first().cloned();
+                    children.insert(child.clone(), (entry.name.clone(), *kind, parent_tag));
+                    learned = true;
+                }
+            }
+        }
+        if !learned {
+            break;
+        }
+    }
+    let present: HashSet<&str> = entries.iter().map(|e| e.name.as_str()).collect();
+    let ghosts = entries
+        .iter()
+        .filter(|e| e.action == Action::Keep)
+        .filter_map(|e| {
+            let listed = images.children(&e.name);
+            let missing = listed
+                .iter()
+                .filter(|(c, _)| !present.contains(c.as_str()))
+                .count();
+            (missing > 0).then(|| Ghost {
+                id: e.id,
+                name: e.name.clone(),
+                tags: e.tags.clone(),
+                missing,
+                listed: listed.len(),
+            })
+        })
+        .collect();
+    Plan { entries, ghosts }
+}
+
+/// Running counts of the versions the keep rules have seen, newest first.
+#[derive(Default)]
+struct Ranks {
+    all: usize,
+    tagged: usize,
+    untagged: usize,
+}
+
+fn decide_all(
+    entries: &mut [Entry],
+    policy: &Policy,
+    cutoff: Option<DateTime<Utc>>,
+    children: &HashMap<String, (String, ChildKind, Option<String>)>,
+) {
+    let mut ranks = Ranks::default();
+    let mut referrers = Vec::new();
+    for (index, entry) in entries.iter_mut().enumerate() {
+        if let Some((tag, pattern)) = pattern::first_match(&policy.exclude_tags, &entry.tags) {
+            entry.action = Action::Keep;
+            entry.reason = Reason::ExcludedTag {
+                tag: tag.to_owned(),
+                pattern: pattern.described(true),
+            };
+            continue;
+        }
+        if referrer_of(&entry.tags).is_some() {
+            referrers.push(index);
+            continue;
+        }
+        if let Some((parent, kind, parent_tag)) = children.get(&entry.name) {
+            entry.action = Action::Keep;
+            entry.reason = Reason::ChildOf {
+                kind: *kind,
+                parent: parent.clone(),
+                parent_tag: parent_tag.clone(),
+            };
+            continue;
+        }
+        let (action, reason) = decide(entry, &mut ranks, policy, cutoff);
         entry.action = action;
         entry.reason = reason;
     }
-    Plan { entries }
+    // Referrers follow their subject, now that every subject is decided.
+    let decided: HashMap<String, Action> = entries
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !referrers.contains(i))
+        .map(|(_, e)| (e.name.clone(), e.action))
+        .collect();
+    for index in referrers {
+        let entry = &mut entries[index];
+        let Some((subject, kind)) = referrer_of(&entry.tags) else {
+            continue;
+        };
+        let state = match decided.get(&subject) {
+            Some(Action::Keep) => Subject::Kept,
+            Some(Action::Delete) => Subject::Deleted,
+            None => Subject::Gone,
+        };
+        entry.action = match state {
+            Subject::Kept => Action::Keep,
+            Subject::Deleted | Subject::Gone => Action::Delete,
+        };
+        entry.reason = Reason::Referrer {
+            kind,
+            subject,
+            state,
+        };
+    }
 }
 
+/// The keep rules and selection for one version that nothing else protects.
 fn decide(
     entry: &Entry,
-    rank: usize,
+    ranks: &mut Ranks,
     policy: &Policy,
     cutoff: Option<DateTime<Utc>>,
-    tag_filter: bool,
 ) -> (Action, Reason) {
-    if let Some((tag, pattern)) = pattern::first_match(&policy.exclude_tags, &entry.tags) {
-        let reason = Reason::ExcludedTag {
-            tag: tag.to_owned(),
-            pattern: pattern.described(true),
-        };
-        return (Action::Keep, reason);
-    }
+    let tagged = !entry.tags.is_empty();
+    let rank_all = ranks.all;
+    ranks.all += 1;
+    let rank_kind = if tagged {
+        ranks.tagged += 1;
+        ranks.tagged - 1
+    } else {
+        ranks.untagged += 1;
+        ranks.untagged - 1
+    };
     if let Some(n) = policy.keep_last
-        && rank < n
+        && rank_all < n
     {
         return (Action::Keep, Reason::MostRecent { n });
+    }
+    let keep_kind = if tagged {
+        policy.keep_tagged
+    } else {
+        policy.keep_untagged
+    };
+    if let Some(n) = keep_kind
+        && rank_kind < n
+    {
+        let reason = if tagged {
+            Reason::MostRecentTagged { n }
+        } else {
+            Reason::MostRecentUntagged { n }
+        };
+        return (Action::Keep, reason);
     }
 
     let mut criteria = Vec::new();
     if let Some(n) = policy.keep_last {
         criteria.push(format!("not one of the {n} most recent"));
+    }
+    if policy.keep_tagged.is_some() || policy.keep_untagged.is_some() {
+        match keep_kind {
+            Some(n) if tagged => criteria.push(format!("not one of the {n} most recent tagged")),
+            Some(n) => criteria.push(format!("not one of the {n} most recent untagged")),
+            None => return (Action::Keep, Reason::OtherKind { tagged }),
+        }
     }
     if let (Some(cutoff), Some(older_than)) = (cutoff, policy.older_than) {
         if entry.created_at >= cutoff {
@@ -274,23 +610,42 @@ fn decide(
         }
         criteria.push(format!("older than {}", duration::format(older_than)));
     }
-    if tag_filter {
-        let untagged = entry.tags.is_empty();
-        if policy.untagged && untagged {
+    if policy.untagged || !policy.tags.is_empty() {
+        if !tagged {
+            if !policy.untagged {
+                return (Action::Keep, Reason::UntaggedButTagOnly);
+            }
             criteria.push("untagged".to_owned());
-        } else if let Some((tag, pattern)) = pattern::first_match(&policy.tags, &entry.tags) {
-            criteria.push(format!("tag {tag} matches {}", pattern.described(false)));
+        } else if policy.tags.is_empty() {
+            return (Action::Keep, Reason::TaggedButUntaggedOnly);
         } else {
-            let reason = if untagged {
-                Reason::UntaggedButTagOnly
-            } else if policy.tags.is_empty() {
-                Reason::TaggedButUntaggedOnly
-            } else {
-                Reason::NoTagMatches {
-                    patterns: policy.tags.iter().map(|p| p.described(false)).collect(),
+            // Deleting a version deletes every tag it carries, so every tag
+            // must be one the user asked to delete.
+            let mut matched = None;
+            let mut unmatched = None;
+            for tag in &entry.tags {
+                match policy.tags.iter().find(|p| p.matches(tag)) {
+                    Some(p) => {
+                        matched.get_or_insert((tag, p));
+                    }
+                    None => {
+                        unmatched.get_or_insert(tag);
+                    }
                 }
-            };
-            return (Action::Keep, reason);
+            }
+            match (matched, unmatched) {
+                (None, _) => {
+                    let patterns = policy.tags.iter().map(|p| p.described(false)).collect();
+                    return (Action::Keep, Reason::NoTagMatches { patterns });
+                }
+                (Some(_), Some(tag)) => {
+                    return (Action::Keep, Reason::UnmatchedTag { tag: tag.clone() });
+                }
+                (Some(_), None) => {}
+            }
+            if let Some((tag, p)) = matched {
+                criteria.push(format!("tag {tag} matches {}", p.described(false)));
+            }
         }
     }
     (Action::Delete, Reason::Selected { criteria })
@@ -315,14 +670,22 @@ impl Plan {
             .count()
     }
 
-    /// Kept versions, tagged or not, whose manifest may be an image index,
-    /// by digest (each digest once), leaving out the ones already looked at.
-    /// Tagged versions come first: they are the likeliest indexes.
-    pub(crate) fn kept_unread(&self, looked_up: &HashSet<String>) -> Vec<(String, Option<String>)> {
+    /// How many versions are kept as parts of a kept image.
+    pub(crate) fn children_kept(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| matches!(e.reason, Reason::ChildOf { .. }))
+            .count()
+    }
+
+    /// Kept versions, tagged or not, whose manifest may be an image index and
+    /// has not been read, by digest (each digest once), with a tag to name
+    /// it by. Tagged versions come first: they are the likeliest indexes.
+    pub(crate) fn kept_unread(&self, images: &Images) -> Vec<(String, Option<String>)> {
         let mut kept: Vec<&Entry> = self
             .entries
             .iter()
-            .filter(|e| e.action == Action::Keep && !looked_up.contains(&e.name))
+            .filter(|e| e.action == Action::Keep && !images.is_known(&e.name))
             .collect();
         kept.sort_by_key(|e| e.tags.is_empty());
         let mut seen = HashSet::new();
@@ -330,32 +693,6 @@ impl Plan {
             .filter(|e| seen.insert(e.name.as_str()))
             .map(|e| (e.name.clone(), e.tags.first().cloned()))
             .collect()
-    }
-
-    /// Keeps every version an image index references. Returns how many
-    /// versions this saved from deletion.
-    pub(crate) fn protect_children(
-        &mut self,
-        parent: &str,
-        parent_tag: Option<&str>,
-        children: &[(String, ChildKind)],
-    ) -> usize {
-        let mut saved = 0;
-        for entry in &mut self.entries {
-            if entry.action != Action::Delete {
-                continue;
-            }
-            if let Some((_, kind)) = children.iter().find(|(digest, _)| *digest == entry.name) {
-                entry.action = Action::Keep;
-                entry.reason = Reason::ChildOf {
-                    kind: *kind,
-                    parent: parent.to_owned(),
-                    parent_tag: parent_tag.map(str::to_owned),
-                };
-                saved += 1;
-            }
-        }
-        saved
     }
 
     /// Keeps every untagged version the plan would delete, because the
@@ -439,7 +776,7 @@ mod tests {
             keep_last: Some(2),
             ..Policy::default()
         };
-        let plan = plan(&versions, &policy, now());
+        let plan = super::plan(&versions, &policy, now(), &Images::default());
         assert_eq!(deleted_ids(&plan), vec![2, 3, 4, 5, 6, 7, 8, 9, 10]);
         assert_eq!(plan.entries[0].id, 11);
         assert_eq!(
@@ -454,7 +791,7 @@ mod tests {
             older_than: Some(Duration::from_secs(5 * 86_400)),
             ..Policy::default()
         };
-        let plan = plan(&ten(), &policy, now());
+        let plan = super::plan(&ten(), &policy, now(), &Images::default());
         // Exactly five days old is not older than five days.
         assert_eq!(deleted_ids(&plan), vec![6, 7, 8, 9, 10]);
         let five = plan.entries.iter().find(|e| e.id == 5).unwrap();
@@ -468,7 +805,7 @@ mod tests {
             ..Policy::default()
         };
         assert_eq!(
-            deleted_ids(&plan(&ten(), &untagged, now())),
+            deleted_ids(&super::plan(&ten(), &untagged, now(), &Images::default())),
             vec![1, 3, 5, 7, 9]
         );
 
@@ -476,7 +813,10 @@ mod tests {
             tags: globs(&["v1?", "v4"]),
             ..Policy::default()
         };
-        assert_eq!(deleted_ids(&plan(&ten(), &tag, now())), vec![4, 10]);
+        assert_eq!(
+            deleted_ids(&super::plan(&ten(), &tag, now(), &Images::default())),
+            vec![4, 10]
+        );
 
         let both = Policy {
             untagged: true,
@@ -484,11 +824,11 @@ mod tests {
             ..Policy::default()
         };
         assert_eq!(
-            deleted_ids(&plan(&ten(), &both, now())),
+            deleted_ids(&super::plan(&ten(), &both, now(), &Images::default())),
             vec![1, 3, 4, 5, 7, 9]
         );
 
-        let plan = plan(&ten(), &untagged, now());
+        let plan = super::plan(&ten(), &untagged, now(), &Images::default());
         let two = plan.entries.iter().find(|e| e.id == 2).unwrap();
         assert_eq!(two.reason.to_string(), "kept: tagged and --untagged given");
     }
@@ -502,7 +842,10 @@ mod tests {
             ..Policy::default()
         };
         // Ids 1-2 are the most recent, 1-4 too new, evens tagged.
-        assert_eq!(deleted_ids(&plan(&ten(), &policy, now())), vec![5, 7, 9]);
+        assert_eq!(
+            deleted_ids(&super::plan(&ten(), &policy, now(), &Images::default())),
+            vec![5, 7, 9]
+        );
     }
 
     #[test]
@@ -512,7 +855,7 @@ mod tests {
             exclude_tags: globs(&["v1*", "v6"]),
             ..Policy::default()
         };
-        let plan = plan(&ten(), &policy, now());
+        let plan = super::plan(&ten(), &policy, now(), &Images::default());
         assert_eq!(deleted_ids(&plan), vec![2, 4, 8]);
         let ten = plan.entries.iter().find(|e| e.id == 10).unwrap();
         assert_eq!(
@@ -527,7 +870,7 @@ mod tests {
             untagged: true,
             ..Policy::default()
         };
-        let plan = plan(&ten(), &policy, now());
+        let plan = super::plan(&ten(), &policy, now(), &Images::default());
         let order: Vec<i64> = plan.deletions().iter().map(|e| e.id).collect();
         assert_eq!(order, vec![9, 7, 5, 3, 1]);
     }
@@ -538,17 +881,21 @@ mod tests {
             untagged: true,
             ..Policy::default()
         };
-        let mut plan = plan(&ten(), &policy, now());
-        let kept = plan.kept_unread(&HashSet::new());
-        assert_eq!(kept.len(), 5);
+        let mut images = Images::default();
+        let plan0 = super::plan(&ten(), &policy, now(), &images);
+        assert_eq!(plan0.kept_unread(&images).len(), 5);
         let parent = version(2, 0, &[]).name;
-        let children = vec![
-            (version(3, 0, &[]).name, ChildKind::Platform),
-            (version(5, 0, &[]).name, ChildKind::Attestation),
-            ("sha256:not-a-version-here".to_owned(), ChildKind::Platform),
-        ];
-        assert_eq!(plan.protect_children(&parent, Some("v2"), &children), 2);
+        images.record(
+            parent.clone(),
+            vec![
+                (version(3, 0, &[]).name, ChildKind::Platform),
+                (version(5, 0, &[]).name, ChildKind::Attestation),
+                ("sha256:not-a-version-here".to_owned(), ChildKind::Platform),
+            ],
+        );
+        let plan = super::plan(&ten(), &policy, now(), &images);
         assert_eq!(deleted_ids(&plan), vec![1, 7, 9]);
+        assert_eq!(plan.children_kept(), 2);
         let three = plan.entries.iter().find(|e| e.id == 3).unwrap();
         assert_eq!(
             three.reason.to_string(),
@@ -556,8 +903,37 @@ mod tests {
         );
         let five = plan.entries.iter().find(|e| e.id == 5).unwrap();
         assert!(five.reason.to_string().starts_with("kept: attestation of"));
-        // Protecting again changes nothing.
-        assert_eq!(plan.protect_children(&parent, Some("v2"), &children), 0);
+        // One of the three listed manifests is not in the package.
+        assert_eq!(plan.ghosts.len(), 1);
+        assert_eq!((plan.ghosts[0].missing, plan.ghosts[0].listed), (1, 3));
+        assert!(
+            plan.ghosts[0]
+                .to_string()
+                .starts_with("partial image: version 2")
+        );
+        // The read index is not read again.
+        assert!(plan.kept_unread(&images).iter().all(|(d, _)| *d != parent));
+    }
+
+    #[test]
+    fn nested_indexes_keep_their_children_too() {
+        let policy = Policy {
+            untagged: true,
+            ..Policy::default()
+        };
+        let mut images = Images::default();
+        let name = |id| version(id, 0, &[]).name;
+        images.record(name(2), vec![(name(3), ChildKind::Index)]);
+        images.record(name(3), vec![(name(5), ChildKind::Platform)]);
+        let plan = super::plan(&ten(), &policy, now(), &images);
+        assert_eq!(deleted_ids(&plan), vec![1, 7, 9]);
+        let five = plan.entries.iter().find(|e| e.id == 5).unwrap();
+        assert!(
+            five.reason
+                .to_string()
+                .starts_with("kept: platform image of")
+        );
+        assert!(plan.ghosts.is_empty());
     }
 
     #[test]
@@ -572,16 +948,218 @@ mod tests {
         let mut twin = version(11, 0, &[]);
         twin.name = version(1, 0, &[]).name;
         versions.push(twin);
-        let plan = plan(&versions, &policy, now());
-        let kept = plan.kept_unread(&HashSet::new());
+        let mut images = Images::default();
+        let plan = super::plan(&versions, &policy, now(), &images);
+        let kept = plan.kept_unread(&images);
         let names: Vec<&str> = kept.iter().map(|(n, _)| n.as_str()).collect();
         let name = |id| version(id, 0, &[]).name;
         assert_eq!(names, vec![name(2), name(1), name(3)]);
         assert_eq!(kept[0].1.as_deref(), Some("v2"));
         assert_eq!(kept[1].1, None);
 
-        let looked_up: HashSet<String> = [name(2)].into_iter().collect();
-        assert_eq!(plan.kept_unread(&looked_up).len(), 2);
+        images.record(name(2), Vec::new());
+        assert_eq!(plan.kept_unread(&images).len(), 2);
+    }
+
+    #[test]
+    fn keep_counts_skip_excluded_versions_and_parts_of_kept_images() {
+        // Ten versions: evens tagged v{i}; with v2 excluded, the two newest
+        // tagged versions that count are v4 and v6.
+        let policy = Policy {
+            keep_tagged: Some(2),
+            exclude_tags: globs(&["v2"]),
+            ..Policy::default()
+        };
+        let plan = super::plan(&ten(), &policy, now(), &Images::default());
+        assert_eq!(deleted_ids(&plan), vec![8, 10]);
+        let four = plan.entries.iter().find(|e| e.id == 4).unwrap();
+        assert_eq!(
+            four.reason.to_string(),
+            "kept: one of the 2 most recent tagged versions"
+        );
+        let one = plan.entries.iter().find(|e| e.id == 1).unwrap();
+        assert_eq!(
+            one.reason.to_string(),
+            "kept: untagged, and only --keep-tagged selects"
+        );
+
+        // --keep-last 3 counts images: once v2's index is known to list 1
+        // and 3, the three kept are 2 (with its parts), 4 and 5.
+        let policy = Policy {
+            keep_last: Some(3),
+            ..Policy::default()
+        };
+        let name = |id| version(id, 0, &[]).name;
+        let mut images = Images::default();
+        images.record(
+            name(2),
+            vec![
+                (name(1), ChildKind::Platform),
+                (name(3), ChildKind::Platform),
+            ],
+        );
+        let plan = super::plan(&ten(), &policy, now(), &images);
+        assert_eq!(deleted_ids(&plan), vec![6, 7, 8, 9, 10]);
+    }
+
+    #[test]
+    fn keep_untagged_and_keep_tagged_each_select_their_own_kind() {
+        let policy = Policy {
+            keep_tagged: Some(1),
+            keep_untagged: Some(2),
+            ..Policy::default()
+        };
+        let plan = super::plan(&ten(), &policy, now(), &Images::default());
+        // Tagged 2,4,6,8,10 keep 2; untagged 1,3,5,7,9 keep 1 and 3.
+        assert_eq!(deleted_ids(&plan), vec![4, 5, 6, 7, 8, 9, 10]);
+        let policy = Policy {
+            keep_untagged: Some(0),
+            ..Policy::default()
+        };
+        let plan = super::plan(&ten(), &policy, now(), &Images::default());
+        assert_eq!(deleted_ids(&plan), vec![1, 3, 5, 7, 9]);
+        // Keep counts are not shrunk by age: the newest N stay whatever their
+        // age, the age selects among the rest.
+        let policy = Policy {
+            keep_untagged: Some(1),
+            older_than: Some(Duration::from_secs(4 * 86_400)),
+            ..Policy::default()
+        };
+        let plan = super::plan(&ten(), &policy, now(), &Images::default());
+        assert_eq!(deleted_ids(&plan), vec![5, 7, 9]);
+    }
+
+    #[test]
+    fn contradictory_keep_and_tag_flags_are_named() {
+        let only_tagged = Policy {
+            keep_tagged: Some(3),
+            untagged: true,
+            ..Policy::default()
+        };
+        assert!(
+            only_tagged
+                .contradiction()
+                .unwrap()
+                .contains("--keep-untagged")
+        );
+        let only_untagged = Policy {
+            keep_untagged: Some(3),
+            tags: globs(&["pr-*"]),
+            ..Policy::default()
+        };
+        assert!(
+            only_untagged
+                .contradiction()
+                .unwrap()
+                .contains("--keep-tagged")
+        );
+        let fine = Policy {
+            keep_untagged: Some(3),
+            untagged: true,
+            ..Policy::default()
+        };
+        assert!(fine.contradiction().is_none());
+    }
+
+    #[test]
+    fn a_version_is_deleted_by_tag_only_if_every_tag_matches() {
+        let mut versions = ten();
+        versions.push(version(11, 1, &["pr-7", "latest"]));
+        versions.push(version(12, 1, &["pr-8"]));
+        let policy = Policy {
+            tags: globs(&["pr-*"]),
+            ..Policy::default()
+        };
+        let plan = super::plan(&versions, &policy, now(), &Images::default());
+        assert_eq!(deleted_ids(&plan), vec![12]);
+        let both = plan.entries.iter().find(|e| e.id == 11).unwrap();
+        assert_eq!(
+            both.reason.to_string(),
+            "kept: also tagged latest, which no --tag matches"
+        );
+    }
+
+    #[test]
+    fn referrers_follow_their_subject() {
+        let hex = |id: i64| format!("{id:064x}");
+        let mut versions = ten();
+        // Signature of 2 (tagged v2, kept by --untagged), attestation of 1
+        // (untagged, deleted), SBOM of a digest no longer in the package.
+        versions.push(version(21, 0, &[&format!("sha256-{}.sig", hex(2))]));
+        versions.push(version(22, 0, &[&format!("sha256-{}", hex(1))]));
+        versions.push(version(23, 0, &[&format!("sha256-{}.sbom", hex(99))]));
+        let policy = Policy {
+            untagged: true,
+            ..Policy::default()
+        };
+        let plan = super::plan(&versions, &policy, now(), &Images::default());
+        assert_eq!(deleted_ids(&plan), vec![1, 3, 5, 7, 9, 22, 23]);
+        let reason = |id| {
+            plan.entries
+                .iter()
+                .find(|e| e.id == id)
+                .unwrap()
+                .reason
+                .to_string()
+        };
+        assert_eq!(
+            reason(21),
+            "kept: signature of sha256:000000000000…, which is kept"
+        );
+        assert_eq!(
+            reason(22),
+            "delete: attestation of sha256:000000000000…, deleted with it"
+        );
+        assert_eq!(
+            reason(23),
+            "delete: SBOM of sha256:000000000000…, which is gone"
+        );
+        // An exclusion still protects a referrer, and referrers never use up
+        // a keep slot.
+        let policy = Policy {
+            keep_last: Some(1),
+            exclude_tags: globs(&["*.sbom"]),
+            ..Policy::default()
+        };
+        let plan = super::plan(&versions, &policy, now(), &Images::default());
+        let kept: Vec<i64> = plan
+            .entries
+            .iter()
+            .filter(|e| e.action == Action::Keep)
+            .map(|e| e.id)
+            .collect();
+        // 22 attests version 1, which keep-last keeps; 21 signs 2, which goes.
+        assert_eq!(kept, vec![23, 22, 1]);
+    }
+
+    #[test]
+    fn referrer_tags_are_recognised_strictly() {
+        let hex = "a".repeat(64);
+        assert_eq!(
+            referrer_tag(&format!("sha256-{hex}.sig")),
+            Some((format!("sha256:{hex}"), ReferrerKind::Signature))
+        );
+        assert_eq!(
+            referrer_tag(&format!("sha256-{hex}")).unwrap().1,
+            ReferrerKind::Attestation
+        );
+        assert_eq!(
+            referrer_tag(&format!("sha256-{hex}.att")).unwrap().1,
+            ReferrerKind::Attestation
+        );
+        assert_eq!(
+            referrer_tag(&format!("sha256-{hex}.intoto")).unwrap().1,
+            ReferrerKind::Other("intoto".into())
+        );
+        for not in [
+            "sha256-abc.sig".to_owned(),
+            format!("sha256-{}.sig", "A".repeat(64)),
+            format!("sha256-{hex}."),
+            format!("sha512-{hex}.sig"),
+            "latest".to_owned(),
+        ] {
+            assert_eq!(referrer_tag(&not), None, "{not}");
+        }
     }
 
     #[test]
@@ -606,7 +1184,7 @@ mod tests {
             older_than: Some(Duration::from_secs(43_200)),
             ..Policy::default()
         };
-        let mut plan = plan(&ten(), &policy, now());
+        let mut plan = super::plan(&ten(), &policy, now(), &Images::default());
         assert_eq!(plan.hold_untagged(), 5);
         assert_eq!(deleted_ids(&plan), vec![2, 4, 6, 8, 10]);
     }
@@ -619,13 +1197,16 @@ mod tests {
             exclude_tags: globs(&["v[0-9]*"]),
             ..Policy::default()
         };
-        assert_eq!(deleted_ids(&plan(&ten(), &policy, now())), vec![3, 5, 7, 9]);
+        assert_eq!(
+            deleted_ids(&super::plan(&ten(), &policy, now(), &Images::default())),
+            vec![3, 5, 7, 9]
+        );
         let policy = Policy {
             keep_last: Some(1),
             exclude_tags: vec![TagPattern::regex("^v[0-9]+$").unwrap()],
             ..Policy::default()
         };
-        let plan = plan(&ten(), &policy, now());
+        let plan = super::plan(&ten(), &policy, now(), &Images::default());
         assert_eq!(deleted_ids(&plan), vec![3, 5, 7, 9]);
         let four = plan.entries.iter().find(|e| e.id == 4).unwrap();
         assert_eq!(
@@ -676,7 +1257,12 @@ mod tests {
             untagged: true,
             ..Policy::default()
         };
-        assert_eq!(plan(&versions, &policy, now()).entries.len(), 10);
+        assert_eq!(
+            super::plan(&versions, &policy, now(), &Images::default())
+                .entries
+                .len(),
+            10
+        );
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! multi-arch images through the registry, then either print the plan (dry
 //! run) or delete exactly the planned versions, journaling every step.
 
-use std::collections::HashSet;
 use std::path::Path;
 
 use chrono::Utc;
@@ -14,7 +13,7 @@ use serde::Serialize;
 use crate::args::{Kind, PruneArgs};
 use crate::journal::{self, Header, Record, Writer};
 use crate::output::{self, Table, plural};
-use crate::policy::{self, Action, Entry, Plan, Policy, tags_of};
+use crate::policy::{self, Action, Entry, Images, Plan, Policy, tags_of};
 use crate::progress::Progress;
 use crate::registry::{ManifestError, Registry};
 use crate::{Ctx, Failure, Outcome, describe, out};
@@ -53,14 +52,18 @@ pub(crate) fn check_usage(args: &PruneArgs) -> Result<(), (ErrorKind, String)> {
             ));
         }
     }
-    if policy_of(args).has_criteria() {
+    let policy = policy_of(args);
+    if let Some(problem) = policy.contradiction() {
+        return Err((ErrorKind::ArgumentConflict, problem));
+    }
+    if policy.has_criteria() {
         Ok(())
     } else {
         Err((
             ErrorKind::MissingRequiredArgument,
-            "give at least one of --keep-last, --older-than, --untagged, --tag or \
-             --tag-regex: without them the prune would delete every version (--exclude-tag \
-             only protects)"
+            "give at least one of --keep-last, --keep-tagged, --keep-untagged, --older-than, \
+             --untagged, --tag or --tag-regex: without them the prune would delete every \
+             version (--exclude-tag only protects)"
                 .to_owned(),
         ))
     }
@@ -95,6 +98,12 @@ fn policy_of(args: &PruneArgs) -> Policy {
             .keep_last
             .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         older_than: args.older_than,
+        keep_tagged: args
+            .keep_tagged
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
+        keep_untagged: args
+            .keep_untagged
+            .map(|n| usize::try_from(n).unwrap_or(usize::MAX)),
         untagged: args.untagged,
         tags: args.tags.iter().chain(&args.tag_regexes).cloned().collect(),
         exclude_tags: args
@@ -261,42 +270,43 @@ async fn list_active(
 /// What the registry check learned.
 #[derive(Debug, Default)]
 struct RegistryCheck {
-    /// Versions kept because an image index references them.
-    saved: usize,
     /// Kept versions whose manifest is gone because the version itself was
     /// deleted (by someone else) after the listing.
-    vanished: Vec<Entry>,
+    vanished: Vec<PackageVersion>,
     /// Manifests read.
     reads: usize,
 }
 
-/// Reads the manifest of every kept version, tagged or not, and keeps
-/// whatever an image index among them references, until nothing changes (a
-/// version kept this way may itself be an index). Reads go out
-/// `concurrency` at a time; each digest is read at most once per run (the
-/// registry counts every read as a download), and manifests an index says
-/// are single images are not read at all.
+/// Reads the manifest of every kept version, tagged or not, and plans again
+/// with what the image indexes among them list, until nothing new is learned
+/// (a version kept this way may itself be an index, and keep counts skip the
+/// parts of images). Reads go out `concurrency` at a time; each digest is
+/// read at most once per run (the registry counts every read as a download),
+/// and manifests an index says are single images are not read at all.
 ///
 /// A manifest that is missing because its version was deleted meanwhile
-/// (checked through the API) drops that version from the plan; any other
-/// failure fails the check.
+/// (checked through the API) drops that version from `versions`; any other
+/// failure stops the check, leaving `plan` as far as it got.
+#[allow(clippy::too_many_arguments)]
 async fn protect_multi_arch(
     ctx: &Ctx,
     target: &Target<'_>,
+    versions: &mut Vec<PackageVersion>,
+    policy: &Policy,
+    now: chrono::DateTime<Utc>,
     plan: &mut Plan,
     registry: &Registry,
     concurrency: usize,
 ) -> Result<RegistryCheck, String> {
-    let mut looked_up = HashSet::new();
-    let max_reads = plan.entries.len();
+    let mut images = Images::default();
     let mut check = RegistryCheck::default();
     // The total is an estimate (every kept digest) that grows if nested
-    // indexes turn up.
-    let mut counted = plan.kept_unread(&looked_up).len();
+    // indexes or newly kept versions turn up.
+    let mut counted = plan.kept_unread(&images).len();
     let progress = Progress::bar("manifests", counted);
     let outcome = async {
         while plan.delete_count() > 0 {
-            let mut todo = plan.kept_unread(&looked_up);
+            let mut todo = plan.kept_unread(&images);
             if todo.is_empty() {
                 break;
             }
@@ -310,38 +320,38 @@ async fn protect_multi_arch(
                 counted = check.reads + todo.len();
             }
             check.reads += todo.len();
-            if check.reads > max_reads {
-                return Err(format!(
-                    "more than {max_reads} manifests to read for {max_reads} versions"
-                ));
-            }
             let answers: Vec<_> = futures::stream::iter(todo)
-                .map(|(digest, tag)| async {
+                .map(|(digest, _)| async {
                     let children = registry.children(&digest).await;
                     progress.inc(1);
-                    (digest, tag, children)
+                    (digest, children)
                 })
                 .buffer_unordered(concurrency)
                 .collect()
                 .await;
-            for (digest, tag, children) in answers {
-                looked_up.insert(digest.clone());
-                let children = match children {
-                    Ok(children) => children,
+            for (digest, children) in answers {
+                match children {
+                    Ok(children) => {
+                        tracing::debug!(%digest, children = children.children.len(), "read manifest");
+                        for leaf in children.leaves {
+                            if !images.is_known(&leaf) {
+                                images.record(leaf, Vec::new());
+                            }
+                        }
+                        images.record(digest, children.children);
+                    }
                     Err(ManifestError::Missing(why)) => {
-                        let gone = vanished(ctx, target, plan, &digest).await;
+                        let gone = vanished(ctx, target, versions, &digest).await;
                         if gone.is_empty() {
                             return Err(why);
                         }
                         check.vanished.extend(gone);
-                        continue;
+                        images.record(digest, Vec::new());
                     }
                     Err(ManifestError::Failed(why)) => return Err(why),
-                };
-                tracing::debug!(%digest, children = children.children.len(), "read manifest");
-                check.saved += plan.protect_children(&digest, tag.as_deref(), &children.children);
-                looked_up.extend(children.leaves);
+                }
             }
+            *plan = policy::plan(versions, policy, now, &images);
         }
         Ok(())
     }
@@ -350,15 +360,19 @@ async fn protect_multi_arch(
     outcome.map(|()| check)
 }
 
-/// Takes out of the plan the kept versions named `digest` that GitHub says
-/// are no longer active (404, or deleted). Returns them; empty if a version
-/// with that digest still exists, so the missing manifest is a real problem.
-async fn vanished(ctx: &Ctx, target: &Target<'_>, plan: &mut Plan, digest: &str) -> Vec<Entry> {
-    let ids: Vec<i64> = plan
-        .entries
+/// Takes out of `versions` those named `digest`, if GitHub says they are no
+/// longer active (404, or deleted). Returns them; empty if a version with
+/// that digest still exists, so the missing manifest is a real problem.
+async fn vanished(
+    ctx: &Ctx,
+    target: &Target<'_>,
+    versions: &mut Vec<PackageVersion>,
+    digest: &str,
+) -> Vec<PackageVersion> {
+    let ids: Vec<i64> = versions
         .iter()
-        .filter(|e| e.name == digest && e.action == Action::Keep)
-        .map(|e| e.id)
+        .filter(|v| v.name == digest)
+        .map(|v| v.id)
         .collect();
     let packages = ctx.client.packages(target.scope);
     for id in &ids {
@@ -368,10 +382,10 @@ async fn vanished(ctx: &Ctx, target: &Target<'_>, plan: &mut Plan, digest: &str)
             _ => return Vec::new(),
         }
     }
-    let (gone, kept): (Vec<Entry>, Vec<Entry>) = std::mem::take(&mut plan.entries)
+    let (gone, kept): (Vec<PackageVersion>, Vec<PackageVersion>) = std::mem::take(versions)
         .into_iter()
-        .partition(|e| ids.contains(&e.id));
-    plan.entries = kept;
+        .partition(|v| ids.contains(&v.id));
+    *versions = kept;
     gone
 }
 
@@ -403,12 +417,13 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
         }
         warnings.push(warning);
     }
-    let mut plan = policy::plan(&versions, &policy, Utc::now());
-    drop(versions);
+    let now = Utc::now();
+    let mut versions = versions;
+    let mut plan = policy::plan(&versions, &policy, now, &Images::default());
 
     let mut login = scope.owner().map(str::to_owned);
     // Nothing kept: no image to protect, no need for the registry.
-    let anything_kept = !plan.kept_unread(&HashSet::new()).is_empty();
+    let anything_kept = !plan.kept_unread(&Images::default()).is_empty();
     if kind == PackageType::Container && plan.delete_count() > 0 && anything_kept {
         if !args.no_registry_check {
             let registry_url = registry_url(ctx, args)?;
@@ -424,12 +439,29 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
                 let image = format!("{owner}/{name}");
                 let registry = Registry::new(&registry_url, &image, ctx.token.clone())?;
                 let concurrency = usize::from(args.manifest_reads);
-                protect_multi_arch(ctx, &target, &mut plan, &registry, concurrency).await
+                protect_multi_arch(
+                    ctx,
+                    &target,
+                    &mut versions,
+                    &policy,
+                    now,
+                    &mut plan,
+                    &registry,
+                    concurrency,
+                )
+                .await
             }
             .await;
             match checked {
                 Ok(check) => {
-                    tracing::debug!(reads = check.reads, saved = check.saved, "registry checked");
+                    for ghost in &plan.ghosts {
+                        warnings.push(ghost.to_string());
+                    }
+                    tracing::debug!(
+                        reads = check.reads,
+                        saved = plan.children_kept(),
+                        "registry checked"
+                    );
                     for gone in &check.vanished {
                         warnings.push(format!(
                             "version {} ({}) was deleted by someone else while planning; it is \
