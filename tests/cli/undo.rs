@@ -14,6 +14,46 @@ fn ten() -> Vec<Value> {
         .collect()
 }
 
+/// GitHub during a prune of [`ten`] that stops: the deletes of 1..=`ok` go
+/// through, the next one answers `status`.
+struct Outage<'a> {
+    server: &'a MockServer,
+    ok: i64,
+    listing: Vec<Mock<'a>>,
+    _current: Vec<Mock<'a>>,
+    deleted: Vec<Mock<'a>>,
+    broken: Mock<'a>,
+}
+
+impl<'a> Outage<'a> {
+    fn start(server: &'a MockServer, ok: i64, status: u16) -> Outage<'a> {
+        Outage {
+            server,
+            ok,
+            listing: mock_listing(server, VERSIONS, &ten()),
+            _current: mock_current(server, VERSIONS, &ten()),
+            deleted: (1..=ok)
+                .map(|id| mock_delete(server, VERSIONS, id))
+                .collect(),
+            broken: mock_delete_status(server, VERSIONS, ok + 1, status),
+        }
+    }
+
+    /// GitHub recovers: the deleted versions are no longer listed as
+    /// active and every other delete succeeds. Returns those deletes.
+    fn recover(&mut self) -> Vec<Mock<'a>> {
+        self.broken.delete();
+        for mock in &mut self.listing {
+            mock.delete();
+        }
+        let remaining: Vec<Value> = ten().into_iter().skip(self.ok as usize).collect();
+        self.listing = mock_listing(self.server, VERSIONS, &remaining);
+        (self.ok + 1..=10)
+            .map(|id| mock_delete(self.server, VERSIONS, id))
+            .collect()
+    }
+}
+
 fn mock_restore(server: &MockServer, id: i64, status: u16) -> Mock<'_> {
     server.mock(|when, then| {
         when.method(POST)
@@ -140,33 +180,19 @@ fn an_interrupted_prune_is_undone_exactly() {
 #[test]
 fn a_rerun_with_the_same_journal_continues_and_undo_restores_all() {
     let github = MockServer::start();
-    let mut listing = mock_listing(&github, VERSIONS, &ten());
-    let _current = mock_current(&github, VERSIONS, &ten());
-    let first: Vec<Mock> = (1..=3)
-        .map(|id| mock_delete(&github, VERSIONS, id))
-        .collect();
-    let mut broken = mock_delete_status(&github, VERSIONS, 4, 503);
+    let mut outage = Outage::start(&github, 3, 503);
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
 
     prune(&github, dir.path(), path_str(&journal)).expect(1);
-    assert!(first.iter().all(|m| m.calls() == 1));
+    assert!(outage.deleted.iter().all(|m| m.calls() == 1));
 
-    // GitHub recovers; deleted versions are no longer listed as active.
-    broken.delete();
-    for mock in &mut listing {
-        mock.delete();
-    }
-    let remaining: Vec<Value> = ten().into_iter().skip(3).collect();
-    let _listing = mock_listing(&github, VERSIONS, &remaining);
-    let second: Vec<Mock> = (4..=10)
-        .map(|id| mock_delete(&github, VERSIONS, id))
-        .collect();
+    let second = outage.recover();
     let run = prune(&github, dir.path(), path_str(&journal));
     run.expect(0);
     assert_eq!(ids(&run.json()["deleted"]), (4..=10).collect::<Vec<_>>());
     assert!(
-        first.iter().all(|m| m.calls() == 1),
+        outage.deleted.iter().all(|m| m.calls() == 1),
         "nothing is deleted twice"
     );
     assert!(second.iter().all(|m| m.calls() == 1));
@@ -232,4 +258,87 @@ fn undo_refuses_a_journal_written_for_another_api() {
         run.stderr
     );
     assert_eq!(unexpected.calls(), 0);
+}
+
+/// Issue 9, item 2: the process died while writing a record (disk full, a
+/// file size limit, power loss). The same command again continues on a
+/// line of its own, and undo restores exactly what was deleted.
+#[test]
+fn a_journal_cut_inside_a_record_is_continued_and_undone_exactly() {
+    let github = MockServer::start();
+    let mut outage = Outage::start(&github, 4, 500);
+    let dir = tempdir();
+    let journal = dir.path().join("j.jsonl");
+    prune(&github, dir.path(), path_str(&journal)).expect(1);
+
+    // Version 4's DELETE went through; its `deleted` record was cut short
+    // and nothing after it was written.
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let start = text
+        .find(r#"{"record":"deleted","id":4,"#)
+        .expect("the deleted record of version 4");
+    let end = start + text[start..].find('\n').unwrap();
+    let cut = start + (end - start) / 2;
+    std::fs::write(&journal, &text[..cut]).unwrap();
+    let line = text[..start].lines().count() + 1;
+    let warning = format!("line {line}: skipped {} bytes", cut - start);
+
+    let second = outage.recover();
+    let rerun = prune(&github, dir.path(), path_str(&journal));
+    rerun.expect(0);
+    assert_eq!(ids(&rerun.json()["deleted"]), (5..=10).collect::<Vec<_>>());
+    assert!(outage.deleted.iter().chain(&second).all(|m| m.calls() == 1));
+
+    let restores: Vec<Mock> = (1..=10).map(|id| mock_restore(&github, id, 204)).collect();
+    let unexpected = catch_all(&github);
+    let run = ghpkg_in(dir.path(), &github, &["--json", "undo", path_str(&journal)]);
+    run.expect(0);
+    assert_eq!(ids(&run.json()["restored"]), (1..=10).collect::<Vec<_>>());
+    assert!(restores.iter().all(|m| m.calls() == 1));
+    assert_eq!(unexpected.calls(), 0);
+    // The fragment is kept on a line of its own; every other line is a
+    // record.
+    let after = std::fs::read_to_string(&journal).unwrap();
+    assert!(after.starts_with(&text[..cut]));
+    for (index, l) in after.lines().enumerate() {
+        if index + 1 == line {
+            assert_eq!(l, &text[start..cut]);
+        } else {
+            serde_json::from_str::<Value>(l)
+                .unwrap_or_else(|e| panic!("line {}: {e}: {l}", index + 1));
+        }
+    }
+
+    // Both runs named the fragment.
+    assert!(rerun.stderr.contains(&warning), "{}", rerun.stderr);
+    assert!(run.stderr.contains(&warning), "{}", run.stderr);
+}
+
+/// A crash while the header was being written leaves no record at all: the
+/// same command starts the journal again after the fragment.
+#[test]
+fn a_journal_cut_inside_its_header_is_started_again() {
+    let github = MockServer::start();
+    let listed = &ten()[..2];
+    let _listing = mock_listing(&github, VERSIONS, listed);
+    let _current = mock_current(&github, VERSIONS, listed);
+    let _deletes: Vec<Mock> = (1..=2)
+        .map(|id| mock_delete(&github, VERSIONS, id))
+        .collect();
+    let dir = tempdir();
+    let journal = dir.path().join("j.jsonl");
+    std::fs::write(&journal, r#"{"record":"header","owner_kind":"or"#).unwrap();
+
+    let run = prune(&github, dir.path(), path_str(&journal));
+    run.expect(0);
+    assert!(
+        run.stderr.contains("line 1: skipped 35 bytes"),
+        "{}",
+        run.stderr
+    );
+    let restores: Vec<Mock> = (1..=2).map(|id| mock_restore(&github, id, 204)).collect();
+    let run = ghpkg_in(dir.path(), &github, &["--json", "undo", path_str(&journal)]);
+    run.expect(0);
+    assert_eq!(ids(&run.json()["restored"]), vec![1, 2]);
+    assert!(restores.iter().all(|m| m.calls() == 1));
 }

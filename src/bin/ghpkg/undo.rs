@@ -32,7 +32,22 @@ fn version_ref(p: &Pending) -> VersionRef {
 
 pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
     let journal = journal::read(path).map_err(Failure::Failed)?;
-    let header = &journal.header;
+    journal.warn_about_fragments(path);
+    let Some(header) = &journal.header else {
+        if ctx.json {
+            output::json(&Report {
+                dry_run,
+                ..Report::default()
+            })?;
+        } else {
+            println!(
+                "nothing to restore: {} holds no complete record, so the prune stopped before \
+                 its first delete",
+                path.display()
+            );
+        }
+        return Ok(());
+    };
     let api_url = ctx.api_url();
     if header.api_url != api_url {
         return Err(Failure::Usage(format!(
