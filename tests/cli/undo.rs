@@ -55,17 +55,28 @@ impl<'a> Outage<'a> {
 }
 
 fn mock_restore(server: &MockServer, id: i64, status: u16) -> Mock<'_> {
+    mock_restore_saying(server, id, status, "nothing to restore")
+}
+
+/// A restore answering `status`, with GitHub's `message` unless 204.
+fn mock_restore_saying<'a>(
+    server: &'a MockServer,
+    id: i64,
+    status: u16,
+    message: &str,
+) -> Mock<'a> {
+    let body = if status == 204 {
+        String::new()
+    } else {
+        json!({ "message": message }).to_string()
+    };
     server.mock(|when, then| {
         when.method(POST)
             .path(format!("{VERSIONS}/{id}/restore"))
             .header("authorization", format!("Bearer {TOKEN}"));
         then.status(status)
             .header("content-type", "application/json")
-            .body(if status == 204 {
-                String::new()
-            } else {
-                json!({"message": "nothing to restore"}).to_string()
-            });
+            .body(body);
     })
 }
 
@@ -92,7 +103,7 @@ fn prune(server: &MockServer, dir: &std::path::Path, journal: &str) -> Run {
 fn an_interrupted_prune_is_undone_exactly() {
     let github = MockServer::start();
     let _listing = mock_listing(&github, VERSIONS, &ten());
-    let _current = mock_current(&github, VERSIONS, &ten());
+    let mut current = mock_current(&github, VERSIONS, &ten());
     // Deletes run oldest first: 1-4 succeed, 5 meets a server error and the
     // prune stops there.
     let ok: Vec<Mock> = (1..=4)
@@ -132,6 +143,11 @@ fn an_interrupted_prune_is_undone_exactly() {
     assert_eq!(kinds.iter().filter(|k| **k == "intent").count(), 5);
     assert_eq!(kinds.iter().filter(|k| **k == "deleted").count(), 4);
     assert_eq!(kinds.iter().filter(|k| **k == "failed").count(), 1);
+    // From here on reading a version answers 404, as when the token cannot
+    // see it.
+    for mock in &mut current {
+        mock.delete();
+    }
 
     // A dry run of undo lists the candidates and restores nothing.
     let restores: Vec<Mock> = (1..=4).map(|id| mock_restore(&github, id, 204)).collect();
@@ -213,13 +229,17 @@ fn a_rerun_with_the_same_journal_continues_and_undo_restores_all() {
 fn a_restore_that_fails_for_a_confirmed_delete_is_a_failure() {
     let github = MockServer::start();
     let _listing = mock_listing(&github, VERSIONS, &ten()[..2]);
-    let _current = mock_current(&github, VERSIONS, &ten()[..2]);
+    let mut current = mock_current(&github, VERSIONS, &ten()[..2]);
     let _deletes: Vec<Mock> = (1..=2)
         .map(|id| mock_delete(&github, VERSIONS, id))
         .collect();
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
     prune(&github, dir.path(), path_str(&journal)).expect(0);
+    // Neither the restore nor a read finds version 1.
+    for mock in &mut current {
+        mock.delete();
+    }
 
     let _gone = mock_restore(&github, 1, 404);
     let _ok = mock_restore(&github, 2, 204);
@@ -229,11 +249,49 @@ fn a_restore_that_fails_for_a_confirmed_delete_is_a_failure() {
     assert_eq!(ids(&report["failed"]), vec![1]);
     assert_eq!(ids(&report["restored"]), vec![2]);
     assert_eq!(report["not_deleted"], json!([]));
+    assert_eq!(report["already_active"], json!([]));
+    assert!(
+        report["failed"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("reading the version answered 404 too"),
+        "{report}"
+    );
     assert!(
         run.stderr.contains("1 of 2 restores failed"),
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn a_restore_refused_for_a_version_still_deleted_is_a_failure() {
+    let github = MockServer::start();
+    let listed = &ten()[..1];
+    let _listing = mock_listing(&github, VERSIONS, listed);
+    let mut current = mock_current(&github, VERSIONS, listed);
+    let _delete = mock_delete(&github, VERSIONS, 1);
+    let dir = tempdir();
+    let journal = dir.path().join("j.jsonl");
+    prune(&github, dir.path(), path_str(&journal)).expect(0);
+
+    for mock in &mut current {
+        mock.delete();
+    }
+    let _refused = mock_restore_saying(&github, 1, 422, "Something else went wrong.");
+    let _state = mock_version_state(&github, 1, true);
+    let run = ghpkg_in(dir.path(), &github, &["--json", "undo", path_str(&journal)]);
+    run.expect(1);
+    let report = run.json();
+    assert_eq!(ids(&report["failed"]), vec![1]);
+    assert!(
+        report["failed"][0]["error"]
+            .as_str()
+            .unwrap()
+            .contains("reading the version shows it still deleted"),
+        "{report}"
+    );
+    assert_eq!(undone(&journal), Vec::<(i64, String)>::new());
 }
 
 #[test]
@@ -258,6 +316,33 @@ fn undo_refuses_a_journal_written_for_another_api() {
         run.stderr
     );
     assert_eq!(unexpected.calls(), 0);
+}
+
+/// `GET` of version `id` on its own, answering it active or deleted.
+fn mock_version_state(server: &MockServer, id: i64, deleted: bool) -> Mock<'_> {
+    let mut body = version(id, hours_ago(1000 - id), &[]);
+    if deleted {
+        body["deleted_at"] = json!(time(hours_ago(1)));
+    }
+    server.mock(|when, then| {
+        when.method(GET)
+            .path(format!("{VERSIONS}/{id}"))
+            .header("authorization", format!("Bearer {TOKEN}"));
+        then.status(200)
+            .header("content-type", "application/json")
+            .json_body(body);
+    })
+}
+
+/// The `undone` records of a journal: id and outcome.
+fn undone(journal: &std::path::Path) -> Vec<(i64, String)> {
+    std::fs::read_to_string(journal)
+        .unwrap()
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|r| r["record"] == "undone")
+        .map(|r| (r["id"].as_i64().unwrap(), r["outcome"].to_string()))
+        .collect()
 }
 
 /// Issue 9, item 2: the process died while writing a record (disk full, a
@@ -341,4 +426,80 @@ fn a_journal_cut_inside_its_header_is_started_again() {
     run.expect(0);
     assert_eq!(ids(&run.json()["restored"]), vec![1, 2]);
     assert!(restores.iter().all(|m| m.calls() == 1));
+}
+
+/// Issue 9, item 3: an undo killed after GitHub applied a restore but before
+/// its record, and versions restored by hand, settle as already active; the
+/// undo after that has nothing left to do.
+#[test]
+fn versions_already_active_settle_and_the_next_undo_has_nothing_to_do() {
+    let github = MockServer::start();
+    let listed = &ten()[..5];
+    let _listing = mock_listing(&github, VERSIONS, listed);
+    // Reading any version shows it active, from the prune on.
+    let _current = mock_current(&github, VERSIONS, listed);
+    let _deletes: Vec<Mock> = (1..=4)
+        .map(|id| mock_delete(&github, VERSIONS, id))
+        .collect();
+    let _refused = mock_delete_status(&github, VERSIONS, 5, 422);
+    let dir = tempdir();
+    let journal = dir.path().join("j.jsonl");
+    prune(&github, dir.path(), path_str(&journal)).expect(1);
+
+    // The first undo restores 1-4 (5 was never deleted: 404, and reading it
+    // shows it active) and is killed while writing version 2's record.
+    let mut restores: Vec<Mock> = (1..=4).map(|id| mock_restore(&github, id, 204)).collect();
+    restores.push(mock_restore(&github, 5, 404));
+    let before = std::fs::read_to_string(&journal).unwrap();
+    ghpkg_in(dir.path(), &github, &["--json", "undo", path_str(&journal)]).expect(0);
+    let text = std::fs::read_to_string(&journal).unwrap();
+    let start = before.len()
+        + text[before.len()..]
+            .find(r#"{"record":"undone","id":2,"#)
+            .expect("the undone record of version 2");
+    std::fs::write(&journal, &text[..start + 20]).unwrap();
+    assert_eq!(undone(&journal), vec![(1, "\"restored\"".to_owned())]);
+
+    // GitHub now refuses to restore what is active: 422 or 404.
+    for mock in &mut restores {
+        mock.delete();
+    }
+    let not_deleted = "Package version is not deleted.";
+    let second = [
+        mock_restore_saying(&github, 2, 422, not_deleted),
+        mock_restore_saying(&github, 3, 404, "Not Found"),
+        mock_restore_saying(&github, 4, 422, not_deleted),
+        mock_restore_saying(&github, 5, 404, "Not Found"),
+    ];
+    let unexpected = catch_all(&github);
+    let run = ghpkg_in(dir.path(), &github, &["--json", "undo", path_str(&journal)]);
+    run.expect(0);
+    let report = run.json();
+    assert_eq!(report["restored"], json!([]));
+    assert_eq!(ids(&report["already_active"]), vec![2, 3, 4]);
+    assert_eq!(ids(&report["not_deleted"]), vec![5]);
+    assert_eq!(report["failed"], json!([]));
+    assert!(second.iter().all(|m| m.calls() == 1));
+    let active = "\"already_active\"".to_owned();
+    assert_eq!(
+        undone(&journal),
+        vec![
+            (1, "\"restored\"".to_owned()),
+            (2, active.clone()),
+            (3, active.clone()),
+            (4, active),
+            (5, "\"not_deleted\"".to_owned()),
+        ]
+    );
+
+    // Everything is settled: the next undo sends nothing.
+    let run = ghpkg_in(dir.path(), &github, &["undo", path_str(&journal)]);
+    run.expect(0);
+    assert!(
+        run.stdout.contains("restored 0 of 0 versions"),
+        "{}",
+        run.stdout
+    );
+    assert!(second.iter().all(|m| m.calls() == 1));
+    assert_eq!(unexpected.calls(), 0);
 }

@@ -11,9 +11,16 @@
 //!   visible to the token. `undo` still tries to restore it;
 //! - `skipped`: the version changed since the plan (new tags, or deleted) and
 //!   was left alone; no `intent` precedes it and `undo` ignores it;
-//! - `undone`: `ghpkg undo` restored the version, or GitHub refused to
-//!   restore a version whose delete was never confirmed (422). A 404 is not
-//!   recorded: it may only mean the token cannot see the version.
+//! - `undone`: `ghpkg undo` settled the version, with an `outcome`:
+//!   `restored`; `not_deleted` (GitHub would not restore a version whose
+//!   delete was never confirmed, and answered 422 or showed it active; a
+//!   plain 404 is not recorded, as it may only mean the token cannot see
+//!   the version); `already_active` (the delete was confirmed, GitHub would
+//!   not restore it, and reading it showed it active: an earlier undo
+//!   restored it but was stopped before recording so, or someone restored it
+//!   by hand). `already_active` is newer than the other two: ghpkg versions
+//!   before it refuse a journal that holds it, while journals without it
+//!   read as before.
 //!
 //! # What a crash leaves, and how it is read
 //!
@@ -24,8 +31,9 @@
 //! never arrived. Losing a fragment loses nothing `undo` needs: a torn
 //! `intent` means its DELETE was never sent; a torn `deleted`, `gone` or
 //! `failed` leaves the complete `intent` before it, so the version is still
-//! restored; a torn `undone` leaves the version pending for the next undo;
-//! a torn `header` means nothing else was written.
+//! restored; a torn `undone` leaves the version pending and the next undo
+//! settles it as `already_active`; a torn `header` means nothing else was
+//! written.
 //!
 //! The reader applies one rule to every line, wherever it is in the file:
 //! - a complete record is kept (the last line may lack its newline);
@@ -131,6 +139,7 @@ impl Header {
 pub(crate) enum UndoOutcome {
     Restored,
     NotDeleted,
+    AlreadyActive,
 }
 
 /// One line of a journal.
@@ -1127,7 +1136,7 @@ mod crash_tests {
                 vec!["日本語".to_owned()],
                 Some(UndoOutcome::Restored),
             ),
-            (Fate::Deleted, vec![], Some(UndoOutcome::Restored)),
+            (Fate::Deleted, vec![], Some(UndoOutcome::AlreadyActive)),
         ]
         .map(|(fate, tags, undo)| Version { fate, tags, undo });
         check_every_cut(&prune_then_undo(true, &versions));
@@ -1144,6 +1153,7 @@ mod crash_tests {
             2 => Just(None),
             1 => Just(Some(UndoOutcome::Restored)),
             1 => Just(Some(UndoOutcome::NotDeleted)),
+            1 => Just(Some(UndoOutcome::AlreadyActive)),
         ];
         let tags = proptest::sample::subsequence(TAGS.to_vec(), 0..=2)
             .prop_map(|t| t.into_iter().map(str::to_owned).collect());

@@ -1,9 +1,11 @@
 //! `ghpkg undo <journal>`: restore what a prune deleted, recording each
-//! restore in the same journal so a second run only retries what is left.
+//! version it settles in the same journal, so a second run only retries what
+//! is left and an interrupted run converges.
 
 use std::path::Path;
 
 use chrono::Utc;
+use github_packages::{PackageType, Scope};
 use serde::Serialize;
 
 use crate::journal::{self, Pending, Record, UndoOutcome, Writer};
@@ -17,6 +19,7 @@ use crate::{Ctx, Failure, Outcome, describe};
 struct Report {
     dry_run: bool,
     restored: Vec<VersionRef>,
+    already_active: Vec<VersionRef>,
     not_deleted: Vec<VersionRef>,
     failed: Vec<FailedRef>,
     would_restore: Vec<VersionRef>,
@@ -30,15 +33,96 @@ fn version_ref(p: &Pending) -> VersionRef {
     }
 }
 
+/// How one version ended.
+enum Settled {
+    Restored,
+    /// GitHub would not restore it because it is active.
+    AlreadyActive,
+    /// Its delete was never confirmed and GitHub would not restore it;
+    /// `certain` when GitHub said so (422) or showed it active, and not just
+    /// 404, which may only mean the token cannot see it.
+    NotDeleted {
+        certain: bool,
+    },
+    /// `stop` when the cause would meet every other version too.
+    Failed {
+        message: String,
+        stop: bool,
+    },
+}
+
+/// The package an undo works on.
+struct Target<'a> {
+    scope: &'a Scope,
+    kind: PackageType,
+    name: &'a str,
+}
+
+/// Restores one version. When GitHub will not (404 or 422), the version is
+/// read: one that is active is settled, since that is all a restore could
+/// achieve (an earlier undo restored it and was stopped before recording so,
+/// or someone restored it by hand).
+async fn settle(ctx: &Ctx, target: &Target<'_>, p: &Pending) -> Settled {
+    let packages = ctx.client.packages(target.scope);
+    let version = packages.version(target.kind, target.name, p.id);
+    let refusal = match version.restore().await {
+        Ok(()) => return Settled::Restored,
+        Err(error) if is_version_specific(&error) => error,
+        Err(error) => {
+            return Settled::Failed {
+                message: describe(&error),
+                stop: true,
+            };
+        }
+    };
+    let refused = describe(&refusal);
+    match version.get().await {
+        Ok(now) if now.deleted_at.is_none() => {
+            if p.confirmed {
+                Settled::AlreadyActive
+            } else {
+                Settled::NotDeleted { certain: true }
+            }
+        }
+        Ok(_) => Settled::Failed {
+            message: format!("{refused}; reading the version shows it still deleted"),
+            stop: false,
+        },
+        Err(error) if error.is_not_found() => {
+            if p.confirmed {
+                Settled::Failed {
+                    message: format!(
+                        "{refused}; reading the version answered 404 too: it was deleted more \
+                         than 30 days ago, its package is gone, or this token cannot see it"
+                    ),
+                    stop: false,
+                }
+            } else {
+                Settled::NotDeleted {
+                    certain: !refusal.is_not_found(),
+                }
+            }
+        }
+        Err(error) => Settled::Failed {
+            message: format!(
+                "{refused}; reading the version failed: {}",
+                describe(&error)
+            ),
+            stop: !is_version_specific(&error),
+        },
+    }
+}
+
 pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
     let journal = journal::read(path).map_err(Failure::Failed)?;
     journal.warn_about_fragments(path);
+    let mut report = Report {
+        dry_run,
+        ..Report::default()
+    };
     let Some(header) = &journal.header else {
         if ctx.json {
-            output::json(&Report {
-                dry_run,
-                ..Report::default()
-            })?;
+            output::json(&report)?;
         } else {
             println!(
                 "nothing to restore: {} holds no complete record, so the prune stopped before \
@@ -64,10 +148,6 @@ pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
     let kind = header.package_type;
     let name = header.package.as_str();
     let pending = journal.pending();
-    let mut report = Report {
-        dry_run,
-        ..Report::default()
-    };
 
     if dry_run {
         report.would_restore = pending.iter().map(version_ref).collect();
@@ -99,42 +179,43 @@ pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
         return Ok(());
     }
 
+    let target = Target {
+        scope: &scope,
+        kind,
+        name,
+    };
     let mut writer = Writer::append_to(path).map_err(Failure::Failed)?;
-    let packages = ctx.client.packages(&scope);
+    let mut record = |id: i64, outcome: UndoOutcome| {
+        writer
+            .append(&Record::Undone {
+                id,
+                outcome,
+                at: Utc::now(),
+            })
+            .map_err(Failure::Failed)
+    };
     let mut progress = Progress::new("restored", pending.len());
     let mut stopped = None;
     for (index, p) in pending.iter().enumerate() {
-        match packages.version(kind, name, p.id).restore().await {
-            Ok(()) => {
-                writer
-                    .append(&Record::Undone {
-                        id: p.id,
-                        outcome: UndoOutcome::Restored,
-                        at: Utc::now(),
-                    })
-                    .map_err(Failure::Failed)?;
+        match settle(ctx, &target, p).await {
+            Settled::Restored => {
+                record(p.id, UndoOutcome::Restored)?;
                 progress.succeeded(p.id, &p.name);
                 report.restored.push(version_ref(p));
             }
-            // The delete was never confirmed and GitHub has nothing to
-            // restore: it did not happen. A 422 settles that; a 404 may only
-            // mean this token cannot see the version, so it is reported but
-            // not recorded, and a later undo tries again.
-            Err(error) if !p.confirmed && is_version_specific(&error) => {
-                if !error.is_not_found() {
-                    writer
-                        .append(&Record::Undone {
-                            id: p.id,
-                            outcome: UndoOutcome::NotDeleted,
-                            at: Utc::now(),
-                        })
-                        .map_err(Failure::Failed)?;
+            Settled::AlreadyActive => {
+                record(p.id, UndoOutcome::AlreadyActive)?;
+                progress.noted(p.id, &p.name, "already active");
+                report.already_active.push(version_ref(p));
+            }
+            Settled::NotDeleted { certain } => {
+                if certain {
+                    record(p.id, UndoOutcome::NotDeleted)?;
                 }
-                progress.succeeded(p.id, &p.name);
+                progress.noted(p.id, &p.name, "was not deleted");
                 report.not_deleted.push(version_ref(p));
             }
-            Err(error) => {
-                let message = describe(&error);
+            Settled::Failed { message, stop } => {
                 progress.failed(p.id, &p.name, &message);
                 report.failed.push(FailedRef {
                     id: p.id,
@@ -142,7 +223,7 @@ pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
                     tags: p.tags.clone(),
                     error: message.clone(),
                 });
-                if !is_version_specific(&error) {
+                if stop {
                     stopped = Some((index + 1, message));
                     break;
                 }
@@ -159,6 +240,9 @@ pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
             report.restored.len(),
             pending.len()
         );
+        for v in &report.already_active {
+            println!("already active: id={} name={}", v.id, v.name);
+        }
         for v in &report.not_deleted {
             println!("was not deleted: id={} name={}", v.id, v.name);
         }
