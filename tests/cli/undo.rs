@@ -80,23 +80,23 @@ fn mock_restore_saying<'a>(
     })
 }
 
+/// A prune that deletes every untagged version of the org's `app`.
+const PRUNE: [&str; 7] = [
+    "prune",
+    "container",
+    "app",
+    "--org",
+    "acme",
+    "--untagged",
+    "--yes",
+];
+
+/// [`PRUNE`] with `--json` and `--journal`.
 fn prune(server: &MockServer, dir: &std::path::Path, journal: &str) -> Run {
-    ghpkg_in(
-        dir,
-        server,
-        &[
-            "--json",
-            "prune",
-            "container",
-            "app",
-            "--org",
-            "acme",
-            "--untagged",
-            "--yes",
-            "--journal",
-            journal,
-        ],
-    )
+    let mut args = vec!["--json"];
+    args.extend(PRUNE);
+    args.extend(["--journal", journal]);
+    ghpkg_in(dir, server, &args)
 }
 
 #[test]
@@ -345,6 +345,58 @@ fn undone(journal: &std::path::Path) -> Vec<(i64, String)> {
         .collect()
 }
 
+/// `program` with the token as its only setting: no `--api-url` and no
+/// GITHUB_API_URL, as a user who just installed ghpkg would run it.
+fn bare(program: &str) -> std::process::Command {
+    let mut command = std::process::Command::new(program);
+    command
+        .env("GITHUB_TOKEN", TOKEN)
+        .env_remove("GH_TOKEN")
+        .env_remove("GITHUB_API_URL")
+        .env_remove("GHPKG_RESTORE_TOKEN")
+        .stdin(std::process::Stdio::null());
+    command
+}
+
+fn run_in(dir: &std::path::Path, mut command: std::process::Command) -> Run {
+    let output = command.current_dir(dir).output().expect("the command runs");
+    Run {
+        code: output.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
+/// `ghpkg` run [`bare`], with `env` added.
+fn ghpkg_plain(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = bare(env!("CARGO_BIN_EXE_ghpkg"));
+    command.args(args).envs(env.iter().copied());
+    run_in(dir, command)
+}
+
+/// The first `ghpkg undo ...` command in backquotes in `stderr`.
+fn printed_undo(stderr: &str) -> String {
+    let start = stderr
+        .find("`ghpkg undo ")
+        .unwrap_or_else(|| panic!("no undo command printed:\n{stderr}"));
+    let rest = &stderr[start + 1..];
+    rest[..rest.find('`').expect("closing backquote")].to_owned()
+}
+
+/// Runs `command` as a user would paste it: through `sh`, [`bare`], with
+/// the `ghpkg` under test first on PATH.
+fn run_as_printed(dir: &std::path::Path, command: &str) -> Run {
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_ghpkg"));
+    let path = format!(
+        "{}:{}",
+        bin.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut sh = bare("sh");
+    sh.args(["-c", command]).env("PATH", path);
+    run_in(dir, sh)
+}
+
 /// Issue 9, item 2: the process died while writing a record (disk full, a
 /// file size limit, power loss). The same command again continues on a
 /// line of its own, and undo restores exactly what was deleted.
@@ -501,5 +553,116 @@ fn versions_already_active_settle_and_the_next_undo_has_nothing_to_do() {
         run.stdout
     );
     assert!(second.iter().all(|m| m.calls() == 1));
+    assert_eq!(unexpected.calls(), 0);
+}
+
+/// Issue 9, item 4: the undo commands ghpkg prints (after a stopped prune,
+/// after an undo that left failures) work as printed against an API other
+/// than GitHub.com's, with no --api-url: the journal's header names it.
+#[test]
+fn the_undo_commands_ghpkg_prints_work_as_printed() {
+    let github = MockServer::start();
+    let listed = &ten()[..3];
+    let _listing = mock_listing(&github, VERSIONS, listed);
+    let mut current = mock_current(&github, VERSIONS, listed);
+    let _deletes: Vec<Mock> = (1..=2)
+        .map(|id| mock_delete(&github, VERSIONS, id))
+        .collect();
+    let _broken = mock_delete_status(&github, VERSIONS, 3, 500);
+    let dir = tempdir();
+    // No --journal: the default name, in the current directory.
+    let run = ghpkg_in(dir.path(), &github, &PRUNE);
+    run.expect(1);
+    let command = printed_undo(&run.stderr);
+    for mock in &mut current {
+        mock.delete();
+    }
+
+    // Version 2 cannot be restored yet; 3 was never deleted.
+    let _one = mock_restore(&github, 1, 204);
+    let mut two = mock_restore_saying(&github, 2, 422, "Try again later.");
+    let mut two_state = mock_version_state(&github, 2, true);
+    let _three = mock_restore(&github, 3, 404);
+    let run = run_as_printed(dir.path(), &command);
+    run.expect(1);
+    let origin = format!("using the journal's API, {}", github.base_url());
+    assert!(run.stderr.contains(&origin), "{}", run.stderr);
+    assert!(
+        run.stdout.contains("restored 1 of 3 versions"),
+        "{}",
+        run.stdout
+    );
+    let again = printed_undo(&run.stderr);
+    assert_eq!(again, command);
+
+    two.delete();
+    two_state.delete();
+    let two = mock_restore(&github, 2, 204);
+    let run = run_as_printed(dir.path(), &again);
+    run.expect(0);
+    assert!(
+        run.stdout.contains("restored 1 of 2 versions"),
+        "{}",
+        run.stdout
+    );
+    assert_eq!(two.calls(), 1);
+}
+
+/// An explicit --api-url, or GITHUB_API_URL (which says where the token in
+/// the environment belongs), must match the journal's; only clap's default
+/// gives way to it.
+#[test]
+fn an_api_url_given_must_match_the_journals() {
+    let github = MockServer::start();
+    let dir = tempdir();
+    let journal = dir.path().join("j.jsonl");
+    let header = json!({
+        "record": "header", "owner_kind": "org", "owner": "acme", "package_type": "container",
+        "package": "app", "api_url": github.base_url(), "started_at": "2025-01-01T00:00:00Z"
+    });
+    let at = "2025-01-01T00:00:00Z";
+    let intent = json!({"record": "intent", "id": 1, "name": digest(1), "tags": [], "at": at});
+    let deleted = json!({"record": "deleted", "id": 1, "at": at});
+    std::fs::write(&journal, format!("{header}\n{intent}\n{deleted}\n")).unwrap();
+    let restore = mock_restore(&github, 1, 204);
+    let unexpected = catch_all(&github);
+    let j = path_str(&journal);
+    let dotcom = "https://api.github.com";
+    let quick = ["--write-interval", "0"];
+
+    let run = ghpkg_plain(dir.path(), &["undo", j], &[("GITHUB_API_URL", dotcom)]);
+    run.expect(2);
+    let advice = format!(
+        "GITHUB_API_URL is {dotcom}; if you trust the journal with your token, pass --api-url {}",
+        github.base_url()
+    );
+    assert!(run.stderr.contains(&advice), "{}", run.stderr);
+
+    let run = ghpkg_plain(dir.path(), &["undo", j, "--api-url", dotcom], &[]);
+    run.expect(2);
+    assert!(
+        run.stderr.contains(&format!("but --api-url is {dotcom}")),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(restore.calls() + unexpected.calls(), 0);
+
+    let base = github.base_url();
+    for same in [format!("{base}/"), String::new()] {
+        let run = ghpkg_plain(
+            dir.path(),
+            &["--json", "undo", j, "--dry-run"],
+            &[("GITHUB_API_URL", &same)],
+        );
+        run.expect(0);
+        assert_eq!(ids(&run.json()["would_restore"]), vec![1]);
+    }
+
+    let mut args = quick.to_vec();
+    args.extend(["--json", "--api-url", &base, "undo", j]);
+    let run = ghpkg_plain(dir.path(), &args, &[("GITHUB_API_URL", dotcom)]);
+    run.expect(0);
+    assert_eq!(ids(&run.json()["restored"]), vec![1]);
+    assert_eq!(restore.calls(), 1);
     assert_eq!(unexpected.calls(), 0);
 }

@@ -263,6 +263,10 @@ pub(crate) enum Command {
         /// List what would be restored; restore nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Where --api-url came from (set after parsing): only a default
+        /// gives way to the journal's API URL.
+        #[arg(skip)]
+        api_url_source: Option<clap::parser::ValueSource>,
     },
 }
 

@@ -156,7 +156,16 @@ pub(crate) fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
-async fn run(cli: Cli) -> Outcome {
+async fn run(mut cli: Cli) -> Outcome {
+    // An undo talks to the API its journal was written against.
+    if let Command::Undo {
+        journal,
+        api_url_source,
+        ..
+    } = &cli.command
+    {
+        cli.global.api_url = undo::api_url(journal, &cli.global.api_url, *api_url_source)?;
+    }
     let token = read_token(&cli.global)?;
     let client = build_client(&cli.global, token.as_deref())?;
     let ctx = Ctx {
@@ -184,7 +193,9 @@ async fn run(cli: Cli) -> Outcome {
         } => commands::restore(&ctx, &target, version, token).await,
         Command::Conflicts { owner } => commands::conflicts(&ctx, &owner.scope()).await,
         Command::Prune(args) => prune::run(&ctx, &args).await,
-        Command::Undo { journal, dry_run } => undo::run(&ctx, &journal, dry_run).await,
+        Command::Undo {
+            journal, dry_run, ..
+        } => undo::run(&ctx, &journal, dry_run).await,
     }
 }
 
@@ -200,7 +211,10 @@ fn usage_error(subcommand: &str, kind: clap::error::ErrorKind, message: String) 
 /// Parses the command line, with the checks clap cannot express.
 fn parse() -> Cli {
     let matches = Cli::command().get_matches();
-    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Command::Undo { api_url_source, .. } = &mut cli.command {
+        *api_url_source = matches.value_source("api_url");
+    }
     // A restore token from GHPKG_RESTORE_TOKEN is simply not used with
     // --version; only one typed on the command line is a mistake.
     if let Some(("restore", sub)) = matches.subcommand()

@@ -1,10 +1,11 @@
-//! `ghpkg undo <journal>`: restore what a prune deleted, recording each
-//! version it settles in the same journal, so a second run only retries what
-//! is left and an interrupted run converges.
+//! `ghpkg undo <journal>`: restore what a prune deleted, at the API the
+//! journal names, recording each version it settles in the same journal, so
+//! a second run only retries what is left and an interrupted run converges.
 
 use std::path::Path;
 
 use chrono::Utc;
+use clap::parser::ValueSource;
 use github_packages::{PackageType, Scope};
 use serde::Serialize;
 
@@ -30,6 +31,70 @@ fn version_ref(p: &Pending) -> VersionRef {
         id: p.id,
         name: p.name.clone(),
         tags: p.tags.clone(),
+    }
+}
+
+/// An API URL as the journal's header writes it: parsed (so the host's case
+/// and a trailing slash do not matter), without the trailing slash.
+fn normalized(url: &str) -> String {
+    let url = url.trim();
+    url::Url::parse(url)
+        .map(|u| u.as_str().trim_end_matches('/').to_owned())
+        .unwrap_or_else(|_| url.trim_end_matches('/').to_owned())
+}
+
+/// The API URL an undo of `path` must use: the one in the journal's header.
+/// `given` is the `--api-url` value and `source` where it came from. Given
+/// on the command line, or in GITHUB_API_URL (which says where the token in
+/// the environment belongs; GitHub Actions always sets it), it must match
+/// the header, so a journal cannot take a token meant for one API to
+/// another. With neither (clap's default, or an empty GITHUB_API_URL) the
+/// header decides, and the URL is named on stderr when it is not the
+/// default.
+pub(crate) fn api_url(
+    path: &Path,
+    given: &str,
+    source: Option<ValueSource>,
+) -> Result<String, Failure> {
+    let journal = journal::read(path).map_err(Failure::Failed)?;
+    let Some(header) = journal.header else {
+        // Nothing to restore, so nothing is sent anywhere.
+        return Ok(given.to_owned());
+    };
+    let theirs = normalized(&header.api_url);
+    let ours = normalized(given);
+    let flag = match source {
+        Some(ValueSource::CommandLine) => "--api-url",
+        Some(ValueSource::EnvVariable) if !given.trim().is_empty() => "GITHUB_API_URL",
+        _ => {
+            if theirs != ours {
+                eprintln!("undo: using the journal's API, {theirs}");
+            }
+            return Ok(theirs);
+        }
+    };
+    if theirs != ours {
+        return Err(Failure::Usage(format!(
+            "{} was written against {theirs}, but {flag} is {ours}; if you trust the journal \
+             with your token, pass --api-url {theirs}",
+            path.display()
+        )));
+    }
+    Ok(theirs)
+}
+
+/// The command that undoes `path`, quoted for a POSIX shell if it must be,
+/// so it works when pasted as printed.
+pub(crate) fn command(path: &Path) -> String {
+    let path = path.display().to_string();
+    let plain = !path.is_empty()
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-/+=:,@%".contains(c));
+    if plain {
+        format!("ghpkg undo {path}")
+    } else {
+        format!("ghpkg undo '{}'", path.replace('\'', r"'\''"))
     }
 }
 
@@ -132,14 +197,14 @@ pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
         }
         return Ok(());
     };
-    let api_url = ctx.api_url();
-    if header.api_url != api_url {
+    // main.rs set the client up from the header (see `api_url`); this
+    // keeps the token at home should that ever change.
+    if normalized(&header.api_url) != normalized(&ctx.api_url()) {
         return Err(Failure::Usage(format!(
-            "{} was written against {}, but --api-url is {api_url}; pass --api-url {} if you \
-             trust the journal",
+            "{} was written against {}, not {}; refusing to restore elsewhere",
             path.display(),
             header.api_url,
-            header.api_url
+            ctx.api_url()
         )));
     }
     let scope = header
@@ -252,19 +317,48 @@ pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
     }
     if let Some((done, message)) = stopped {
         return Err(Failure::Failed(format!(
-            "stopped after {done} of {} restores: {message}. Run `ghpkg undo {}` again to \
-             retry the rest",
+            "stopped after {done} of {} restores: {message}. Run `{}` again to retry the rest",
             pending.len(),
-            path.display()
+            command(path)
         )));
     }
     if !report.failed.is_empty() {
         return Err(Failure::Failed(format!(
-            "{} of {} restores failed; run `ghpkg undo {}` again to retry them",
+            "{} of {} restores failed; run `{}` again to retry them",
             report.failed.len(),
             pending.len(),
-            path.display()
+            command(path)
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_printed_command_survives_a_shell() {
+        assert_eq!(
+            command(Path::new("ghpkg-journal-acme-app-20250601T120000Z.jsonl")),
+            "ghpkg undo ghpkg-journal-acme-app-20250601T120000Z.jsonl"
+        );
+        assert_eq!(
+            command(Path::new("/tmp/my journal's.jsonl")),
+            r"ghpkg undo '/tmp/my journal'\''s.jsonl'"
+        );
+    }
+
+    #[test]
+    fn urls_compare_as_the_header_writes_them() {
+        assert_eq!(
+            normalized("https://API.github.com/"),
+            "https://api.github.com"
+        );
+        assert_eq!(
+            normalized(" https://ghe.example/api/v3/ "),
+            "https://ghe.example/api/v3"
+        );
+        assert_eq!(normalized("not a url/"), "not a url");
+    }
 }
