@@ -14,28 +14,40 @@ fn ten() -> Vec<Value> {
         .collect()
 }
 
-/// GitHub during a prune of [`ten`] that stops: the deletes of 1..=`ok` go
-/// through, the next one answers `status`.
-struct Outage<'a> {
+/// The versions of the org's `app` as a prune meets them: the first
+/// `listed` of [`ten`], listed as active and each readable on its own; the
+/// DELETEs of 1..=`ok` go through and the next one answers `status`.
+struct Versions<'a> {
     server: &'a MockServer,
+    listed: usize,
     ok: i64,
     listing: Vec<Mock<'a>>,
-    _current: Vec<Mock<'a>>,
+    current: Vec<Mock<'a>>,
     deleted: Vec<Mock<'a>>,
     broken: Mock<'a>,
 }
 
-impl<'a> Outage<'a> {
-    fn start(server: &'a MockServer, ok: i64, status: u16) -> Outage<'a> {
-        Outage {
+impl<'a> Versions<'a> {
+    fn serve(server: &'a MockServer, listed: usize, ok: i64, status: u16) -> Versions<'a> {
+        let versions = &ten()[..listed];
+        Versions {
             server,
+            listed,
             ok,
-            listing: mock_listing(server, VERSIONS, &ten()),
-            _current: mock_current(server, VERSIONS, &ten()),
+            listing: mock_listing(server, VERSIONS, versions),
+            current: mock_current(server, VERSIONS, versions),
             deleted: (1..=ok)
                 .map(|id| mock_delete(server, VERSIONS, id))
                 .collect(),
             broken: mock_delete_status(server, VERSIONS, ok + 1, status),
+        }
+    }
+
+    /// From now on reading a version answers 404, as when the token cannot
+    /// see it.
+    fn hide(&mut self) {
+        for mock in &mut self.current {
+            mock.delete();
         }
     }
 
@@ -46,9 +58,9 @@ impl<'a> Outage<'a> {
         for mock in &mut self.listing {
             mock.delete();
         }
-        let remaining: Vec<Value> = ten().into_iter().skip(self.ok as usize).collect();
-        self.listing = mock_listing(self.server, VERSIONS, &remaining);
-        (self.ok + 1..=10)
+        let remaining = &ten()[self.ok as usize..self.listed];
+        self.listing = mock_listing(self.server, VERSIONS, remaining);
+        (self.ok + 1..=self.listed as i64)
             .map(|id| mock_delete(self.server, VERSIONS, id))
             .collect()
     }
@@ -102,14 +114,9 @@ fn prune(server: &MockServer, dir: &std::path::Path, journal: &str) -> Run {
 #[test]
 fn an_interrupted_prune_is_undone_exactly() {
     let github = MockServer::start();
-    let _listing = mock_listing(&github, VERSIONS, &ten());
-    let mut current = mock_current(&github, VERSIONS, &ten());
     // Deletes run oldest first: 1-4 succeed, 5 meets a server error and the
     // prune stops there.
-    let ok: Vec<Mock> = (1..=4)
-        .map(|id| mock_delete(&github, VERSIONS, id))
-        .collect();
-    let broken = mock_delete_status(&github, VERSIONS, 5, 500);
+    let mut versions = Versions::serve(&github, 10, 4, 500);
     let rest = mock_any_delete(&github);
     let dir = tempdir();
     let journal = dir.path().join("journal.jsonl");
@@ -126,10 +133,10 @@ fn an_interrupted_prune_is_undone_exactly() {
         "{}",
         run.stderr
     );
-    for mock in &ok {
+    for mock in &versions.deleted {
         assert_eq!(mock.calls(), 1);
     }
-    assert_eq!(broken.calls(), 1);
+    assert_eq!(versions.broken.calls(), 1);
     assert_eq!(rest.calls(), 0);
 
     let records = journal_records(&journal);
@@ -143,11 +150,7 @@ fn an_interrupted_prune_is_undone_exactly() {
     assert_eq!(kinds.iter().filter(|k| **k == "intent").count(), 5);
     assert_eq!(kinds.iter().filter(|k| **k == "deleted").count(), 4);
     assert_eq!(kinds.iter().filter(|k| **k == "failed").count(), 1);
-    // From here on reading a version answers 404, as when the token cannot
-    // see it.
-    for mock in &mut current {
-        mock.delete();
-    }
+    versions.hide();
 
     // A dry run of undo lists the candidates and restores nothing.
     let restores: Vec<Mock> = (1..=4).map(|id| mock_restore(&github, id, 204)).collect();
@@ -196,19 +199,19 @@ fn an_interrupted_prune_is_undone_exactly() {
 #[test]
 fn a_rerun_with_the_same_journal_continues_and_undo_restores_all() {
     let github = MockServer::start();
-    let mut outage = Outage::start(&github, 3, 503);
+    let mut versions = Versions::serve(&github, 10, 3, 503);
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
 
     prune(&github, dir.path(), path_str(&journal)).expect(1);
-    assert!(outage.deleted.iter().all(|m| m.calls() == 1));
+    assert!(versions.deleted.iter().all(|m| m.calls() == 1));
 
-    let second = outage.recover();
+    let second = versions.recover();
     let run = prune(&github, dir.path(), path_str(&journal));
     run.expect(0);
     assert_eq!(ids(&run.json()["deleted"]), (4..=10).collect::<Vec<_>>());
     assert!(
-        outage.deleted.iter().all(|m| m.calls() == 1),
+        versions.deleted.iter().all(|m| m.calls() == 1),
         "nothing is deleted twice"
     );
     assert!(second.iter().all(|m| m.calls() == 1));
@@ -228,18 +231,12 @@ fn a_rerun_with_the_same_journal_continues_and_undo_restores_all() {
 #[test]
 fn a_restore_that_fails_for_a_confirmed_delete_is_a_failure() {
     let github = MockServer::start();
-    let _listing = mock_listing(&github, VERSIONS, &ten()[..2]);
-    let mut current = mock_current(&github, VERSIONS, &ten()[..2]);
-    let _deletes: Vec<Mock> = (1..=2)
-        .map(|id| mock_delete(&github, VERSIONS, id))
-        .collect();
+    let mut versions = Versions::serve(&github, 2, 2, 500);
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
     prune(&github, dir.path(), path_str(&journal)).expect(0);
     // Neither the restore nor a read finds version 1.
-    for mock in &mut current {
-        mock.delete();
-    }
+    versions.hide();
 
     let _gone = mock_restore(&github, 1, 404);
     let _ok = mock_restore(&github, 2, 204);
@@ -267,17 +264,12 @@ fn a_restore_that_fails_for_a_confirmed_delete_is_a_failure() {
 #[test]
 fn a_restore_refused_for_a_version_still_deleted_is_a_failure() {
     let github = MockServer::start();
-    let listed = &ten()[..1];
-    let _listing = mock_listing(&github, VERSIONS, listed);
-    let mut current = mock_current(&github, VERSIONS, listed);
-    let _delete = mock_delete(&github, VERSIONS, 1);
+    let mut versions = Versions::serve(&github, 1, 1, 500);
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
     prune(&github, dir.path(), path_str(&journal)).expect(0);
 
-    for mock in &mut current {
-        mock.delete();
-    }
+    versions.hide();
     let _refused = mock_restore_saying(&github, 1, 422, "Something else went wrong.");
     let _state = mock_version_state(&github, 1, true);
     let run = ghpkg_in(dir.path(), &github, &["--json", "undo", path_str(&journal)]);
@@ -403,7 +395,7 @@ fn run_as_printed(dir: &std::path::Path, command: &str) -> Run {
 #[test]
 fn a_journal_cut_inside_a_record_is_continued_and_undone_exactly() {
     let github = MockServer::start();
-    let mut outage = Outage::start(&github, 4, 500);
+    let mut versions = Versions::serve(&github, 10, 4, 500);
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
     prune(&github, dir.path(), path_str(&journal)).expect(1);
@@ -420,11 +412,17 @@ fn a_journal_cut_inside_a_record_is_continued_and_undone_exactly() {
     let line = text[..start].lines().count() + 1;
     let warning = format!("line {line}: skipped {} bytes", cut - start);
 
-    let second = outage.recover();
+    let second = versions.recover();
     let rerun = prune(&github, dir.path(), path_str(&journal));
     rerun.expect(0);
     assert_eq!(ids(&rerun.json()["deleted"]), (5..=10).collect::<Vec<_>>());
-    assert!(outage.deleted.iter().chain(&second).all(|m| m.calls() == 1));
+    assert!(
+        versions
+            .deleted
+            .iter()
+            .chain(&second)
+            .all(|m| m.calls() == 1)
+    );
 
     let restores: Vec<Mock> = (1..=10).map(|id| mock_restore(&github, id, 204)).collect();
     let unexpected = catch_all(&github);
@@ -456,12 +454,7 @@ fn a_journal_cut_inside_a_record_is_continued_and_undone_exactly() {
 #[test]
 fn a_journal_cut_inside_its_header_is_started_again() {
     let github = MockServer::start();
-    let listed = &ten()[..2];
-    let _listing = mock_listing(&github, VERSIONS, listed);
-    let _current = mock_current(&github, VERSIONS, listed);
-    let _deletes: Vec<Mock> = (1..=2)
-        .map(|id| mock_delete(&github, VERSIONS, id))
-        .collect();
+    let _versions = Versions::serve(&github, 2, 2, 500);
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
     std::fs::write(&journal, r#"{"record":"header","owner_kind":"or"#).unwrap();
@@ -486,14 +479,9 @@ fn a_journal_cut_inside_its_header_is_started_again() {
 #[test]
 fn versions_already_active_settle_and_the_next_undo_has_nothing_to_do() {
     let github = MockServer::start();
-    let listed = &ten()[..5];
-    let _listing = mock_listing(&github, VERSIONS, listed);
-    // Reading any version shows it active, from the prune on.
-    let _current = mock_current(&github, VERSIONS, listed);
-    let _deletes: Vec<Mock> = (1..=4)
-        .map(|id| mock_delete(&github, VERSIONS, id))
-        .collect();
-    let _refused = mock_delete_status(&github, VERSIONS, 5, 422);
+    // GitHub refuses to delete 5; reading any version shows it active,
+    // from the prune on.
+    let _versions = Versions::serve(&github, 5, 4, 422);
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
     prune(&github, dir.path(), path_str(&journal)).expect(1);
@@ -562,21 +550,13 @@ fn versions_already_active_settle_and_the_next_undo_has_nothing_to_do() {
 #[test]
 fn the_undo_commands_ghpkg_prints_work_as_printed() {
     let github = MockServer::start();
-    let listed = &ten()[..3];
-    let _listing = mock_listing(&github, VERSIONS, listed);
-    let mut current = mock_current(&github, VERSIONS, listed);
-    let _deletes: Vec<Mock> = (1..=2)
-        .map(|id| mock_delete(&github, VERSIONS, id))
-        .collect();
-    let _broken = mock_delete_status(&github, VERSIONS, 3, 500);
+    let mut versions = Versions::serve(&github, 3, 2, 500);
     let dir = tempdir();
     // No --journal: the default name, in the current directory.
     let run = ghpkg_in(dir.path(), &github, &PRUNE);
     run.expect(1);
     let command = printed_undo(&run.stderr);
-    for mock in &mut current {
-        mock.delete();
-    }
+    versions.hide();
 
     // Version 2 cannot be restored yet; 3 was never deleted.
     let _one = mock_restore(&github, 1, 204);
