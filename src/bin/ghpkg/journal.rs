@@ -31,9 +31,11 @@
 //! never arrived. Losing a fragment loses nothing `undo` needs: a torn
 //! `intent` means its DELETE was never sent; a torn `deleted`, `gone` or
 //! `failed` leaves the complete `intent` before it, so the version is still
-//! restored; a torn `undone` leaves the version pending and the next undo
-//! settles it as `already_active`; a torn `header` means nothing else was
-//! written.
+//! restored; a torn `undone` leaves the version pending, and the next undo
+//! finds it active and settles it (as `already_active` when its delete was
+//! confirmed); a torn `header` means nothing else was written. A fragment
+//! can also sit mid-file: one an earlier run left, ended by the writer
+//! below, with later runs' records after it.
 //!
 //! The reader applies one rule to every line, wherever it is in the file:
 //! - a complete record is kept (the last line may lack its newline);
