@@ -272,6 +272,10 @@ pub(crate) enum Command {
         /// List what would be restored; restore nothing.
         #[arg(long)]
         dry_run: bool,
+        /// Where --api-url came from (set after parsing): only a default
+        /// gives way to the journal's API URL.
+        #[arg(skip)]
+        api_url_source: Option<clap::parser::ValueSource>,
     },
 }
 
@@ -355,8 +359,9 @@ Safety:
                    `gone` or `failed`; a skipped version gets a `skipped`
                    record. Default: ghpkg-journal-OWNER-PACKAGE-TIME.jsonl
                    in the current directory. `ghpkg undo PATH` restores what
-                   it records; running the same prune with the same journal
-                   continues it.
+                   it records, at the API it names; running the same prune
+                   with the same journal continues it, also after a crash
+                   cut its last record short.
 
 A DELETE answered with 404 means the version is already gone (a retried
 request whose first answer was lost, or someone else): it is listed as
@@ -398,19 +403,39 @@ const UNDO_HELP: &str = "\
 Restore every version a prune journal records as deleted (or about to be
 deleted) and not yet undone; GitHub keeps deleted versions for 30 days.
 
-Each restore appends an `undone` record, so running undo again only retries
-what is left. A version whose delete was never confirmed (the journal only
-saw an intent, or the DELETE answered 404) and that GitHub will not restore
-is reported as not deleted, not as a failure. GitHub's 422 settles it for
-good; a 404 is not recorded, because it may only mean the token cannot see
-the version: a later undo with another token tries again. Versions the
-prune skipped are ignored. The owner, package and API URL come from the
-journal; --api-url must match the journal's, so a journal cannot send your
-token elsewhere.
+Where: the owner, package and API URL come from the journal's header, so
+the undo command ghpkg prints works as printed, on GitHub.com or GitHub
+Enterprise Server, without --api-url. An --api-url on the command line, or
+GITHUB_API_URL (which GitHub Actions always sets), says where your token
+belongs and must match the journal's (exit 2 otherwise; pass --api-url
+with the journal's URL to confirm it), so a journal cannot take a token
+meant for one API to another. With neither, the journal decides: undo only
+journals you trust, and note the URL undo names on stderr.
+
+Each version undo settles gets an `undone` record, so running undo again
+only retries what is left, and an undo stopped half-way converges. When
+GitHub will not restore a version (404 or 422), undo reads it:
+  - active, after a confirmed delete: listed as already active, not as a
+    failure (an earlier undo restored it and was stopped before recording
+    so, or someone restored it by hand);
+  - never confirmed deleted (the journal only saw an intent, or the DELETE
+    answered 404), and active or refused with 422: listed as not deleted.
+    If both the restore and the read answer 404 it is listed the same way
+    but not recorded, as it may only mean the token cannot see the
+    version: a later undo with another token tries again;
+  - still deleted, or a confirmed delete the read cannot find: a failure
+    (exit 1), saying which.
+Versions the prune skipped are ignored.
+
+A journal a crash cut short (disk full, a file size limit, power loss)
+still undoes: a record cut short is skipped with a warning naming its line
+and length, and costs nothing, since each `intent` is on disk before its
+DELETE is sent. Any other line that is not a record is refused, naming it.
 
 JSON output (--json):
   {\"dry_run\": false,
    \"restored\": [{\"id\", \"name\", \"tags\"}],
+   \"already_active\": [{\"id\", \"name\", \"tags\"}],
    \"not_deleted\": [{\"id\", \"name\", \"tags\"}],
    \"failed\": [{\"id\", \"name\", \"tags\", \"error\"}],
    \"would_restore\": [{\"id\", \"name\", \"tags\"}]   (with --dry-run)}";
@@ -579,8 +604,11 @@ fn token_safe_url(input: &str, what: &str) -> Result<url::Url, String> {
     Ok(url)
 }
 
-/// `--api-url`.
+/// `--api-url`. Empty stands for the default (an empty `GITHUB_API_URL`).
 fn api_url(input: &str) -> Result<String, String> {
+    if input.trim().is_empty() {
+        return Ok(String::new());
+    }
     token_safe_url(
         input,
         "give https://api.github.com or https://HOST/api/v3 for GitHub Enterprise Server",

@@ -11,13 +11,57 @@
 //!   visible to the token. `undo` still tries to restore it;
 //! - `skipped`: the version changed since the plan (new tags, or deleted) and
 //!   was left alone; no `intent` precedes it and `undo` ignores it;
-//! - `undone`: `ghpkg undo` restored the version, or GitHub refused to
-//!   restore a version whose delete was never confirmed (422). A 404 is not
-//!   recorded: it may only mean the token cannot see the version.
+//! - `undone`: `ghpkg undo` settled the version, with an `outcome`:
+//!   `restored`; `not_deleted` (GitHub would not restore a version whose
+//!   delete was never confirmed, and answered 422 or showed it active; a
+//!   plain 404 is not recorded, as it may only mean the token cannot see
+//!   the version); `already_active` (the delete was confirmed, GitHub would
+//!   not restore it, and reading it showed it active: an earlier undo
+//!   restored it but was stopped before recording so, or someone restored it
+//!   by hand). `already_active` is newer than the other two: ghpkg versions
+//!   before it refuse a journal that holds it, while journals without it
+//!   read as before.
+//!
+//! # What a crash leaves, and how it is read
+//!
+//! Each record is one write, flushed before the next begins (and before the
+//! request it announces), so a crash can only cut short the record being
+//! written: the file then ends in a *fragment*, a prefix of a record, perhaps
+//! followed by zero bytes where the file system grew the file but the data
+//! never arrived. Losing a fragment loses nothing `undo` needs: a torn
+//! `intent` means its DELETE was never sent; a torn `deleted`, `gone` or
+//! `failed` leaves the complete `intent` before it, so the version is still
+//! restored; a torn `undone` leaves the version pending, and the next undo
+//! finds it active and settles it (as `already_active` when its delete was
+//! confirmed); a torn `header` means nothing else was written. A fragment
+//! can also sit mid-file: one an earlier run left, ended by the writer
+//! below, with later runs' records after it.
+//!
+//! The reader applies one rule to every line, wherever it is in the file:
+//! - a complete record is kept (the last line may lack its newline);
+//! - a fragment is reported (line and byte count) and skipped. A fragment
+//!   is what [`is_fragment`] accepts: it starts the way ghpkg starts every
+//!   record (`{"record":"` and the beginning of a known kind, or a prefix of
+//!   that) and the JSON parser runs out of input before meeting anything it
+//!   cannot accept, so some ending would make it a record. A line where ghpkg
+//!   before this rule appended a record straight onto a fragment is split
+//!   where the next record starts (`{"record":` cannot occur inside a record,
+//!   whose strings escape `"`);
+//! - anything else (bytes that are not JSON, JSON of another shape, bytes
+//!   after a complete record) is not what a crash leaves, and reading refuses
+//!   the file naming the line: guessing could restore the wrong versions or
+//!   miss one.
+//!
+//! The writer never appends onto a fragment: if the file does not end in a
+//! newline, it first adds one, so the fragment stands alone on its line. It
+//! does not truncate the fragment away: the file stays append-only (nothing
+//! written is ever rewritten, so a crash during the repair cannot lose a
+//! record) and the fragment stays as evidence of what was being written when
+//! the process died (often the id of the version in flight).
 
 use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
-use std::io::{self, BufRead, BufReader, Write};
+use std::io::{self, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -97,6 +141,7 @@ impl Header {
 pub(crate) enum UndoOutcome {
     Restored,
     NotDeleted,
+    AlreadyActive,
 }
 
 /// One line of a journal.
@@ -149,39 +194,49 @@ pub(crate) struct Writer {
 
 impl Writer {
     /// Opens `path` for a prune of `header`'s package: a new or empty file
-    /// gets the header; an existing journal must be about the same package,
-    /// and is continued.
+    /// (or one holding only a fragment of a header) gets the header; an
+    /// existing journal must be about the same package, and is continued.
     pub(crate) fn open_for_prune(path: &Path, header: &Header) -> Result<Writer, String> {
-        let existing = match std::fs::metadata(path) {
-            Ok(meta) if meta.len() > 0 => Some(read(path)?),
-            _ => None,
+        let existing = match std::fs::read(path) {
+            Ok(bytes) => parse(&bytes, &path.display().to_string())?,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Journal::default(),
+            Err(e) => return Err(format!("cannot read journal {}: {e}", path.display())),
         };
-        if let Some(journal) = &existing
-            && !journal.header.same_target(header)
+        existing.warn_about_fragments(path);
+        if let Some(theirs) = &existing.header
+            && !theirs.same_target(header)
         {
             return Err(format!(
                 "{} is the journal of another prune ({} package {} at {}); pass a different \
                  --journal",
                 path.display(),
-                journal.header.package_type,
-                journal.header.package,
-                journal.header.api_url
+                theirs.package_type,
+                theirs.package,
+                theirs.api_url
             ));
         }
         let mut writer = Writer::append_to(path)?;
-        if existing.is_none() {
+        if existing.header.is_none() {
             writer.append(&Record::Header(header.clone()))?;
         }
         Ok(writer)
     }
 
-    /// Opens an existing journal to add records to it.
+    /// Opens a journal to add records to it, first ending a line a crash
+    /// left unfinished (see the module docs).
     pub(crate) fn append_to(path: &Path) -> Result<Writer, String> {
-        let file = OpenOptions::new()
+        let mut file = OpenOptions::new()
             .create(true)
+            .read(true)
             .append(true)
             .open(path)
             .map_err(|e| format!("cannot open journal {}: {e}", path.display()))?;
+        if end_unfinished_line(&mut file)
+            .map_err(|e| format!("cannot repair journal {}: {e}", path.display()))?
+        {
+            file.sync_data()
+                .map_err(|e| format!("cannot write journal {}: {e}", path.display()))?;
+        }
         Ok(Writer {
             file,
             path: path.to_owned(),
@@ -203,11 +258,42 @@ impl Writer {
     }
 }
 
+/// Adds a newline if `file` is not empty and does not end with one, so the
+/// next record starts on a line of its own. Returns whether it wrote.
+fn end_unfinished_line<F: Read + Write + Seek>(file: &mut F) -> io::Result<bool> {
+    if file.seek(SeekFrom::End(0))? == 0 {
+        return Ok(false);
+    }
+    file.seek(SeekFrom::End(-1))?;
+    let mut last = [0u8];
+    file.read_exact(&mut last)?;
+    if last[0] == b'\n' {
+        return Ok(false);
+    }
+    file.seek(SeekFrom::End(0))?;
+    file.write_all(b"\n")?;
+    Ok(true)
+}
+
 /// A journal read back.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct Journal {
-    pub(crate) header: Header,
+    /// The first record; `None` only when the file holds no complete record
+    /// (it is empty, or a crash cut its header short): nothing was deleted.
+    pub(crate) header: Option<Header>,
+    /// Every complete record, in file order, the header first.
     pub(crate) records: Vec<Record>,
+    /// The fragments skipped, in file order.
+    pub(crate) fragments: Vec<Fragment>,
+}
+
+/// A record a crash cut short.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fragment {
+    /// 1-based line number.
+    pub(crate) line: usize,
+    /// Its length in bytes (zero bytes a crash left after it included).
+    pub(crate) bytes: usize,
 }
 
 /// A version `undo` should restore.
@@ -244,6 +330,20 @@ fn touch<'s>(
 }
 
 impl Journal {
+    /// Tells on stderr which fragments were skipped, so a damaged journal
+    /// never passes silently.
+    pub(crate) fn warn_about_fragments(&self, path: &Path) {
+        for f in &self.fragments {
+            eprintln!(
+                "warning: {} line {}: skipped {} bytes of a record cut short when ghpkg was \
+                 interrupted while writing it",
+                path.display(),
+                f.line,
+                f.bytes
+            );
+        }
+    }
+
     /// Every version with an `intent`, `deleted` or `gone` record that no
     /// later `undone` record settles, in the order they were deleted.
     /// `skipped` and `failed` records change nothing.
@@ -282,45 +382,117 @@ impl Journal {
     }
 }
 
-/// Reads a journal. A last line cut short (the process died mid-write) is
-/// ignored; any other unreadable line is an error naming it.
+/// Reads a journal, skipping fragments a crash left; any other unreadable
+/// line is an error naming it (see the module docs).
 pub(crate) fn read(path: &Path) -> Result<Journal, String> {
-    let file =
-        File::open(path).map_err(|e| format!("cannot read journal {}: {e}", path.display()))?;
-    parse(BufReader::new(file), &path.display().to_string())
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("cannot read journal {}: {e}", path.display()))?;
+    parse(&bytes, &path.display().to_string())
 }
 
-pub(crate) fn parse(reader: impl BufRead, name: &str) -> Result<Journal, String> {
-    let lines: Vec<String> = reader
-        .lines()
-        .collect::<io::Result<_>>()
-        .map_err(|e| format!("cannot read journal {name}: {e}"))?;
-    let last = lines.iter().rposition(|l| !l.trim().is_empty());
-    let mut records = Vec::new();
-    for (index, line) in lines.iter().enumerate() {
-        if line.trim().is_empty() {
+/// Where a record begins; it cannot occur inside one (strings escape `"`),
+/// so it also marks where a record was appended onto a fragment.
+const RECORD_START: &[u8] = br#"{"record":"#;
+
+/// The record kinds. The crash tests cut a record of every kind, so one
+/// missing here fails them.
+const KINDS: [&str; 7] = [
+    "header", "intent", "deleted", "failed", "gone", "skipped", "undone",
+];
+
+/// Whether `bytes` (zero bytes at its end ignored) is a record cut short:
+/// `{"record":"` and the start of a known kind, or a prefix of that, that the
+/// JSON parser ran out of before meeting anything wrong.
+fn is_fragment(bytes: &[u8]) -> bool {
+    const OPENING: &[u8] = br#"{"record":""#;
+    let end = bytes.iter().rposition(|b| *b != 0).map_or(0, |i| i + 1);
+    let bytes = &bytes[..end];
+    if bytes.len() <= OPENING.len() {
+        return OPENING.starts_with(bytes);
+    }
+    let Some(kind) = bytes.strip_prefix(OPENING) else {
+        return false;
+    };
+    let known_kind = KINDS.iter().any(|known| {
+        let known = known.as_bytes();
+        if kind.len() <= known.len() {
+            known.starts_with(kind)
+        } else {
+            kind.starts_with(known) && kind[known.len()] == b'"'
+        }
+    });
+    known_kind
+        && matches!(
+            serde_json::from_slice::<serde_json::Value>(bytes),
+            Err(e) if e.classify() == serde_json::error::Category::Eof
+        )
+}
+
+/// The parts of one line: the record it ends with, if complete, and the
+/// lengths of the fragments before it (or of the whole line, if it is one).
+fn read_line(line: &[u8]) -> Result<(Option<Record>, Vec<usize>), serde_json::Error> {
+    let whole = match serde_json::from_slice::<Record>(line) {
+        Ok(record) => return Ok((Some(record), Vec::new())),
+        Err(e) => e,
+    };
+    // Where each later record would start, if records were run together.
+    let mut starts: Vec<usize> = (1..line.len())
+        .filter(|&i| line[i..].starts_with(RECORD_START))
+        .collect();
+    starts.insert(0, 0);
+    starts.push(line.len());
+    let pieces: Vec<&[u8]> = starts.windows(2).map(|w| &line[w[0]..w[1]]).collect();
+    let (last, before) = pieces.split_last().expect("at least one piece");
+    if !before.iter().all(|p| is_fragment(p)) {
+        return Err(whole);
+    }
+    let mut fragments: Vec<usize> = before.iter().map(|p| p.len()).collect();
+    if is_fragment(last) {
+        fragments.push(last.len());
+        return Ok((None, fragments));
+    }
+    if before.is_empty() {
+        return Err(whole);
+    }
+    let record = serde_json::from_slice::<Record>(last)?;
+    Ok((Some(record), fragments))
+}
+
+/// Parses a journal's bytes; `name` names it in errors.
+pub(crate) fn parse(bytes: &[u8], name: &str) -> Result<Journal, String> {
+    let mut journal = Journal::default();
+    for (index, line) in bytes.split(|b| *b == b'\n').enumerate() {
+        if line.trim_ascii().is_empty() {
             continue;
         }
-        match serde_json::from_str::<Record>(line) {
-            Ok(record) => records.push(record),
-            Err(_) if Some(index) == last => break,
-            Err(e) => {
-                return Err(format!(
-                    "{name} line {}: not a journal record ({e})",
-                    index + 1
-                ));
-            }
+        let (record, fragments) = read_line(line).map_err(|e| {
+            format!(
+                "{name} line {}: not a journal record, nor one cut short by an interrupted \
+                 write ({e}); ghpkg will not guess what it held, as a wrong guess could \
+                 restore the wrong versions or miss one: repair or remove the line by hand",
+                index + 1
+            )
+        })?;
+        journal
+            .fragments
+            .extend(fragments.into_iter().map(|bytes| Fragment {
+                line: index + 1,
+                bytes,
+            }));
+        if let Some(record) = record {
+            journal.records.push(record);
         }
     }
-    let header = match records.first() {
-        Some(Record::Header(h)) => h.clone(),
-        _ => {
+    match journal.records.first() {
+        None => {}
+        Some(Record::Header(h)) => journal.header = Some(h.clone()),
+        Some(_) => {
             return Err(format!(
                 "{name} is not a ghpkg journal: it does not start with a header"
             ));
         }
-    };
-    Ok(Journal { header, records })
+    }
+    Ok(journal)
 }
 
 /// `ghpkg-journal-<owner>-<package>-<UTC timestamp>.jsonl`, with anything
@@ -372,6 +544,10 @@ mod tests {
             tags: vec![],
             at: at(),
         }
+    }
+
+    fn ids(pending: &[Pending]) -> Vec<i64> {
+        pending.iter().map(|p| p.id).collect()
     }
 
     fn lines(records: &[Record]) -> String {
@@ -494,22 +670,161 @@ mod tests {
     }
 
     #[test]
-    fn a_torn_last_line_is_ignored_but_other_garbage_is_not() {
-        let mut text = lines(&[Record::Header(header()), intent(1)]);
-        text.push_str(r#"{"record":"dele"#);
-        let journal = parse(text.as_bytes(), "j").unwrap();
-        assert_eq!(journal.records.len(), 2);
-
+    fn fragments_are_skipped_and_named_wherever_they_are() {
+        let complete = lines(&[Record::Header(header()), intent(1)]);
+        // The last line cut short, without and with zero bytes after it.
+        for tail in [
+            &br#"{"record":"dele"#[..],
+            br#"{"record":"deleted","id":1,"a"#,
+            b"{",
+        ] {
+            for zeros in [0, 7] {
+                let mut text = complete.clone().into_bytes();
+                text.extend_from_slice(tail);
+                text.extend(std::iter::repeat_n(0u8, zeros));
+                let journal = parse(&text, "j").unwrap();
+                assert_eq!(journal.records.len(), 2);
+                assert_eq!(
+                    journal.fragments,
+                    vec![Fragment {
+                        line: 3,
+                        bytes: tail.len() + zeros
+                    }]
+                );
+            }
+        }
+        // A fragment the writer ended with a newline, records after it.
         let text = format!(
-            "{}not json\n{}",
-            lines(&[Record::Header(header())]),
-            lines(&[intent(1)])
+            "{complete}{{\"record\":\"intent\",\"id\":2,\"na\n{}",
+            lines(&[Record::Deleted { id: 1, at: at() }])
         );
-        let err = parse(text.as_bytes(), "j").unwrap_err();
-        assert!(err.contains("line 2"), "{err}");
+        let journal = parse(text.as_bytes(), "j").unwrap();
+        assert_eq!(journal.records.len(), 3);
+        assert_eq!(journal.fragments, vec![Fragment { line: 3, bytes: 29 }]);
+        // A line of zero bytes: the file grew, the data never came.
+        let text = format!("{complete}\0\0\0\n");
+        assert_eq!(parse(text.as_bytes(), "j").unwrap().fragments.len(), 1);
+        // The last record whole, only its newline missing.
+        let text = complete.trim_end();
+        let journal = parse(text.as_bytes(), "j").unwrap();
+        assert_eq!((journal.records.len(), journal.fragments.len()), (2, 0));
+    }
+
+    #[test]
+    fn a_record_an_older_ghpkg_appended_onto_a_fragment_is_kept() {
+        // What the issue saw: a re-run wrote its next record straight
+        // after the fragment; here it happened twice.
+        let text = format!(
+            "{}{{\"record\":\"dele{}{{\"record\":\"inte{}",
+            lines(&[Record::Header(header()), intent(1)]),
+            lines(&[Record::Deleted { id: 1, at: at() }]),
+            lines(&[intent(2)])
+        );
+        let journal = parse(text.as_bytes(), "j").unwrap();
+        assert_eq!(
+            journal.records[1..],
+            [intent(1), Record::Deleted { id: 1, at: at() }, intent(2)]
+        );
+        assert_eq!(
+            journal.fragments,
+            vec![
+                Fragment { line: 3, bytes: 15 },
+                Fragment { line: 4, bytes: 15 }
+            ]
+        );
+        assert_eq!(ids(&journal.pending()), vec![1, 2]);
+    }
+
+    #[test]
+    fn anything_a_crash_cannot_leave_is_refused() {
+        let head = lines(&[Record::Header(header())]);
+        let tail = lines(&[intent(1)]);
+        let cases: [(&str, &str); 8] = [
+            ("not json", "not json"),
+            (
+                "valid JSON of another shape",
+                r#"{"record":"deleted","id":1}"#,
+            ),
+            ("an unknown kind", r#"{"record":"deleted!","id":1"#),
+            ("an unknown kind, cut short", r#"{"record":"bogus"#),
+            ("another JSON object cut short", r#"{"id":1,"rec"#),
+            ("garbage inside a fragment", r#"{"record":"intent","id":1x"#),
+            (
+                "bytes after a complete record",
+                r#"{"record":"deleted","id":1,"at":"2025-06-01T12:00:00Z"}}"#,
+            ),
+            (
+                "garbage before a record",
+                r#"xx{"record":"deleted","id":1,"at":"2025-06-01T12:00:00Z"}"#,
+            ),
+        ];
+        for (what, line) in cases {
+            // In the middle, and as the last line.
+            for text in [format!("{head}{line}\n{tail}"), format!("{head}{line}")] {
+                let err = parse(text.as_bytes(), "j")
+                    .err()
+                    .unwrap_or_else(|| panic!("{what} was accepted"));
+                assert!(
+                    err.contains("j line 2: not a journal record"),
+                    "{what}: {err}"
+                );
+            }
+        }
 
         let err = parse(lines(&[intent(1)]).as_bytes(), "j").unwrap_err();
         assert!(err.contains("does not start with a header"), "{err}");
+    }
+
+    #[test]
+    fn a_journal_without_a_complete_record_has_no_header() {
+        for text in ["", "\n", r#"{"record":"head"#] {
+            let journal = parse(text.as_bytes(), "j").unwrap();
+            assert_eq!(journal.header, None);
+            assert!(journal.pending().is_empty());
+        }
+    }
+
+    #[test]
+    fn the_writer_ends_a_cut_line_before_appending() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("j.jsonl");
+        let fragment = r#"{"record":"deleted","id":1,"at":"2025"#;
+        let start = format!(
+            "{}{fragment}",
+            lines(&[Record::Header(header()), intent(1)])
+        );
+        std::fs::write(&path, &start).unwrap();
+
+        let mut w = Writer::open_for_prune(&path, &header()).unwrap();
+        w.append(&intent(2)).unwrap();
+        drop(w);
+        let mut w = Writer::append_to(&path).unwrap();
+        w.append(&Record::Undone {
+            id: 2,
+            outcome: UndoOutcome::Restored,
+            at: at(),
+        })
+        .unwrap();
+        drop(w);
+
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert_eq!(
+            text,
+            format!(
+                "{start}\n{}",
+                lines(&[
+                    intent(2),
+                    Record::Undone {
+                        id: 2,
+                        outcome: UndoOutcome::Restored,
+                        at: at()
+                    }
+                ])
+            )
+        );
+        let journal = read(&path).unwrap();
+        assert_eq!(journal.records.len(), 4);
+        assert_eq!(ids(&journal.pending()), vec![1]);
     }
 
     #[test]
@@ -527,7 +842,7 @@ mod tests {
         w.append(&Record::Deleted { id: 1, at: at() }).unwrap();
         let journal = read(&path).unwrap();
         assert_eq!(journal.records.len(), 3);
-        assert_eq!(journal.header.scope().unwrap(), Scope::org("acme"));
+        assert_eq!(journal.header.unwrap().scope().unwrap(), Scope::org("acme"));
 
         let mut other = header();
         other.package = "other".into();
@@ -543,5 +858,319 @@ mod tests {
             path,
             PathBuf::from("ghpkg-journal-Acme-team_app-20250601T120000Z.jsonl")
         );
+    }
+}
+
+/// Journals cut at every byte a crash could stop at, read back and
+/// continued.
+#[cfg(test)]
+mod crash_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Tags with multi-byte characters, so some cuts fall inside one.
+    const TAGS: [&str; 5] = ["latest", "v1.2.3", "café", "日本語", "pr-7"];
+
+    #[derive(Debug, Clone, Copy)]
+    enum Fate {
+        Deleted,
+        Gone,
+        Failed,
+        Skipped,
+    }
+
+    #[derive(Debug, Clone)]
+    struct Version {
+        fate: Fate,
+        tags: Vec<String>,
+        undo: Option<UndoOutcome>,
+    }
+
+    fn at(second: usize) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_750_000_000 + second as i64, 0).unwrap()
+    }
+
+    fn header(me: bool) -> Header {
+        let scope = if me {
+            Scope::AuthenticatedUser
+        } else {
+            Scope::org("acme")
+        };
+        let mut h = Header::new(
+            &scope,
+            None,
+            PackageType::Container,
+            "app",
+            "https://ghe.example/api/v3",
+        );
+        h.started_at = at(0);
+        h
+    }
+
+    /// The records a prune of `versions` writes (id 1000 on), then an undo
+    /// of those given an undo outcome.
+    fn prune_then_undo(me: bool, versions: &[Version]) -> Vec<Record> {
+        let mut records = vec![Record::Header(header(me))];
+        let id = |i: usize| 1000 + i as i64;
+        for (i, v) in versions.iter().enumerate() {
+            let name = format!("sha256:{:064x}", id(i));
+            let tags = v.tags.clone();
+            let when = at(records.len());
+            if let Fate::Skipped = v.fate {
+                records.push(Record::Skipped {
+                    id: id(i),
+                    name,
+                    tags,
+                    reason: "tags changed since the plan: - then, café now".into(),
+                    at: when,
+                });
+                continue;
+            }
+            records.push(Record::Intent {
+                id: id(i),
+                name,
+                tags,
+                at: when,
+            });
+            records.push(match v.fate {
+                Fate::Deleted => Record::Deleted {
+                    id: id(i),
+                    at: when,
+                },
+                Fate::Gone => Record::Gone {
+                    id: id(i),
+                    note: "the DELETE answered 404".into(),
+                    at: when,
+                },
+                _ => Record::Failed {
+                    id: id(i),
+                    error: "GitHub refused (422): \"You must delete the package instead\" – ü"
+                        .into(),
+                    at: when,
+                },
+            });
+        }
+        for (i, v) in versions.iter().enumerate() {
+            if let (Some(outcome), false) = (v.undo, matches!(v.fate, Fate::Skipped)) {
+                records.push(Record::Undone {
+                    id: id(i),
+                    outcome,
+                    at: at(records.len()),
+                });
+            }
+        }
+        records
+    }
+
+    fn encode(records: &[Record]) -> Vec<u8> {
+        records
+            .iter()
+            .flat_map(|r| {
+                let mut line = serde_json::to_vec(r).unwrap();
+                line.push(b'\n');
+                line
+            })
+            .collect()
+    }
+
+    fn ids(pending: &[Pending]) -> Vec<i64> {
+        pending.iter().map(|p| p.id).collect()
+    }
+
+    fn id_of(record: &Record) -> Option<i64> {
+        match record {
+            Record::Header(_) => None,
+            Record::Intent { id, .. }
+            | Record::Deleted { id, .. }
+            | Record::Failed { id, .. }
+            | Record::Gone { id, .. }
+            | Record::Skipped { id, .. }
+            | Record::Undone { id, .. } => Some(*id),
+        }
+    }
+
+    /// Which versions GitHub holds deleted when the process dies while
+    /// writing record `dying` of `records`, having finished `complete` of
+    /// them: a DELETE follows its intent once that is complete, and a
+    /// restore precedes its `undone` record.
+    fn deleted_at_github(records: &[Record], dying: usize, complete: usize) -> HashSet<i64> {
+        let mut deleted = HashSet::new();
+        for (index, record) in records.iter().enumerate().take(dying + 1) {
+            match record {
+                Record::Intent { id, .. } if index < complete => {
+                    if matches!(records.get(index + 1), Some(Record::Deleted { .. })) {
+                        deleted.insert(*id);
+                    }
+                }
+                Record::Undone { id, .. } => {
+                    deleted.remove(id);
+                }
+                _ => {}
+            }
+        }
+        deleted
+    }
+
+    /// Cuts `records` inside record `dying`, `offset` bytes into its line,
+    /// and checks what reading and continuing the rest make of it.
+    fn check_cut(records: &[Record], dying: usize, offset: usize, dir: &Path) {
+        let before = encode(&records[..dying]);
+        let line = encode(&records[dying..=dying]);
+        assert!(offset < line.len());
+        let mut cut = before.clone();
+        cut.extend_from_slice(&line[..offset]);
+        // The record is whole once its closing brace is written.
+        let complete = if offset == line.len() - 1 {
+            dying + 1
+        } else {
+            dying
+        };
+        let fragment = (0 < offset && offset < line.len() - 1).then_some(Fragment {
+            line: dying + 1,
+            bytes: offset,
+        });
+        let context = format!("cut {offset} bytes into record {dying}");
+
+        // Reading: every complete record, nothing invented, the torn one named.
+        let journal = parse(&cut, "j").unwrap_or_else(|e| panic!("{context}: {e}"));
+        assert_eq!(journal.records, records[..complete], "{context}");
+        assert_eq!(journal.fragments, Vec::from_iter(fragment), "{context}");
+        let pending = journal.pending();
+        let pending_ids: HashSet<i64> = ids(&pending).into_iter().collect();
+        for id in deleted_at_github(records, dying, complete) {
+            assert!(pending_ids.contains(&id), "{context}: {id} not restored");
+        }
+        for p in &pending {
+            let intent = records[..complete].iter().rev().find_map(|r| match r {
+                Record::Intent { id, name, .. } if *id == p.id => Some(name),
+                _ => None,
+            });
+            assert_eq!(intent, Some(&p.name), "{context}: {} invented", p.id);
+        }
+
+        // Continuing: a re-run of the prune and an undo append to the file.
+        let path = dir.join(format!("cut-{dying}-{offset}.jsonl"));
+        std::fs::write(&path, &cut).unwrap();
+        let header = match &records[0] {
+            Record::Header(h) => h.clone(),
+            _ => unreachable!(),
+        };
+        let more = [
+            Record::Intent {
+                id: 9000,
+                name: "sha256:9000".into(),
+                tags: vec![],
+                at: at(900),
+            },
+            Record::Deleted {
+                id: 9000,
+                at: at(901),
+            },
+        ];
+        let mut writer = Writer::open_for_prune(&path, &header).unwrap();
+        for r in &more {
+            writer.append(r).unwrap();
+        }
+        drop(writer);
+        let undone = pending.first().map(|p| Record::Undone {
+            id: p.id,
+            outcome: UndoOutcome::Restored,
+            at: at(902),
+        });
+        let mut writer = Writer::append_to(&path).unwrap();
+        if let Some(r) = &undone {
+            writer.append(r).unwrap();
+        }
+        drop(writer);
+
+        let mut expected: Vec<Record> = records[..complete].to_vec();
+        if complete == 0 {
+            expected.push(records[0].clone());
+        }
+        expected.extend(more.iter().cloned());
+        expected.extend(undone.iter().cloned());
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(bytes.starts_with(&cut), "{context}: the fragment is kept");
+        let continued = parse(&bytes, "j").unwrap_or_else(|e| panic!("{context}: {e}"));
+        assert_eq!(continued.records, expected, "{context}");
+        assert_eq!(continued.fragments, Vec::from_iter(fragment), "{context}");
+        let reference = Journal {
+            records: expected,
+            ..Journal::default()
+        };
+        assert_eq!(continued.pending(), reference.pending(), "{context}");
+        let mut want: Vec<i64> = ids(&pending)
+            .into_iter()
+            .filter(|id| undone.as_ref().and_then(id_of) != Some(*id))
+            .collect();
+        want.push(9000);
+        assert_eq!(ids(&continued.pending()), want, "{context}");
+        std::fs::remove_file(&path).unwrap();
+    }
+
+    fn check_every_cut(records: &[Record]) {
+        // Thousands of files, each flushed several times: on tmpfs where
+        // there is one, as a flush there costs nothing.
+        let shm = Path::new("/dev/shm");
+        let dir = if shm.is_dir() {
+            tempfile::tempdir_in(shm)
+        } else {
+            tempfile::tempdir()
+        }
+        .unwrap();
+        for dying in 0..records.len() {
+            let len = encode(&records[dying..=dying]).len();
+            for offset in 0..len {
+                check_cut(records, dying, offset, dir.path());
+            }
+        }
+    }
+
+    #[test]
+    fn a_journal_cut_at_any_byte_reads_and_continues() {
+        let versions = [
+            (Fate::Deleted, vec!["café".to_owned()], None),
+            (Fate::Skipped, vec!["v1.2.3".to_owned()], None),
+            (Fate::Gone, vec![], Some(UndoOutcome::NotDeleted)),
+            (Fate::Failed, vec![], None),
+            (
+                Fate::Deleted,
+                vec!["日本語".to_owned()],
+                Some(UndoOutcome::Restored),
+            ),
+            (Fate::Deleted, vec![], Some(UndoOutcome::AlreadyActive)),
+        ]
+        .map(|(fate, tags, undo)| Version { fate, tags, undo });
+        check_every_cut(&prune_then_undo(true, &versions));
+    }
+
+    fn version() -> impl Strategy<Value = Version> {
+        let fate = prop_oneof![
+            3 => Just(Fate::Deleted),
+            1 => Just(Fate::Gone),
+            1 => Just(Fate::Failed),
+            1 => Just(Fate::Skipped),
+        ];
+        let undo = prop_oneof![
+            2 => Just(None),
+            1 => Just(Some(UndoOutcome::Restored)),
+            1 => Just(Some(UndoOutcome::NotDeleted)),
+            1 => Just(Some(UndoOutcome::AlreadyActive)),
+        ];
+        let tags = proptest::sample::subsequence(TAGS.to_vec(), 0..=2)
+            .prop_map(|t| t.into_iter().map(str::to_owned).collect());
+        (fate, tags, undo).prop_map(|(fate, tags, undo)| Version { fate, tags, undo })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(12))]
+
+        #[test]
+        fn any_journal_cut_at_any_byte_reads_and_continues(
+            me in any::<bool>(),
+            versions in proptest::collection::vec(version(), 1..5),
+        ) {
+            check_every_cut(&prune_then_undo(me, &versions));
+        }
     }
 }

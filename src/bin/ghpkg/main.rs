@@ -225,12 +225,25 @@ pub(crate) fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
-async fn run(cli: Cli) -> Outcome {
+async fn run(mut cli: Cli) -> Outcome {
     let token = read_token(&cli.global)?;
     if token.is_none()
         && let Some((what, scopes)) = token_needed(&cli.command)
     {
         return Err(missing_token(what, scopes));
+    }
+    // An undo talks to the API its journal was written against.
+    if let Command::Undo {
+        journal,
+        api_url_source,
+        ..
+    } = &cli.command
+    {
+        cli.global.api_url = undo::api_url(journal, &cli.global.api_url, *api_url_source)?;
+    }
+    // An empty GITHUB_API_URL means the default, as if it were unset.
+    if cli.global.api_url.trim().is_empty() {
+        github_packages::DEFAULT_BASE_URL.clone_into(&mut cli.global.api_url);
     }
     let client = build_client(&cli.global, token.as_deref())?;
     let ctx = Ctx {
@@ -258,7 +271,9 @@ async fn run(cli: Cli) -> Outcome {
         } => commands::restore(&ctx, &target, version, token).await,
         Command::Conflicts { owner } => commands::conflicts(&ctx, &owner.scope()).await,
         Command::Prune(args) => prune::run(&ctx, &args).await,
-        Command::Undo { journal, dry_run } => undo::run(&ctx, &journal, dry_run).await,
+        Command::Undo {
+            journal, dry_run, ..
+        } => undo::run(&ctx, &journal, dry_run).await,
     }
 }
 
@@ -277,7 +292,10 @@ fn usage_error(subcommand: &str, kind: clap::error::ErrorKind, message: String) 
 /// Parses the command line, with the checks clap cannot express.
 fn parse() -> Cli {
     let matches = Cli::command().get_matches();
-    let cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    if let Command::Undo { api_url_source, .. } = &mut cli.command {
+        *api_url_source = matches.value_source("api_url");
+    }
     // A restore token from GHPKG_RESTORE_TOKEN is simply not used with
     // --version; only one typed on the command line is a mistake.
     if let Some(("restore", sub)) = matches.subcommand()

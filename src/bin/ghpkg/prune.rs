@@ -833,12 +833,12 @@ async fn delete_planned(
                         .map(|e| version_ref(e))
                         .collect();
                     problems.push(format!(
-                        "stopped after {} of {} deletes: {why}. Run the same command again \
-                         with --journal {} to continue, or `ghpkg undo {}` to restore",
+                        "stopped after {} of {}: {why}. Run the same command again with \
+                         --journal {} to continue, or `{}` to restore",
                         report.deleted.len(),
-                        deletions.len(),
+                        plural(deletions.len(), "delete"),
                         path.display(),
-                        path.display()
+                        crate::undo::command(path)
                     ));
                     break;
                 }
