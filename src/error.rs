@@ -975,6 +975,23 @@ mod tests {
     }
 
     #[test]
+    fn a_request_that_cannot_be_built_is_not_retryable() {
+        let http = crate::tls::configure(reqwest::Client::builder())
+            .unwrap()
+            .build()
+            .unwrap();
+        let error = http
+            .get("https://api.github.com/x")
+            .header("x-bad", "line\nbreak")
+            .build()
+            .unwrap_err();
+        assert_eq!(transport_cause(&error), TransportCause::InvalidRequest);
+        let error = Error::from_reqwest(error, "api.github.com");
+        assert!(!error.is_retryable(), "{error:?}");
+        assert!(error.to_string().contains("could not be built"), "{error}");
+    }
+
+    #[test]
     fn words_name_a_cause_when_types_do_not() {
         let cases = [
             (

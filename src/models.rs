@@ -40,3 +40,33 @@ impl PackageVersion {
         tags
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::generated::types::PackageVersion;
+
+    fn version(metadata: serde_json::Value) -> PackageVersion {
+        serde_json::from_value(serde_json::json!({
+            "id": 1, "name": "v", "url": "u", "package_html_url": "p",
+            "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-01T00:00:00Z",
+            "metadata": metadata,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn tags_keep_their_order_and_appear_once() {
+        let npm = version(serde_json::json!({ "package_type": "npm" }));
+        assert!(npm.tags().is_empty());
+        let docker = version(serde_json::json!({
+            "package_type": "docker",
+            "docker": { "tags": ["b", "a"], "tag": ["a", "c", "b"] }
+        }));
+        assert_eq!(docker.tags(), ["b", "a", "c"]);
+        let untagged = version(serde_json::json!({
+            "package_type": "container",
+            "container": { "tags": [] }
+        }));
+        assert!(untagged.tags().is_empty());
+    }
+}

@@ -690,6 +690,48 @@ async fn forbidden_with_retry_after_is_a_rate_limit_even_without_the_wording() {
     assert_eq!(requests.len(), 2);
 }
 
+/// An IMF-fixdate (the HTTP-date form GitHub and proxies send) `offset`
+/// seconds from now.
+fn http_date(offset: i64) -> String {
+    let at = chrono::Utc::now() + chrono::Duration::seconds(offset);
+    at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+#[tokio::test]
+async fn retry_after_as_an_http_date_is_a_rate_limit_waited_for() {
+    // No "secondary rate limit" wording: only `retry-after` says what it is.
+    let limited = Step::with_headers(
+        403,
+        &[("retry-after", &http_date(1))],
+        error_body("Forbidden"),
+    );
+    let started = Instant::now();
+    let (result, requests) = get(vec![limited, ok()]).await;
+    assert_eq!(result.unwrap().id, 7);
+    assert_eq!(requests.len(), 2);
+    // The date has whole seconds: "1 s from now" is up to a second away.
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_server_error_waits_for_an_http_date_retry_after() {
+    let busy = Step::with_headers(503, &[("retry-after", &http_date(2))], error_body("busy"));
+    let started = Instant::now();
+    let (result, requests) = get(vec![busy, ok()]).await;
+    assert_eq!(result.unwrap().id, 7);
+    assert_eq!(requests.len(), 2);
+    // Backoff alone is a few milliseconds in these tests.
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 #[tokio::test]
 async fn rate_limit_waits_do_not_use_up_retries() {
     let limited = Step::with_headers(429, &[("retry-after", "0")], error_body("slow down"));
