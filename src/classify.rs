@@ -129,15 +129,14 @@ async fn convert(error: GenError<BasicError>, meta: Option<AnswerMeta>, shared: 
     // Status first: an answer that is not a success is classified from its
     // status, headers and body, whatever the generated code made of the body.
     if let Some(meta) = &meta
-        && !meta.status.is_success()
-        && let Some((headers, body)) = &meta.failure
+        && let Some(body) = &meta.failure_body
     {
         let asked = Asked {
             method: &meta.method,
             path: meta.url.path(),
             had_token: shared.has_token,
         };
-        return classify(&asked, meta.status, headers, body);
+        return classify(&asked, meta.status, &meta.headers, body);
     }
     match error {
         GenError::InvalidRequest(problem) | GenError::Custom(problem) => {
@@ -150,10 +149,10 @@ async fn convert(error: GenError<BasicError>, meta: Option<AnswerMeta>, shared: 
             status: meta.as_ref().map(|m| m.status),
             content_type: meta
                 .as_ref()
-                .and_then(|m| header_text(m.content_type.as_ref())),
+                .and_then(|m| header_text(&m.headers, "content-type")),
             request_id: meta
                 .as_ref()
-                .and_then(|m| header_text(m.request_id.as_ref())),
+                .and_then(|m| header_text(&m.headers, "x-github-request-id")),
             detail: format!(
                 "the {} byte body does not match the API description",
                 bytes.len()
@@ -175,12 +174,16 @@ async fn convert(error: GenError<BasicError>, meta: Option<AnswerMeta>, shared: 
         }
         GenError::UnexpectedResponse(response) => {
             let status = response.status();
-            let headers = response.headers().clone();
+            // Inside a tracked call the headers are in the answer's facts.
+            let headers = match &meta {
+                Some(meta) => meta.headers.clone(),
+                None => response.headers().clone(),
+            };
             if status.is_success() {
                 return Error::Decode {
                     status: Some(status),
-                    content_type: header_str(&headers, "content-type").map(str::to_owned),
-                    request_id: header_str(&headers, "x-github-request-id").map(str::to_owned),
+                    content_type: header_text(&headers, "content-type"),
+                    request_id: header_text(&headers, "x-github-request-id"),
                     detail: "a success status the API description does not list".to_owned(),
                     source: None,
                 };
@@ -200,10 +203,8 @@ async fn convert(error: GenError<BasicError>, meta: Option<AnswerMeta>, shared: 
     }
 }
 
-fn header_text(value: Option<&http::HeaderValue>) -> Option<String> {
-    value
-        .and_then(|v| v.to_str().ok())
-        .map(|v| v.trim().to_owned())
+fn header_text(headers: &HeaderMap, name: &str) -> Option<String> {
+    header_str(headers, name).map(str::to_owned)
 }
 
 #[cfg(test)]

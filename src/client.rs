@@ -198,9 +198,14 @@ impl progenitor_client::ClientHooks<Shared> for generated::Client {
         info: &progenitor_client::OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
         use progenitor_client::ClientInfo;
-        self.inner()
-            .execute(self.client(), request, info.operation_id)
-            .await
+        // Boxed: the transport's future (retries, pacing, reqwest's own) is
+        // large, and every generated operation's future would otherwise
+        // carry it inline and be copied whole when moved.
+        Box::pin(
+            self.inner()
+                .execute(self.client(), request, info.operation_id),
+        )
+        .await
     }
 }
 

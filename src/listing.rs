@@ -55,8 +55,11 @@ impl ListOptions {
 /// A page as the generated operation returned it, or this crate's error.
 async fn fetched<T>(called: Called<Vec<T>>, client: &Client) -> Result<Fetched<T>> {
     let (value, meta) = check(called, client.shared()).await?;
-    let headers = value.headers().clone();
-    let url = meta.map_or_else(|| client.base_url().clone(), |meta| meta.url);
+    // Inside a tracked call the answer's headers were moved to its facts.
+    let (headers, url) = match meta {
+        Some(meta) => (meta.headers, meta.url),
+        None => (value.headers().clone(), client.base_url().clone()),
+    };
     Ok(Fetched {
         items: value.into_inner(),
         headers,
@@ -72,22 +75,27 @@ where
     F: Fn(Client, PageArgs) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = Called<Vec<T>>> + Send + 'static,
 {
-    let origin = client.base_url().origin();
+    let base = client.base_url().clone();
     let per_page = options.per_page;
+    let call = Arc::new(call);
     let fetch: FetchPage<T> = Arc::new(move |request| {
         let page = PageArgs {
             page: request.page,
             per_page,
             follow: request.follow,
         };
-        let called = call(client.clone(), page);
-        let client = client.clone();
-        Box::pin(async move { fetched(called.await, &client).await })
+        let (client, call) = (client.clone(), Arc::clone(&call));
+        // The operation's future is made inside the box, not moved into it:
+        // it is large, and copying it is a measurable part of a page.
+        Box::pin(async move {
+            let called = call(client.clone(), page).await;
+            fetched(called, &client).await
+        })
     });
     Pager {
         fetch,
         options,
-        origin,
+        base,
     }
 }
 

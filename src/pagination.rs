@@ -256,8 +256,8 @@ pub(crate) struct PagerOptions {
 pub(crate) struct Pager<T> {
     pub(crate) fetch: FetchPage<T>,
     pub(crate) options: PagerOptions,
-    /// The API origin; `next` links elsewhere are refused.
-    pub(crate) origin: url::Origin,
+    /// The API's base URL; `next` links to another origin are refused.
+    pub(crate) base: Url,
 }
 
 impl<T: Send + 'static> Pager<T> {
@@ -286,14 +286,16 @@ enum Step<T> {
 struct Walk<T> {
     fetch: FetchPage<T>,
     options: PagerOptions,
-    origin: url::Origin,
+    base: Url,
     step: Step<T>,
     /// What follows the batch once its last page is yielded.
     after_batch: Option<Step<T>>,
-    /// The first page's URL without `page`: a `next` that matches it can be
+    /// The first page's URL and its query without `page` (each parameter
+    /// once, as the operation sends them): a `next` that matches it can be
     /// asked of the operation by page number.
     template: Option<(Url, Vec<(String, String)>)>,
-    /// Every URL read so far, to stop on a `next` that leads back.
+    /// Every link followed as given, to stop on one that leads back. Pages
+    /// asked for by number need no record: their numbers must grow.
     seen: HashSet<String>,
     last_number: u64,
     pages: u64,
@@ -311,7 +313,7 @@ impl<T: Send + 'static> Walk<T> {
         Walk {
             fetch: pager.fetch,
             options: pager.options,
-            origin: pager.origin,
+            base: pager.base,
             step: if capped_at_zero {
                 Step::Done
             } else {
@@ -332,6 +334,9 @@ impl<T: Send + 'static> Walk<T> {
                 Step::Done => return None,
                 Step::Fail(error) => return Some(Err(error)),
                 Step::Fetch(request) => {
+                    if let Some(url) = &request.follow {
+                        self.seen.insert(url.as_str().to_owned());
+                    }
                     let per_page = self.per_page_of(&request);
                     let page = match fetch_page(&self.fetch, request, per_page).await {
                         Ok(page) => page,
@@ -396,7 +401,6 @@ impl<T: Send + 'static> Walk<T> {
     /// followed as given, a batch of counted pages, or the end.
     fn after(&mut self, page: &Page<T>, may_batch: bool) -> Step<T> {
         self.last_number = self.last_number.max(page.number);
-        self.seen.insert(page.request_url.as_str().to_owned());
         if self.template.is_none() {
             let rest = query_without_page(&page.request_url);
             self.template = Some((page.request_url.clone(), rest));
@@ -404,9 +408,9 @@ impl<T: Send + 'static> Walk<T> {
         let Some(next) = page.next.clone() else {
             return Step::Done;
         };
-        if next.origin() != self.origin {
+        if !same_origin(&next, &self.base) {
             return Step::Fail(Error::CrossOrigin {
-                expected: self.origin.ascii_serialization(),
+                expected: self.base.origin().ascii_serialization(),
                 found: next.origin().ascii_serialization(),
             });
         }
@@ -497,18 +501,41 @@ impl<T: Send + 'static> Walk<T> {
 
     /// The page number of `next` when it is the first page's request with
     /// only `page` changed, so the operation can ask for it by number.
+    /// Compared without allocating: this runs for every page.
     fn expressible(&self, next: &Url) -> Option<u64> {
         let (template, rest) = self.template.as_ref()?;
-        if next.origin() != template.origin() || next.path() != template.path() {
+        if !same_origin(next, template) || next.path() != template.path() {
             return None;
         }
-        let mut pages = next.query_pairs().filter(|(k, _)| k == "page");
-        let number = pages.next()?.1.parse().ok()?;
-        if pages.next().is_some() || query_without_page(next) != *rest {
-            return None;
+        let mut number = None;
+        let mut others = 0;
+        for (key, value) in next.query_pairs() {
+            if key == "page" {
+                if number.is_some() {
+                    return None;
+                }
+                number = Some(value.parse().ok()?);
+            } else if rest.iter().any(|(k, v)| *k == key && *v == value) {
+                others += 1;
+            } else {
+                return None;
+            }
         }
-        Some(number)
+        // `rest` holds each parameter once, so equal counts and every one of
+        // its pairs present in `next` mean the same parameters.
+        let all_there = rest.iter().all(|(k, v)| {
+            next.query_pairs()
+                .any(|(key, value)| key == *k && value == *v)
+        });
+        (others == rest.len() && all_there).then_some(number?)
     }
+}
+
+/// Whether two URLs share scheme, host and port, without building origins.
+fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
 }
 
 /// Fetches one page and reads its links; a refusal deep into the listing

@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use http::header::{ACCEPT, CONTENT_TYPE, HeaderMap, HeaderValue};
+use http::header::{ACCEPT, HeaderMap, HeaderValue};
 use http::{Method, StatusCode};
 use reqwest::{Request, Response};
 use tokio::time::Instant;
@@ -74,10 +74,12 @@ pub(crate) struct AnswerMeta {
     /// The URL the request went to (never shown: it may carry a token).
     pub(crate) url: Url,
     pub(crate) status: StatusCode,
-    pub(crate) content_type: Option<HeaderValue>,
-    pub(crate) request_id: Option<HeaderValue>,
-    /// Headers and body of an answer that is not a success.
-    pub(crate) failure: Option<(HeaderMap, Bytes)>,
+    /// The answer's headers. Inside a tracked call they are moved here
+    /// rather than copied: the generated code never reads them, so the
+    /// response it decodes carries none.
+    pub(crate) headers: HeaderMap,
+    /// The body of an answer that is not a success.
+    pub(crate) failure_body: Option<Bytes>,
     /// The origin a redirect ended on, when it left the API's origin.
     pub(crate) left_origin: Option<String>,
 }
@@ -187,7 +189,7 @@ impl Shared {
         let span = tracing::debug_span!(target: TARGET, "github_request", operation);
         let method = request.method().clone();
         let url = request.url().clone();
-        let answer = self
+        let mut answer = self
             .execute_with_retries(http, request)
             .instrument(span)
             .await?;
@@ -195,7 +197,7 @@ impl Shared {
             *self.token_scopes.lock().unwrap_or_else(|p| p.into_inner()) = Some(scopes.clone());
         }
         let _ = CALL.try_with(|call| {
-            *call.answer.borrow_mut() = Some(answer.meta(method, url));
+            *call.answer.borrow_mut() = Some(answer.take_meta(method, url));
         });
         Ok(answer.into_response(self.policy.max_response_bytes))
     }
@@ -403,16 +405,14 @@ struct Answer {
 }
 
 impl Answer {
-    fn meta(&self, method: Method, url: Url) -> AnswerMeta {
-        let failure = (!self.status.is_success() || self.left_origin.is_some())
-            .then(|| (self.headers.clone(), self.body.clone()));
+    /// The facts of the answer, its headers moved out (no copy per page).
+    fn take_meta(&mut self, method: Method, url: Url) -> AnswerMeta {
         AnswerMeta {
             method,
             url,
             status: self.status,
-            content_type: self.headers.get(CONTENT_TYPE).cloned(),
-            request_id: self.headers.get("x-github-request-id").cloned(),
-            failure,
+            headers: std::mem::take(&mut self.headers),
+            failure_body: (!self.status.is_success()).then(|| self.body.clone()),
             left_origin: self.left_origin.clone(),
         }
     }
