@@ -508,11 +508,15 @@ impl ClientBuilder {
             value.set_sensitive(true);
             headers.insert(header::AUTHORIZATION, value);
         }
+        let mut policy = self.policy;
         let http = match self.http {
-            Some(http) => http,
-            None => build_http(&base_url, self.connect_timeout)?,
+            Some(http) => {
+                policy.timeout_per_request = true;
+                http
+            }
+            None => build_http(&base_url, self.connect_timeout, policy.timeout)?,
         };
-        let shared = Shared::new(base_url.clone(), headers, self.token.is_some(), self.policy);
+        let shared = Shared::new(base_url.clone(), headers, self.token.is_some(), policy);
         // The generated client appends paths such as `/orgs/...` to this string.
         let stem = base_url.as_str().trim_end_matches('/').to_owned();
         let raw = generated::Client::new_with_client(&stem, http, shared);
@@ -521,11 +525,16 @@ impl ClientBuilder {
 }
 
 /// The HTTP client this crate builds when none is given: per-client TLS,
-/// the connect timeout, and redirects followed only within the API origin.
-fn build_http(base_url: &Url, connect_timeout: Duration) -> Result<reqwest::Client> {
+/// the timeouts, and redirects followed only within the API origin.
+fn build_http(
+    base_url: &Url,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<reqwest::Client> {
     let origin = base_url.origin();
     let builder = reqwest::Client::builder()
         .connect_timeout(connect_timeout)
+        .timeout(timeout)
         // Follow a redirect only within the API origin: anything else would
         // carry the Authorization header to a host we were not pointed at.
         .redirect(reqwest::redirect::Policy::custom(move |attempt| {

@@ -112,6 +112,24 @@ fn page_stream<L: Listing>(listing: L) -> PageStream<L::Item> {
     }
 }
 
+/// Most items a listing reserves room for up front.
+const MAX_RESERVED_ITEMS: u64 = 20_000;
+
+/// How many items a listing will hold, judged from its first page and its
+/// `rel="last"`: reserved once, the `Vec` is not grown (and copied) page
+/// after page. Bounded, so a wild `last` cannot reserve much.
+fn expected_items<T>(first: &crate::Page<T>, max_items: Option<u64>) -> usize {
+    let per_page = first.items().len() as u64;
+    let pages = first.last_page().map_or(1, |last| {
+        last.saturating_sub(first.number()).saturating_add(1)
+    });
+    let expected = pages
+        .saturating_mul(per_page)
+        .min(max_items.unwrap_or(u64::MAX))
+        .min(MAX_RESERVED_ITEMS);
+    usize::try_from(expected).unwrap_or(0)
+}
+
 /// Implements the knobs and terminals shared by the list builders.
 macro_rules! listing_methods {
     ($item:ty) => {
@@ -242,10 +260,14 @@ macro_rules! listing_methods {
         /// # Ok(()) }
         /// ```
         pub async fn send(self) -> Result<Vec<$item>> {
+            let cap = self.options.max_items;
             // Whole pages are appended at once; moving each item through the
             // item stream costs measurably more (BENCHMARKS.md).
             self.pages()
-                .try_fold(Vec::new(), |mut all, page| {
+                .try_fold(Vec::new(), move |mut all, page| {
+                    if all.capacity() == 0 {
+                        all.reserve(expected_items(&page, cap));
+                    }
                     all.extend(page.into_items());
                     std::future::ready(Ok(all))
                 })
@@ -310,8 +332,9 @@ impl Listing for ListPackages {
             visibility,
             ..
         } = self;
+        let scope = Arc::new(scope);
         Ok(pager(client, options, move |client, page| {
-            let scope = scope.clone();
+            let scope = Arc::clone(&scope);
             async move {
                 let raw = client.generated();
                 scope::list_packages(raw, &scope, package_type, visibility, page).await
@@ -385,9 +408,9 @@ impl Listing for ListVersions {
             state,
             ..
         } = self;
-        let name: Arc<str> = name.into();
+        let (scope, name): (Arc<Scope>, Arc<str>) = (Arc::new(scope), name.into());
         Ok(pager(client, options, move |client, page| {
-            let (scope, name) = (scope.clone(), Arc::clone(&name));
+            let (scope, name) = (Arc::clone(&scope), Arc::clone(&name));
             async move {
                 let raw = client.generated();
                 scope::list_versions(raw, &scope, package_type, &name, state, page).await

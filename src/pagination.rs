@@ -23,6 +23,7 @@ use url::Url;
 
 use crate::error::{Error, Result};
 use crate::links::{LinkError, LinkErrorKind, Links, next_and_last};
+use crate::transport::same_origin;
 
 /// GitHub's maximum page size, used by default.
 pub const MAX_PER_PAGE: u8 = 100;
@@ -529,13 +530,6 @@ impl<T: Send + 'static> Walk<T> {
         });
         (others == rest.len() && all_there).then_some(number?)
     }
-}
-
-/// Whether two URLs share scheme, host and port, without building origins.
-fn same_origin(a: &Url, b: &Url) -> bool {
-    a.scheme() == b.scheme()
-        && a.host_str() == b.host_str()
-        && a.port_or_known_default() == b.port_or_known_default()
 }
 
 /// Fetches one page and reads its links; a refusal deep into the listing

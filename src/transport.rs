@@ -15,7 +15,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use http::header::{ACCEPT, HeaderMap, HeaderValue};
+use http::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, StatusCode};
 use reqwest::{Request, Response};
 use tokio::time::Instant;
@@ -45,6 +45,10 @@ pub(crate) struct Policy {
     pub(crate) max_concurrent: usize,
     pub(crate) points_per_minute: u32,
     pub(crate) timeout: Duration,
+    /// Whether `timeout` must be set on each request: only for a client
+    /// given by the caller, since the one built here has it already (and a
+    /// per-request timeout costs reqwest an extensions map per request).
+    pub(crate) timeout_per_request: bool,
     pub(crate) max_response_bytes: u64,
 }
 
@@ -61,6 +65,7 @@ impl Default for Policy {
             max_concurrent: 100,
             points_per_minute: 900,
             timeout: Duration::from_secs(30),
+            timeout_per_request: false,
             max_response_bytes: 32 * 1024 * 1024,
         }
     }
@@ -210,12 +215,12 @@ impl Shared {
             *request.url_mut() = url;
         }
         let headers = request.headers_mut();
-        headers.remove("api-version");
+        headers.remove(HeaderName::from_static("api-version"));
         headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_GITHUB));
         for (name, value) in self.headers.iter() {
             headers.insert(name.clone(), value.clone());
         }
-        if request.timeout().is_none() {
+        if self.policy.timeout_per_request && request.timeout().is_none() {
             *request.timeout_mut() = Some(self.policy.timeout);
         }
     }
@@ -228,7 +233,6 @@ impl Shared {
         let policy = &*self.policy;
         let method = request.method().clone();
         let idempotent = matches!(method, Method::GET | Method::HEAD | Method::DELETE);
-        let origin = request.url().origin();
         let started = Instant::now();
         // Time slept for rate limits is bounded by `max_rate_limit_wait` and
         // does not eat into `max_retry_time`.
@@ -236,17 +240,19 @@ impl Shared {
         let mut rate_limit_answers: u32 = 0;
         let mut failures: u32 = 0;
         let mut attempt: u32 = 0;
-        let path = request.url().path().to_owned();
         loop {
             attempt += 1;
             // Every request this crate sends can be cloned (none streams a
             // body); one that cannot is sent once, never half-copied.
             let Some(this_try) = request.try_clone() else {
-                return send_and_read(http, request, policy.max_response_bytes, &origin).await;
+                let asked = request.url().clone();
+                return send_and_read(http, request, policy.max_response_bytes, &asked).await;
             };
+            let asked = request.url();
+            let path = asked.path();
             let permit = self.pacer.acquire(&method).await;
             let sent_at = Instant::now();
-            let outcome = send_and_read(http, this_try, policy.max_response_bytes, &origin).await;
+            let outcome = send_and_read(http, this_try, policy.max_response_bytes, asked).await;
             drop(permit);
             let elapsed_ms = u64::try_from(sent_at.elapsed().as_millis()).unwrap_or(u64::MAX);
             let next = match &outcome {
@@ -441,12 +447,12 @@ async fn send_and_read(
     http: &reqwest::Client,
     request: Request,
     limit: u64,
-    origin: &url::Origin,
+    asked: &Url,
 ) -> reqwest::Result<Answer> {
     let method = request.method().clone();
     let mut response = http.execute(request).await?;
-    let left_origin =
-        (response.url().origin() != *origin).then(|| response.url().origin().ascii_serialization());
+    let left_origin = (!same_origin(response.url(), asked))
+        .then(|| response.url().origin().ascii_serialization());
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
     let mut answer = Answer {
@@ -474,6 +480,13 @@ async fn send_and_read(
         }
     }
     Ok(answer)
+}
+
+/// Whether two URLs share scheme, host and port, without building origins.
+pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
 }
 
 fn error_message(body: &Bytes) -> Option<String> {
@@ -550,7 +563,11 @@ mod tests {
 
     fn shared(headers: HeaderMap) -> Shared {
         let base = Url::parse("http://127.0.0.1:1").unwrap();
-        Shared::new(base, headers, true, Policy::default())
+        let policy = Policy {
+            timeout_per_request: true,
+            ..Policy::default()
+        };
+        Shared::new(base, headers, true, policy)
     }
 
     #[test]

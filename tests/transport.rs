@@ -247,6 +247,19 @@ async fn a_given_http_client_still_gets_the_headers() {
 }
 
 #[tokio::test]
+async fn the_timeout_applies_through_a_given_http_client() {
+    let server = Scripted::start(vec![Step::Hang]).await;
+    let builder = common::builder_for(&server.base_url)
+        .http_client(reqwest_builder().build().unwrap())
+        .timeout(Duration::from_millis(300))
+        .max_retries(0);
+    let started = Instant::now();
+    let error = common::get_app(builder).await.unwrap_err();
+    assert_eq!(transport(&error).1, TransportCause::Timeout, "{error:?}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+}
+
+#[tokio::test]
 async fn an_answer_from_another_origin_is_not_taken_for_githubs() {
     let elsewhere = Scripted::start(vec![Step::json(200, PACKAGE)]).await;
     let location = format!("{}/orgs/o/packages/npm/app", elsewhere.base_url);
