@@ -149,16 +149,10 @@ async fn the_client_retries_exactly_what_is_retryable() {
         400, 401, 404, 409, 410, 422, 429, 500, 501, 502, 503, 504, 505, 599,
     ] {
         let server = Scripted::start(vec![Step::json(status, "{}"); 3]).await;
-        let gh = common::builder_for(&server.base_url)
+        let builder = common::builder_for(&server.base_url)
             .max_retries(2)
-            .max_rate_limit_wait(Duration::ZERO)
-            .build()
-            .unwrap();
-        let error = gh
-            .packages(Scope::org("o"))
-            .get(PackageType::Npm, "app")
-            .await
-            .unwrap_err();
+            .max_rate_limit_wait(Duration::ZERO);
+        let error = common::get_app(builder).await.unwrap_err();
         let retried = server.requests().len() > 1;
         // A rate limit the client may not wait for is retryable later, but
         // not retried now: `max_rate_limit_wait` is zero here.
