@@ -50,6 +50,23 @@ pub struct ApiError {
 
 /// Why a request got no complete answer; the detail is in
 /// [`source()`](std::error::Error::source).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), github_packages::Error> {
+/// use github_packages::{Client, Error, PackageType, Scope, TransportCause};
+///
+/// let gh = Client::builder().token_from_env().build()?;
+/// match gh.packages(Scope::org("octo-org")).get(PackageType::Npm, "app").await {
+///     Err(Error::Transport { host, cause: TransportCause::Tls, .. }) => {
+///         eprintln!("{host} presented a certificate this machine does not trust");
+///     }
+///     Err(Error::Transport { cause, .. }) if cause.is_retryable() => {
+///         eprintln!("network trouble ({}); try again", cause.as_str());
+///     }
+///     other => println!("{:?}", other.map(|p| p.name)),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TransportCause {

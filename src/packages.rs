@@ -241,6 +241,24 @@ impl PackagesHandler {
 
 /// One version of a package; from [`PackagesHandler::version`]. Owns what it
 /// names and is cheap to clone; each method returns a builder to await.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), github_packages::Error> {
+/// use github_packages::{Client, PackageType, Scope, VersionHandler};
+///
+/// let gh = Client::builder().token_from_env().build()?;
+/// let app = gh.packages(Scope::org("octo-org"));
+/// // Handlers can be kept, cloned and moved into tasks.
+/// let versions: Vec<VersionHandler> = [41, 42]
+///     .into_iter()
+///     .map(|id| app.version(PackageType::Container, "team/app", id))
+///     .collect();
+/// for version in versions {
+///     let tags = version.get().await?.tags().join(", ");
+///     println!("{} {} [{tags}]", version.package_name(), version.id());
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone)]
 pub struct VersionHandler {
     version: VersionRef,

@@ -117,6 +117,25 @@ impl<T> Page<T> {
 ///
 /// From [`ListPackages::stream`](crate::ListPackages::stream) and
 /// [`ListVersions::stream`](crate::ListVersions::stream).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), github_packages::Error> {
+/// use futures::StreamExt;
+/// use github_packages::{Client, ItemStream, PackageType, PackageVersion, Scope};
+///
+/// let gh = Client::builder().token_from_env().build()?;
+/// let mut versions: ItemStream<PackageVersion> = gh
+///     .packages(Scope::org("octo-org"))
+///     .versions(PackageType::Container, "app")
+///     .stream();
+/// // `Unpin`: `next()` works on it as it is. The stream can also be moved
+/// // into a spawned task (`Send + 'static`).
+/// while let Some(version) = versions.next().await {
+///     let version = version?;
+///     println!("{}", version.id);
+/// }
+/// # Ok(()) }
+/// ```
 #[must_use = "a stream does nothing until polled"]
 pub struct ItemStream<T> {
     pages: PageStream<T>,
