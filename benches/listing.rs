@@ -179,11 +179,10 @@ fn raw_client(base_url: &str) -> reqwest::Client {
 
 /// Every version through the library.
 async fn list_library(gh: &Client, concurrency: usize) -> Vec<PackageVersion> {
-    gh.packages(&Scope::org(ORG))
+    gh.packages(Scope::org(ORG))
         .versions(PackageType::Container, PACKAGE)
         .per_page(PER_PAGE as u8)
         .concurrency(concurrency)
-        .collect()
         .await
         .expect("library listing")
 }
@@ -205,7 +204,7 @@ impl Variant {
 
     fn label(self) -> &'static str {
         match self {
-            Variant::Library => "github_packages `collect()`",
+            Variant::Library => "github_packages `.await` (every item)",
             Variant::Pages => "github_packages `pages()`, items moved per page (diagnostic)",
             Variant::Raw => "reqwest + serde_json by hand (baseline)",
         }
@@ -254,7 +253,7 @@ impl Rig {
 
 /// Every version through the library's page stream.
 async fn list_library_pages(gh: &Client) -> Vec<PackageVersion> {
-    gh.packages(&Scope::org(ORG))
+    gh.packages(Scope::org(ORG))
         .versions(PackageType::Container, PACKAGE)
         .per_page(PER_PAGE as u8)
         .pages()
@@ -447,7 +446,7 @@ fn memory(options: &Options) -> Vec<Verdict> {
     let describe = [
         "stream(), each item dropped, concurrency 1",
         "stream(), each item dropped, concurrency 8",
-        "collect() into a Vec",
+        ".await into a Vec",
     ];
     for (name, g) in describe.iter().zip(&growth) {
         println!("| {name} | {:.2} MiB ({:.2}) |", median(g), min(g));
@@ -469,7 +468,7 @@ fn memory_child(mode: &str, port: u16) {
     let reset = measure::reset_peak_rss();
     let before = measure::status_kib("VmHWM");
     let listing = gh
-        .packages(&Scope::org(ORG))
+        .packages(Scope::org(ORG))
         .versions(PackageType::Container, PACKAGE)
         .per_page(PER_PAGE as u8);
     let count = rt.block_on(async move {
@@ -487,7 +486,7 @@ fn memory_child(mode: &str, port: u16) {
                     .expect("streamed listing")
             }
             "collect" => {
-                let all = listing.collect().await.expect("collected listing");
+                let all = listing.await.expect("collected listing");
                 let n = all.len();
                 // Peak is read while the Vec is still alive.
                 black_box(&all);

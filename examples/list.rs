@@ -1,5 +1,6 @@
 //! Lists the packages of an organization, a user or yourself, and the versions of each,
-//! through the library's hand-written layer (`Client::packages`, lazy streams).
+//! through the library's hand-written layer (`Client::packages`, lazy streams,
+//! `PackageVersion::tags`).
 //!
 //! ```text
 //! cargo run --example list -- --org NAME [--type container]
@@ -8,11 +9,10 @@
 //! ```
 
 use std::io::{self, Write};
-use std::pin::pin;
 use std::process::ExitCode;
 
 use futures::TryStreamExt;
-use github_packages::{Client, Error, Package, PackageType, PackageVersion, Scope};
+use github_packages::{Client, Error, Package, PackageType, PackagesHandler, Scope};
 
 const USAGE: &str = "\
 usage: cargo run --example list -- (--org NAME | --user NAME | --me) [--type TYPE]
@@ -107,18 +107,6 @@ impl From<io::Error> for Failure {
     }
 }
 
-fn tags(version: &PackageVersion) -> Vec<&str> {
-    let Some(metadata) = &version.metadata else {
-        return Vec::new();
-    };
-    let container = metadata.container.iter().flat_map(|c| &c.tags);
-    let docker = metadata
-        .docker
-        .iter()
-        .flat_map(|d| d.tags.iter().chain(&d.tag));
-    container.chain(docker).map(String::as_str).collect()
-}
-
 fn plural(n: i64, word: &str) -> String {
     if n == 1 {
         format!("1 {word}")
@@ -127,7 +115,11 @@ fn plural(n: i64, word: &str) -> String {
     }
 }
 
-async fn print_package(gh: &Client, args: &Args, package: &Package) -> Result<(), Failure> {
+async fn print_package(
+    owner: &PackagesHandler,
+    args: &Args,
+    package: &Package,
+) -> Result<(), Failure> {
     let mut out = io::stdout().lock();
     writeln!(
         out,
@@ -138,12 +130,12 @@ async fn print_package(gh: &Client, args: &Args, package: &Package) -> Result<()
         package.html_url
     )?;
     drop(out);
-    let packages = gh.packages(&args.scope);
-    let mut versions = pin!(packages.versions(args.package_type, &package.name).stream());
+    // The stream is `Unpin`: no pinning needed to poll it.
+    let mut versions = owner.versions(args.package_type, &package.name).stream();
     let mut any = false;
     while let Some(version) = versions.try_next().await? {
         any = true;
-        let tags = tags(&version);
+        let tags = version.tags();
         let tags = if tags.is_empty() {
             String::new()
         } else {
@@ -164,11 +156,11 @@ async fn print_package(gh: &Client, args: &Args, package: &Package) -> Result<()
 }
 
 async fn run(gh: &Client, args: &Args) -> Result<(), Failure> {
-    let packages = gh.packages(&args.scope);
-    let mut listing = pin!(packages.list(args.package_type).stream());
+    let owner = gh.packages(&args.scope);
+    let mut listing = owner.list(args.package_type).stream();
     let mut count = 0_i64;
     while let Some(package) = listing.try_next().await? {
-        print_package(gh, args, &package).await?;
+        print_package(&owner, args, &package).await?;
         count += 1;
     }
     let kind = format!("{} package", args.package_type);

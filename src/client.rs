@@ -1,21 +1,23 @@
-//! `Client` and its builder: the token, the API origin and the headers GitHub
-//! requires, wired into the generated client.
+//! `Client` and its builder: the token, the API origin, the headers GitHub
+//! requires and the HTTP client, wired into the generated client through
+//! progenitor's hooks.
 //!
-//! The token lives only inside `reqwest`'s default headers, marked sensitive,
-//! so it never shows up in `Debug` output; redirects and `Link` headers that
-//! leave the configured origin are refused so it is never sent elsewhere.
+//! The token lives only in a header value marked sensitive, added to each
+//! request by the transport, so it never shows up in `Debug` output;
+//! redirects and `Link` headers that leave the configured origin are refused
+//! so it is never sent elsewhere.
 
 use std::fmt;
+use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use reqwest::header::{self, HeaderMap, HeaderValue};
+use http::header::{self, HeaderMap, HeaderValue};
 use url::Url;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, RedirectRefused, Result};
 use crate::generated;
-use crate::scope::Scope;
 use crate::transport::{Policy, Shared};
 
 /// GitHub.com's REST API.
@@ -35,7 +37,7 @@ const DEFAULT_USER_AGENT: &str = concat!("github-packages/", env!("CARGO_PKG_VER
 ///
 /// let gh = Client::builder().token_from_env().build()?;
 /// let pkg = gh
-///     .packages(&Scope::org("octo-org"))
+///     .packages(Scope::org("octo-org"))
 ///     .get(PackageType::Container, "team/app")
 ///     .await?;
 /// println!("{} has {} versions", pkg.name, pkg.version_count);
@@ -62,12 +64,6 @@ impl Client {
         ClientBuilder::default()
     }
 
-    /// The packages API for one owner: the authenticated user, a named user,
-    /// or an organization.
-    pub fn packages<'a>(&'a self, scope: &'a Scope) -> crate::Packages<'a> {
-        crate::Packages::new(self, scope)
-    }
-
     /// The generated client, for anything the hand-written layer does not
     /// wrap. Its requests carry this client's headers and go through its
     /// retries and rate limiting.
@@ -75,7 +71,8 @@ impl Client {
     /// It does not validate input: a package name of `.` or `..`, or one
     /// containing `\`, is turned into a URL whose path the URL parser
     /// rewrites, so the request addresses a different resource. Pass names
-    /// from users through [`Client::packages`], which refuses them.
+    /// from users through [`Client::packages`](crate::Client::packages),
+    /// which refuses them.
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
@@ -104,9 +101,111 @@ impl Client {
         progenitor_client::ClientInfo::inner(&*self.raw)
     }
 
-    pub(crate) fn http(&self) -> &reqwest::Client {
+    /// Waits until the pacing would let a DELETE or POST go out now, books
+    /// that slot (the write spacing and the 5 points of the budget), and
+    /// leaves it prepaid: the next DELETE or POST by this client (or a clone)
+    /// goes out without waiting.
+    ///
+    /// For a read-then-write step: with the default 1 s write spacing, a
+    /// version read just before its delete would otherwise be a second old
+    /// when the delete leaves. Reserve first, then read, then write, and the
+    /// read is one round trip from the write. At most one write is prepaid;
+    /// reserving again books a new slot (waiting for it) in place of the old.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), github_packages::Error> {
+    /// use github_packages::{Client, PackageType, Scope};
+    ///
+    /// let gh = Client::builder().token_from_env().build()?;
+    /// let version = gh.packages(Scope::org("octo-org")).version(PackageType::Container, "app", 42);
+    /// gh.reserve_write().await;
+    /// let current = version.get().await?; // fresh: the delete leaves right after
+    /// if current.tags().is_empty() {
+    ///     version.delete().await?;
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn reserve_write(&self) -> impl Future<Output = ()> + Send + 'static {
+        let shared = self.shared().clone();
+        async move { shared.reserve_write().await }
+    }
+
+    /// The OAuth scopes of the token, as GitHub reported them in the
+    /// `x-oauth-scopes` header of the latest answer that carried it; `None`
+    /// before any such answer. Classic tokens get the header on every answer;
+    /// fine-grained tokens and Actions' `GITHUB_TOKEN` never do.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), github_packages::Error> {
+    /// use github_packages::{Client, PackageType, Scope};
+    ///
+    /// let gh = Client::builder().token_from_env().build()?;
+    /// gh.packages(Scope::AuthenticatedUser).list(PackageType::Npm).max_pages(1).await?;
+    /// println!("token scopes: {:?}", gh.token_scopes());
+    /// # Ok(()) }
+    /// ```
+    pub fn token_scopes(&self) -> Option<Vec<String>> {
+        self.shared()
+            .token_scopes()
+            .map(|value| crate::scopes::split(&value))
+    }
+
+    /// Checks that the token has every scope in `needed`, as far as GitHub
+    /// has said ([`token_scopes`](Self::token_scopes)); `write:packages`
+    /// counts as `read:packages` too. Sends nothing. GitHub documents, for
+    /// classic tokens: reading needs `read:packages`; deleting needs
+    /// `read:packages` and `delete:packages`; restoring needs `read:packages`
+    /// and `write:packages`.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::MissingScope`] when the scopes are known and one is missing.
+    /// When they are not known (no answer yet, a fine-grained token, Actions'
+    /// `GITHUB_TOKEN`), this is `Ok`: GitHub will decide.
+    ///
+    /// ```no_run
+    /// # async fn run() -> Result<(), github_packages::Error> {
+    /// use github_packages::{Client, PackageType, Scope};
+    ///
+    /// let gh = Client::builder().token_from_env().build()?;
+    /// let versions = gh.packages(Scope::org("octo-org")).versions(PackageType::Npm, "app").await?;
+    /// // Before deleting a hundred versions, fail early if the token cannot.
+    /// gh.check_scopes(&["read:packages", "delete:packages"])?;
+    /// # let _ = versions;
+    /// # Ok(()) }
+    /// ```
+    pub fn check_scopes(&self, needed: &[&str]) -> Result<()> {
+        let Some(have) = self.token_scopes() else {
+            return Ok(());
+        };
+        if needed
+            .iter()
+            .all(|scope| crate::scopes::covers(&have, scope))
+        {
+            return Ok(());
+        }
+        Err(Error::MissingScope {
+            needed: needed.iter().map(|s| (*s).to_owned()).collect(),
+            token_scopes: have,
+        })
+    }
+}
+
+impl progenitor_client::ClientHooks<Shared> for generated::Client {
+    async fn exec(
+        &self,
+        request: reqwest::Request,
+        info: &progenitor_client::OperationInfo,
+    ) -> reqwest::Result<reqwest::Response> {
         use progenitor_client::ClientInfo;
-        self.raw.client()
+        // Boxed: the transport's future (retries, pacing, reqwest's own) is
+        // large, and every generated operation's future would otherwise
+        // carry it inline and be copied whole when moved.
+        Box::pin(
+            self.inner()
+                .execute(self.client(), request, info.operation_id),
+        )
+        .await
     }
 }
 
@@ -143,8 +242,8 @@ pub struct ClientBuilder {
     api_version: String,
     allow_insecure_http: bool,
     connect_timeout: Duration,
-    timeout: Duration,
     policy: Policy,
+    http: Option<reqwest::Client>,
 }
 
 impl Default for ClientBuilder {
@@ -156,17 +255,18 @@ impl Default for ClientBuilder {
             api_version: DEFAULT_API_VERSION.to_owned(),
             allow_insecure_http: false,
             connect_timeout: Duration::from_secs(10),
-            timeout: Duration::from_secs(30),
             policy: Policy::default(),
+            http: None,
         }
     }
 }
 
 impl ClientBuilder {
     /// Sends `Authorization: Bearer <token>` with every request. Classic
-    /// tokens need `read:packages` (and `delete:packages` to delete or
-    /// restore); `GITHUB_TOKEN` in Actions works for packages the workflow's
-    /// repository can access. An empty token means "no token".
+    /// tokens need `read:packages`, plus `delete:packages` to delete and
+    /// `write:packages` to restore; `GITHUB_TOKEN` in Actions works for
+    /// packages the workflow's repository can access. An empty token means
+    /// "no token".
     pub fn token(mut self, token: impl Into<String>) -> Self {
         let token = token.into();
         self.token = (!token.trim().is_empty()).then(|| Token(token.trim().to_owned()));
@@ -225,16 +325,74 @@ impl ClientBuilder {
         self
     }
 
-    /// How long to wait for a connection. Default 10 s.
+    /// How long to wait for a connection. Default 10 s. Not applied to a
+    /// client given with [`http_client`](Self::http_client), which keeps its
+    /// own.
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
     /// How long one request may take, connection to last byte. Default 30 s.
-    /// Retries get a fresh timeout each.
+    /// Retries get a fresh timeout each. Applies to every request, also
+    /// through a client given with [`http_client`](Self::http_client).
     pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+        self.policy.timeout = timeout;
+        self
+    }
+
+    /// The largest answer the client reads, in bytes; a larger one fails
+    /// with [`Error::Transport`] whose cause is
+    /// [`TransportCause::BodyTooLarge`](crate::TransportCause::BodyTooLarge),
+    /// and is not retried. Default 32 MiB, far above any page GitHub sends
+    /// (a page of 100 versions is tens of kilobytes); it only stops a broken
+    /// proxy or server from filling memory.
+    pub fn max_response_bytes(mut self, limit: u64) -> Self {
+        self.policy.max_response_bytes = limit;
+        self
+    }
+
+    /// Sends requests through this `reqwest::Client` instead of one built
+    /// here: for a proxy, extra root certificates (a GitHub Enterprise
+    /// Server with an internal CA), or any other transport setting reqwest
+    /// offers.
+    ///
+    /// The client is used as it is: its TLS setup, connect timeout and
+    /// redirect policy apply instead of this builder's
+    /// [`connect_timeout`](Self::connect_timeout) and same-origin redirects.
+    /// Headers (token, User-Agent, API version), [`timeout`](Self::timeout),
+    /// retries, rate limits and pacing still come from this builder.
+    /// reqwest drops the `Authorization` header on a redirect to another
+    /// host, and an answer that arrives from another origin is refused with
+    /// [`Error::CrossOrigin`].
+    ///
+    /// With this crate's default `rustls` feature reqwest has no crypto
+    /// provider of its own, so a client built with reqwest's builder needs
+    /// one: enable reqwest's `rustls` feature in your application, install a
+    /// rustls `CryptoProvider` as the process default, or enable
+    /// `native-tls`.
+    ///
+    /// ```no_run
+    /// # fn run() -> Result<(), Box<dyn std::error::Error>> {
+    /// use github_packages::Client;
+    ///
+    /// // A GitHub Enterprise Server behind a proxy, with a certificate from
+    /// // the company's own CA.
+    /// let ca = reqwest::Certificate::from_pem(&std::fs::read("corp-root-ca.pem")?)?;
+    /// let http = reqwest::Client::builder()
+    ///     .add_root_certificate(ca)
+    ///     .proxy(reqwest::Proxy::https("http://proxy.corp.example:3128")?)
+    ///     .build()?;
+    /// let gh = Client::builder()
+    ///     .base_url("https://github.corp.example/api/v3")
+    ///     .token_from_env()
+    ///     .http_client(http)
+    ///     .build()?;
+    /// # let _ = gh;
+    /// # Ok(()) }
+    /// ```
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http = Some(client);
         self
     }
 
@@ -265,12 +423,15 @@ impl ClientBuilder {
         self
     }
 
-    /// The longest the client waits out a rate limit before failing with
-    /// [`Error::RateLimited`](crate::Error::RateLimited). A secondary limit
-    /// is waited for `retry-after` seconds (or the
+    /// The longest one request waits out rate limits, in total, before
+    /// failing with [`Error::RateLimited`](crate::Error::RateLimited),
+    /// however many rate-limit answers it gets. A secondary limit is waited
+    /// for `retry-after` (seconds or an HTTP date; else the
     /// [secondary default](Self::secondary_rate_limit_wait)); an exhausted
-    /// primary quota until `x-ratelimit-reset`. Default 90 s; zero fails at
-    /// once.
+    /// primary quota until `x-ratelimit-reset`. A wait longer than what is
+    /// left of this bound is not started: the request fails at once, with
+    /// the time GitHub gave. A limit that says "retry now" a second time is
+    /// retried a second later. Default 90 s; zero fails at the first limit.
     pub fn max_rate_limit_wait(mut self, limit: Duration) -> Self {
         self.policy.max_rate_limit_wait = limit;
         self
@@ -300,7 +461,10 @@ impl ClientBuilder {
 
     /// The points budget per minute shared by all clones (a GET costs 1
     /// point, a DELETE or POST 5), per GitHub's secondary rate limit
-    /// guidance. Default 900; zero disables.
+    /// guidance. Points refill continuously and at most 5 (one write, or
+    /// five reads) can be spent at once after an idle spell, so requests
+    /// leave evenly: at 900 points, with no write spacing, one write every
+    /// 333 ms (180 a minute), never a burst. Default 900; zero disables.
     pub fn points_per_minute(mut self, points: u32) -> Self {
         self.policy.points_per_minute = points;
         self
@@ -308,19 +472,18 @@ impl ClientBuilder {
 
     /// Builds the client.
     ///
-    /// With the default `rustls` feature, the first `build()` installs
-    /// rustls's `ring` provider as the process-wide default `CryptoProvider`
-    /// if none is installed yet (reqwest is compiled without a provider of its
-    /// own, which keeps aws-lc's C build out of the tree). An application that
-    /// wants a different provider should install it before building a
-    /// `Client`; this crate then uses that one.
+    /// With the default `rustls` feature, TLS uses rustls with the `ring`
+    /// provider and the platform's certificate verifier, configured for this
+    /// client only: nothing is installed process-wide, so an application may
+    /// install its own default `CryptoProvider` before or after. With only
+    /// `native-tls`, the platform's TLS library is used.
     ///
     /// # Errors
     ///
     /// [`Error::InvalidInput`] when the base URL does not parse, is not
     /// `https` (or `http` on loopback), carries credentials, a query or a
-    /// fragment, or when the token, user agent or API version cannot be sent
-    /// as a header.
+    /// fragment, when the token, user agent or API version cannot be sent
+    /// as a header, or when TLS cannot be set up.
     pub fn build(self) -> Result<Client> {
         let base_url = parse_base_url(&self.base_url, self.allow_insecure_http)?;
         let mut headers = HeaderMap::new();
@@ -328,10 +491,6 @@ impl ClientBuilder {
             header::USER_AGENT,
             HeaderValue::from_str(&self.user_agent)
                 .map_err(|_| Error::invalid("user_agent", "must be visible ASCII"))?,
-        );
-        headers.insert(
-            header::ACCEPT,
-            HeaderValue::from_static(crate::transport::ACCEPT_GITHUB),
         );
         headers.insert(
             "x-github-api-version",
@@ -349,32 +508,15 @@ impl ClientBuilder {
             value.set_sensitive(true);
             headers.insert(header::AUTHORIZATION, value);
         }
-
-        install_crypto_provider();
-        let origin = base_url.origin();
-        let http = reqwest::Client::builder()
-            .default_headers(headers)
-            .connect_timeout(self.connect_timeout)
-            .timeout(self.timeout)
-            // Follow a redirect only within the API origin: anything else would
-            // carry the Authorization header to a host we were not pointed at.
-            .redirect(reqwest::redirect::Policy::custom(move |attempt| {
-                if attempt.previous().len() >= 5 {
-                    attempt.error("too many redirects")
-                } else if attempt.url().origin() == origin {
-                    attempt.follow()
-                } else {
-                    let refused = RedirectRefused {
-                        expected: origin.ascii_serialization(),
-                        found: attempt.url().origin().ascii_serialization(),
-                    };
-                    attempt.error(refused)
-                }
-            }))
-            .build()
-            .map_err(|e| Error::invalid("tls", format!("cannot set up HTTPS: {e}")))?;
-
-        let shared = Shared::new(base_url.clone(), self.token.is_some(), self.policy);
+        let mut policy = self.policy;
+        let http = match self.http {
+            Some(http) => {
+                policy.timeout_per_request = true;
+                http
+            }
+            None => build_http(&base_url, self.connect_timeout, policy.timeout)?,
+        };
+        let shared = Shared::new(base_url.clone(), headers, self.token.is_some(), policy);
         // The generated client appends paths such as `/orgs/...` to this string.
         let stem = base_url.as_str().trim_end_matches('/').to_owned();
         let raw = generated::Client::new_with_client(&stem, http, shared);
@@ -382,36 +524,37 @@ impl ClientBuilder {
     }
 }
 
-/// Why a redirect was not followed; turned into `Error::CrossOrigin`.
-#[derive(Debug)]
-pub(crate) struct RedirectRefused {
-    pub(crate) expected: String,
-    pub(crate) found: String,
+/// The HTTP client this crate builds when none is given: per-client TLS,
+/// the timeouts, and redirects followed only within the API origin.
+fn build_http(
+    base_url: &Url,
+    connect_timeout: Duration,
+    timeout: Duration,
+) -> Result<reqwest::Client> {
+    let origin = base_url.origin();
+    let builder = reqwest::Client::builder()
+        .connect_timeout(connect_timeout)
+        .timeout(timeout)
+        // Follow a redirect only within the API origin: anything else would
+        // carry the Authorization header to a host we were not pointed at.
+        .redirect(reqwest::redirect::Policy::custom(move |attempt| {
+            if attempt.previous().len() >= 5 {
+                attempt.error("too many redirects")
+            } else if attempt.url().origin() == origin {
+                attempt.follow()
+            } else {
+                let refused = RedirectRefused {
+                    expected: origin.ascii_serialization(),
+                    found: attempt.url().origin().ascii_serialization(),
+                };
+                attempt.error(refused)
+            }
+        }));
+    crate::tls::configure(builder)
+        .map_err(|e| Error::invalid("tls", format!("cannot set up HTTPS: {e}")))?
+        .build()
+        .map_err(|e| Error::invalid("tls", format!("cannot set up HTTPS: {e}")))
 }
-
-impl fmt::Display for RedirectRefused {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "redirect from {} to {} refused",
-            self.expected, self.found
-        )
-    }
-}
-
-impl std::error::Error for RedirectRefused {}
-
-#[cfg(feature = "rustls")]
-fn install_crypto_provider() {
-    // reqwest is built without a provider of its own (the default one is slow
-    // to compile); supply ring unless the application already chose one.
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        let _ = rustls::crypto::ring::default_provider().install_default();
-    }
-}
-
-#[cfg(not(feature = "rustls"))]
-fn install_crypto_provider() {}
 
 fn is_loopback(url: &Url) -> bool {
     match url.host() {
@@ -442,7 +585,8 @@ pub(crate) fn parse_base_url(input: &str, allow_insecure_http: bool) -> Result<U
                 "base_url",
                 format!(
                     "`{input}` is plain http, which would send the token unencrypted; use \
-                     https, or call allow_insecure_http(true) if you really mean it"
+                     https (plain http is accepted only for loopback addresses, unless insecure \
+                     http is explicitly allowed)"
                 ),
             ));
         }
@@ -459,7 +603,7 @@ pub(crate) fn parse_base_url(input: &str, allow_insecure_http: bool) -> Result<U
     if !url.username().is_empty() || url.password().is_some() {
         return Err(Error::invalid(
             "base_url",
-            "must not contain credentials; pass the token with ClientBuilder::token",
+            "must not contain credentials; the token is given separately, never in the URL",
         ));
     }
     if url.query().is_some() || url.fragment().is_some() {
@@ -492,7 +636,8 @@ mod tests {
         assert!(parse_base_url("http://[::1]:8080", false).is_ok());
         assert!(parse_base_url("http://localhost:1", false).is_ok());
         let err = parse_base_url("http://ghe.example.com/api/v3", false).unwrap_err();
-        assert!(err.to_string().contains("allow_insecure_http"), "{err}");
+        assert!(err.to_string().contains("unencrypted"), "{err}");
+        assert!(!err.to_string().contains("allow_insecure_http"), "{err}");
         assert!(parse_base_url("http://ghe.example.com/api/v3", true).is_ok());
     }
 
@@ -517,6 +662,7 @@ mod tests {
                 ),
                 "{bad}: {err}"
             );
+            assert!(!err.to_string().contains("ClientBuilder"), "{err}");
         }
     }
 

@@ -1,71 +1,156 @@
-//! The crate's one error type and the code that classifies GitHub's answers.
+//! The crate's one error type: what went wrong, in words that say what to do,
+//! and the fields a program branches on.
 //!
-//! Every failure says what went wrong and, where there is one, what to do next:
-//! which token scope is missing, when a rate limit resets, which input field is
-//! wrong. No variant ever holds the token, and URLs are shown without their
-//! query string (a restore token travels there).
+//! No variant ever holds the token, and URLs are shown without their query
+//! string (a restore token travels there). Foreign errors are kept only
+//! behind `source()`, so this crate's major version is its own. Turning an
+//! answer into one of these lives in `classify.rs`.
 
+use std::error::Error as StdError;
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
+use http::{Method, StatusCode};
 
-use crate::generated;
-use crate::transport::ResponseMeta;
+use crate::links::LinkError;
+use crate::ratelimit::RateLimitKind;
 
 /// Result alias used throughout the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// A boxed error from a dependency, kept for [`std::error::Error::source`].
+pub type BoxError = Box<dyn StdError + Send + Sync + 'static>;
 
 /// What GitHub said in an error answer, plus where and when it said it.
 ///
 /// Kept whole so nothing GitHub explained is lost: its `message`, the
 /// `documentation_url` it points to, and the `x-github-request-id` that GitHub
-/// support asks for.
+/// support asks for. An answer whose body is not JSON (an HTML page from a
+/// proxy, plain text, nothing) keeps its status, and the start of its text in
+/// [`body`](Self::body).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ApiError {
     /// HTTP status of the answer.
     pub status: StatusCode,
-    /// HTTP method of the request (`GET`, `DELETE`, `POST`).
-    pub method: String,
+    /// HTTP method of the request.
+    pub method: Method,
     /// Path of the request, without the query string.
     pub path: String,
-    /// GitHub's `message`, when the body had one.
+    /// GitHub's `message`, when the body was JSON and had one.
     pub message: Option<String>,
-    /// GitHub's `documentation_url`, when the body had one.
+    /// GitHub's `documentation_url`, when the body was JSON and had one.
     pub documentation_url: Option<String>,
+    /// The start of the body (at most 200 characters, on one line) when it
+    /// was not JSON.
+    pub body: Option<String>,
     /// The `x-github-request-id` header, for GitHub support.
     pub request_id: Option<String>,
 }
 
-/// Which of GitHub's rate limits stopped a request.
+/// Why a request got no complete answer; the detail is in
+/// [`source()`](std::error::Error::source).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), github_packages::Error> {
+/// use github_packages::{Client, Error, PackageType, Scope, TransportCause};
+///
+/// let gh = Client::builder().token_from_env().build()?;
+/// match gh.packages(Scope::org("octo-org")).get(PackageType::Npm, "app").await {
+///     Err(Error::Transport { host, cause: TransportCause::Tls, .. }) => {
+///         eprintln!("{host} presented a certificate this machine does not trust");
+///     }
+///     Err(Error::Transport { cause, .. }) if cause.is_retryable() => {
+///         eprintln!("network trouble ({}); try again", cause.as_str());
+///     }
+///     other => println!("{:?}", other.map(|p| p.name)),
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum RateLimitKind {
-    /// The hourly request quota (`x-ratelimit-remaining: 0`).
-    Primary,
-    /// An abuse-protection limit ("secondary rate limit", 403 or 429).
-    Secondary,
+pub enum TransportCause {
+    /// The host name did not resolve.
+    Dns,
+    /// Nothing accepted the connection: a wrong port, a service that is
+    /// down, a firewall.
+    ConnectionRefused,
+    /// Connecting failed for another reason (an unreachable network).
+    Connect,
+    /// The TLS handshake failed: a certificate that is not trusted, a host
+    /// name that does not match, or a server that does not speak HTTPS.
+    Tls,
+    /// No answer within the configured time.
+    Timeout,
+    /// The connection was reset or closed before the answer was complete.
+    ConnectionClosed,
+    /// The answer's body was cut short.
+    Body,
+    /// The answer is larger than the client accepts (see
+    /// [`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)).
+    BodyTooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// The server redirected too many times.
+    Redirects,
+    /// The request could not be built (a header or URL that HTTP cannot
+    /// carry).
+    InvalidRequest,
+    /// Anything else.
+    Other,
+}
+
+impl TransportCause {
+    /// Whether sending the same request again may get through: a network
+    /// glitch may, a certificate or a size limit will not.
+    pub fn is_retryable(self) -> bool {
+        !matches!(
+            self,
+            TransportCause::Tls
+                | TransportCause::BodyTooLarge { .. }
+                | TransportCause::Redirects
+                | TransportCause::InvalidRequest
+        )
+    }
+
+    /// A short name for logs: `dns`, `refused`, `tls`, `timeout`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportCause::Dns => "dns",
+            TransportCause::ConnectionRefused => "refused",
+            TransportCause::Connect => "connect",
+            TransportCause::Tls => "tls",
+            TransportCause::Timeout => "timeout",
+            TransportCause::ConnectionClosed => "closed",
+            TransportCause::Body => "body",
+            TransportCause::BodyTooLarge { .. } => "too-large",
+            TransportCause::Redirects => "redirects",
+            TransportCause::InvalidRequest => "invalid-request",
+            TransportCause::Other => "other",
+        }
+    }
 }
 
 /// Everything that can go wrong, each variant saying what to do about it.
 ///
-/// The `Display` text is meant for people: it names the problem and the fix.
-/// Programs should match on the variant or use the accessors
-/// ([`status`](Error::status), [`is_retryable`](Error::is_retryable),
-/// [`message`](Error::message), ...).
+/// The `Display` text is meant for people: it names the problem and, where
+/// there is one, the fix. It speaks of the situation, never of this crate's
+/// builder methods, so an application can add advice of its own. Programs
+/// should match on the variant or use the accessors ([`status`](Error::status),
+/// [`is_retryable`](Error::is_retryable), [`message`](Error::message), ...).
+/// The enum and every variant are `#[non_exhaustive]`: match with `..`.
 ///
 /// ```no_run
 /// # async fn run() -> Result<(), github_packages::Error> {
 /// use github_packages::{Client, Error, PackageType, Scope};
 ///
 /// let gh = Client::builder().token_from_env().build()?;
-/// let org = Scope::org("octo-org");
-/// match gh.packages(&org).version(PackageType::Container, "app", 42).delete().await {
+/// let org = gh.packages(Scope::org("octo-org"));
+/// match org.version(PackageType::Container, "app", 42).delete().await {
 ///     Ok(()) => println!("deleted"),
 ///     Err(Error::Forbidden { needed_scopes, .. }) => eprintln!("token needs {needed_scopes:?}"),
-///     Err(Error::Rejected { api }) => eprintln!("GitHub refused: {:?}", api.message),
+///     Err(Error::Rejected { api, .. }) => eprintln!("GitHub refused: {:?}", api.message),
 ///     Err(e) if e.is_retryable() => eprintln!("try again later: {e}"),
 ///     Err(e) => return Err(e),
 /// }
@@ -75,6 +160,7 @@ pub enum RateLimitKind {
 #[non_exhaustive]
 pub enum Error {
     /// An argument was rejected before any request was sent.
+    #[non_exhaustive]
     InvalidInput {
         /// The argument, e.g. `package_name` or `base_url`.
         field: &'static str,
@@ -82,6 +168,7 @@ pub enum Error {
         problem: String,
     },
     /// 401: no token, or GitHub did not accept the token.
+    #[non_exhaustive]
     Unauthorized {
         /// GitHub's answer.
         api: Box<ApiError>,
@@ -89,6 +176,7 @@ pub enum Error {
         had_token: bool,
     },
     /// 403 that is not a rate limit: the token lacks a scope or a permission.
+    #[non_exhaustive]
     Forbidden {
         /// GitHub's answer.
         api: Box<ApiError>,
@@ -97,14 +185,25 @@ pub enum Error {
         /// Scopes the token has (`x-oauth-scopes`), when GitHub reports them.
         token_scopes: Option<Vec<String>>,
     },
+    /// [`Client::check_scopes`](crate::Client::check_scopes) found that the
+    /// token lacks a scope a call needs; nothing was sent.
+    #[non_exhaustive]
+    MissingScope {
+        /// The scopes that were asked for.
+        needed: Vec<String>,
+        /// The scopes GitHub reported for the token (`x-oauth-scopes`).
+        token_scopes: Vec<String>,
+    },
     /// 404: the owner, package or version does not exist, or the token cannot
     /// see it (GitHub answers 404 rather than 403 for private resources).
+    #[non_exhaustive]
     NotFound {
         /// GitHub's answer.
         api: Box<ApiError>,
     },
     /// A rate limit stopped the request and waiting for it was not allowed or
     /// did not help.
+    #[non_exhaustive]
     RateLimited {
         /// GitHub's answer.
         api: Box<ApiError>,
@@ -114,17 +213,21 @@ pub enum Error {
         retry_at: Option<SystemTime>,
     },
     /// GitHub understood the request and refused it: 400, 409, 410, 422 or
-    /// any other 4xx not listed above, for example deleting the last tagged version of a container, deleting a
-    /// public package with more than 5,000 downloads, or restoring after the
-    /// 30-day window. GitHub's message is kept whole in `api.message`.
+    /// any other 4xx not listed above, for example deleting the last tagged
+    /// version of a container, deleting a public package with more than
+    /// 5,000 downloads, or restoring after the 30-day window. GitHub's
+    /// message is kept whole in `api.message`.
+    #[non_exhaustive]
     Rejected {
         /// GitHub's answer.
         api: Box<ApiError>,
     },
-    /// A listing reached GitHub's pagination wall: `page * per_page` may not
-    /// exceed 10,000. Every item up to the wall was yielded before this error.
+    /// GitHub refused a page deep into a listing (a 400 or 422 for a page
+    /// past item 10,000, or an answer saying pagination is limited). Every
+    /// item before it was yielded.
+    #[non_exhaustive]
     PaginationLimit {
-        /// GitHub's answer to the refused page, if one was requested.
+        /// GitHub's answer to the refused page.
         api: Option<Box<ApiError>>,
         /// The page that was refused.
         page: u64,
@@ -133,33 +236,45 @@ pub enum Error {
     },
     /// GitHub answered 5xx (after the configured retries), or a status
     /// outside the 4xx/5xx ranges that the API description does not list.
+    #[non_exhaustive]
     Server {
         /// GitHub's answer.
         api: Box<ApiError>,
     },
     /// A `Link` header or redirect pointed away from the configured API
     /// origin. It was not followed, so the token was not sent there.
+    #[non_exhaustive]
     CrossOrigin {
         /// The origin the client is configured for.
         expected: String,
         /// The origin the link pointed to.
         found: String,
     },
-    /// A `Link` header could not be parsed, so the listing cannot continue.
+    /// A `Link` header could not be used, so the listing cannot continue:
+    /// it is malformed, or its `next` link leads back to a page already read.
+    #[non_exhaustive]
     MalformedLink {
-        /// Why the header was rejected.
-        problem: String,
+        /// What is wrong with it.
+        problem: LinkError,
         /// The `x-github-request-id` of the answer that carried it.
         request_id: Option<String>,
     },
-    /// The request did not complete: connect failure, timeout, reset, or a
-    /// body cut short.
+    /// The request did not get a complete answer: the host did not resolve,
+    /// refused the connection, failed the TLS handshake, took too long,
+    /// closed the connection, or cut the body short.
+    #[non_exhaustive]
     Transport {
-        /// The underlying error.
-        source: reqwest::Error,
+        /// The host (and port, if not the scheme's default) the request was
+        /// for.
+        host: String,
+        /// What happened.
+        cause: TransportCause,
+        /// The underlying error, without the request's URL.
+        source: BoxError,
     },
     /// An answer arrived but its body was not what the API describes
     /// (truncated, not JSON, HTML, missing fields).
+    #[non_exhaustive]
     Decode {
         /// Status of the answer, when known.
         status: Option<StatusCode>,
@@ -170,7 +285,7 @@ pub enum Error {
         /// What failed, in words; the parser's own message is in `source`.
         detail: String,
         /// The parse error, when there was one.
-        source: Option<serde_json::Error>,
+        source: Option<BoxError>,
     },
 }
 
@@ -179,22 +294,75 @@ const _: () = {
     assert_send_sync_static::<Error>();
 };
 
+/// Why a redirect was not followed; found in a transport error's chain and
+/// turned into `Error::CrossOrigin`.
+#[derive(Debug)]
+pub(crate) struct RedirectRefused {
+    pub(crate) expected: String,
+    pub(crate) found: String,
+}
+
+impl fmt::Display for RedirectRefused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "redirect from {} to {} refused",
+            self.expected, self.found
+        )
+    }
+}
+
+impl StdError for RedirectRefused {}
+
+/// An answer whose body passed the size limit; found in a transport error's
+/// chain.
+#[derive(Debug)]
+pub(crate) struct BodyTooLarge {
+    pub(crate) limit: u64,
+}
+
+impl fmt::Display for BodyTooLarge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "the body is larger than {} bytes", self.limit)
+    }
+}
+
+impl StdError for BodyTooLarge {}
+
 impl Error {
-    /// Wraps a transport failure. The URL is dropped from it: a restore
-    /// token can travel in the query string and must not reach a log.
-    pub(crate) fn transport(source: reqwest::Error) -> Self {
-        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&source);
-        while let Some(error) = cause {
-            if let Some(refused) = error.downcast_ref::<crate::client::RedirectRefused>() {
-                return Error::CrossOrigin {
-                    expected: refused.expected.clone(),
-                    found: refused.found.clone(),
-                };
-            }
-            cause = error.source();
+    /// Wraps a failure from reqwest, naming the host and the cause. The URL is
+    /// dropped: a restore token can travel in the query string and must not
+    /// reach a log.
+    pub(crate) fn from_reqwest(error: reqwest::Error, fallback_host: &str) -> Self {
+        if let Some(refused) = find_in_chain::<RedirectRefused>(&error) {
+            return Error::CrossOrigin {
+                expected: refused.expected.clone(),
+                found: refused.found.clone(),
+            };
         }
+        let host = error
+            .url()
+            .and_then(host_of)
+            .unwrap_or_else(|| fallback_host.to_owned());
         Error::Transport {
-            source: source.without_url(),
+            cause: transport_cause(&error),
+            host,
+            source: Box::new(error.without_url()),
+        }
+    }
+
+    /// GitHub's answer taken out of the error, or the error back when it
+    /// has none.
+    pub(crate) fn into_api(self) -> Result<Box<ApiError>, Error> {
+        match self {
+            Error::Unauthorized { api, .. }
+            | Error::Forbidden { api, .. }
+            | Error::NotFound { api, .. }
+            | Error::RateLimited { api, .. }
+            | Error::Rejected { api, .. }
+            | Error::Server { api, .. } => Ok(api),
+            Error::PaginationLimit { api: Some(api), .. } => Ok(api),
+            other => Err(other),
         }
     }
 
@@ -209,8 +377,6 @@ impl Error {
     pub fn status(&self) -> Option<StatusCode> {
         match self {
             Error::Decode { status, .. } => *status,
-            Error::Transport { source } => source.status(),
-            Error::PaginationLimit { api, .. } => api.as_deref().map(|a| a.status),
             _ => self.api().map(|a| a.status),
         }
     }
@@ -220,10 +386,10 @@ impl Error {
         match self {
             Error::Unauthorized { api, .. }
             | Error::Forbidden { api, .. }
-            | Error::NotFound { api }
+            | Error::NotFound { api, .. }
             | Error::RateLimited { api, .. }
-            | Error::Rejected { api }
-            | Error::Server { api } => Some(api.as_ref()),
+            | Error::Rejected { api, .. }
+            | Error::Server { api, .. } => Some(api.as_ref()),
             Error::PaginationLimit { api, .. } => api.as_deref(),
             _ => None,
         }
@@ -249,25 +415,45 @@ impl Error {
         }
     }
 
-    /// Whether trying the same request again later may succeed: transport
-    /// failures, 5xx answers and rate limits. Client mistakes (4xx), bad input
-    /// and decode failures are not retryable.
+    /// Whether trying the same request again later may succeed: a network
+    /// failure other than TLS, a size limit or a bad request; a 500, 502, 503
+    /// or 504; a rate limit. The client's own retries use exactly this rule,
+    /// so an error that is retryable was already retried as configured.
+    /// Client mistakes (4xx), bad input and decode failures are not
+    /// retryable.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Transport { .. } | Error::RateLimited { .. } => true,
-            Error::Server { api } => is_retryable_status(api.status),
+            Error::Transport { cause, .. } => cause.is_retryable(),
+            Error::RateLimited { .. } => true,
+            Error::Server { api, .. } => is_retryable_status(api.status),
             _ => false,
         }
     }
 
-    /// Whether this is GitHub's 10,000-item pagination wall.
+    /// Whether GitHub refused a page deep into a listing.
     pub fn is_pagination_limit(&self) -> bool {
         matches!(self, Error::PaginationLimit { .. })
     }
 
-    /// Whether GitHub answered 404.
+    /// Whether GitHub answered 404, whatever the body.
     pub fn is_not_found(&self) -> bool {
         matches!(self, Error::NotFound { .. })
+    }
+
+    /// Whether GitHub answered 401: no token, or one it does not accept.
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, Error::Unauthorized { .. })
+    }
+
+    /// Whether GitHub answered 403 for a reason other than a rate limit.
+    pub fn is_forbidden(&self) -> bool {
+        matches!(self, Error::Forbidden { .. })
+    }
+
+    /// Whether a rate limit stopped the request (see
+    /// [`retry_at`](Self::retry_at)).
+    pub fn is_rate_limited(&self) -> bool {
+        matches!(self, Error::RateLimited { .. })
     }
 
     /// Whether GitHub understood the request and refused it (a 4xx other
@@ -286,8 +472,133 @@ impl Error {
     }
 }
 
+/// The 5xx statuses worth sending an idempotent request again for.
 pub(crate) fn is_retryable_status(status: StatusCode) -> bool {
     matches!(status.as_u16(), 500 | 502 | 503 | 504)
+}
+
+/// `host` or `host:port` of `url`, as a person would write it.
+pub(crate) fn host_of(url: &url::Url) -> Option<String> {
+    let host = url.host_str()?;
+    Some(match url.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    })
+}
+
+/// Every error in `error`'s chain, including the ones an `io::Error` wraps
+/// (its `source()` skips the wrapped error itself).
+fn chain<'a>(error: &'a (dyn StdError + 'static)) -> Vec<&'a (dyn StdError + 'static)> {
+    let mut found = Vec::new();
+    let mut next = Some(error);
+    while let Some(current) = next {
+        found.push(current);
+        if found.len() > 32 {
+            break;
+        }
+        next = match current.downcast_ref::<std::io::Error>() {
+            Some(io) => io
+                .get_ref()
+                .map(|inner| inner as &(dyn StdError + 'static))
+                .or_else(|| current.source()),
+            None => current.source(),
+        };
+    }
+    found
+}
+
+fn find_in_chain<T: StdError + 'static>(error: &reqwest::Error) -> Option<&T> {
+    chain(error).into_iter().find_map(|e| e.downcast_ref::<T>())
+}
+
+/// What kind of transport failure `error` is: reqwest's own flags first,
+/// then the kinds of the I/O, hyper and TLS errors in its chain, and the
+/// words of their messages as a last resort.
+pub(crate) fn transport_cause(error: &reqwest::Error) -> TransportCause {
+    if let Some(too_large) = find_in_chain::<BodyTooLarge>(error) {
+        return TransportCause::BodyTooLarge {
+            limit: too_large.limit,
+        };
+    }
+    if error.is_builder() {
+        return TransportCause::InvalidRequest;
+    }
+    if error.is_timeout() {
+        return TransportCause::Timeout;
+    }
+    if error.is_redirect() {
+        return TransportCause::Redirects;
+    }
+    if error.is_dns() {
+        return TransportCause::Dns;
+    }
+    if error.is_body() || error.is_decode() {
+        return TransportCause::Body;
+    }
+    let links = chain(error);
+    if let Some(cause) = links.iter().find_map(|e| cause_of(*e)) {
+        return cause;
+    }
+    let text = links
+        .iter()
+        .map(|e| e.to_string().to_ascii_lowercase())
+        .collect::<Vec<_>>()
+        .join(": ");
+    cause_from_words(&text).unwrap_or(if error.is_connect() {
+        TransportCause::Connect
+    } else {
+        TransportCause::Other
+    })
+}
+
+/// The cause one error of a chain shows by its type, if it shows one.
+fn cause_of(error: &(dyn StdError + 'static)) -> Option<TransportCause> {
+    use std::io::ErrorKind;
+    #[cfg(feature = "rustls")]
+    if error.is::<rustls::Error>() {
+        return Some(TransportCause::Tls);
+    }
+    if let Some(io) = error.downcast_ref::<std::io::Error>() {
+        return match io.kind() {
+            ErrorKind::ConnectionRefused => Some(TransportCause::ConnectionRefused),
+            ErrorKind::ConnectionReset
+            | ErrorKind::ConnectionAborted
+            | ErrorKind::BrokenPipe
+            | ErrorKind::UnexpectedEof => Some(TransportCause::ConnectionClosed),
+            ErrorKind::TimedOut => Some(TransportCause::Timeout),
+            _ => None,
+        };
+    }
+    if let Some(hyper) = error.downcast_ref::<hyper::Error>() {
+        if hyper.is_timeout() {
+            return Some(TransportCause::Timeout);
+        }
+        if hyper.is_incomplete_message() || hyper.is_closed() || hyper.is_canceled() {
+            return Some(TransportCause::ConnectionClosed);
+        }
+    }
+    None
+}
+
+fn cause_from_words(text: &str) -> Option<TransportCause> {
+    let has = |words: &[&str]| words.iter().any(|w| text.contains(w));
+    if has(&[
+        "dns error",
+        "failed to lookup address",
+        "name or service not known",
+    ]) {
+        Some(TransportCause::Dns)
+    } else if has(&["certificate", "handshake", "tls", "ssl"]) {
+        Some(TransportCause::Tls)
+    } else if has(&["connection refused"]) {
+        Some(TransportCause::ConnectionRefused)
+    } else if has(&["timed out"]) {
+        Some(TransportCause::Timeout)
+    } else if has(&["reset", "closed", "broken pipe"]) {
+        Some(TransportCause::ConnectionClosed)
+    } else {
+        None
+    }
 }
 
 fn scopes_list(scopes: &[String]) -> String {
@@ -301,17 +612,28 @@ fn scopes_list(scopes: &[String]) -> String {
         .join(", ")
 }
 
+/// The classic-token scopes GitHub documents for a packages call, by method.
+fn scopes_for(method: &Method) -> &'static str {
+    match *method {
+        Method::DELETE => "`read:packages` and `delete:packages`",
+        Method::POST => "`read:packages` and `write:packages`",
+        _ => "`read:packages`",
+    }
+}
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {} answered {}", self.method, self.path, self.status)?;
         if let Some(message) = &self.message {
             write!(f, ": {message}")?;
+        } else if let Some(body) = &self.body {
+            write!(f, " (body: {body})")?;
         }
         Ok(())
     }
 }
 
-impl std::error::Error for ApiError {}
+impl StdError for ApiError {}
 
 impl ApiError {
     fn write_tail(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -322,6 +644,69 @@ impl ApiError {
             write!(f, " [request id {id}]")?;
         }
         Ok(())
+    }
+}
+
+impl fmt::Display for TransportCause {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            TransportCause::Dns => "the host name does not resolve (DNS)",
+            TransportCause::ConnectionRefused => "connection refused",
+            TransportCause::Connect => "the connection failed",
+            TransportCause::Tls => "the TLS handshake failed",
+            TransportCause::Timeout => "no answer in time",
+            TransportCause::ConnectionClosed => {
+                "the connection was reset or closed before the answer was complete"
+            }
+            TransportCause::Body => "the answer's body was cut short",
+            TransportCause::BodyTooLarge { .. } => "the answer is too large",
+            TransportCause::Redirects => "too many redirects",
+            TransportCause::InvalidRequest => "the request could not be built",
+            TransportCause::Other => "the request failed before an answer arrived",
+        })
+    }
+}
+
+fn write_transport(f: &mut fmt::Formatter<'_>, host: &str, cause: TransportCause) -> fmt::Result {
+    // The detail (the resolver's words, the certificate problem) is in
+    // `source()`; repeating it here would print it twice in an error chain.
+    match cause {
+        TransportCause::Dns | TransportCause::ConnectionRefused | TransportCause::Connect => {
+            write!(
+                f,
+                "cannot reach {host}: {cause}; check the URL and the network"
+            )
+        }
+        TransportCause::Tls => write!(
+            f,
+            "cannot reach {host}: {cause}; the certificate may not be trusted, may not match \
+             the host name, or the server may not speak HTTPS"
+        ),
+        TransportCause::Timeout => write!(
+            f,
+            "no answer from {host} in time; the network or the server is slow, try again later"
+        ),
+        TransportCause::ConnectionClosed | TransportCause::Body => {
+            write!(
+                f,
+                "the answer from {host} was incomplete: {cause}; try again"
+            )
+        }
+        TransportCause::BodyTooLarge { limit } => write!(
+            f,
+            "the answer from {host} is larger than the {limit} bytes this client accepts"
+        ),
+        TransportCause::Redirects => write!(f, "{host} redirected too many times"),
+        TransportCause::InvalidRequest => write!(
+            f,
+            "the request to {host} could not be built: an argument holds something HTTP \
+             cannot carry"
+        ),
+        _ => write!(
+            f,
+            "the request to {host} failed before an answer arrived; check the network and \
+             try again"
+        ),
     }
 }
 
@@ -337,10 +722,11 @@ impl fmt::Display for Error {
                          create a new one",
                     )?;
                 } else {
-                    f.write_str(
-                        "This call needs a token: set GITHUB_TOKEN (or call \
-                         ClientBuilder::token) with a token that has the `read:packages` scope \
-                         (plus `delete:packages` to delete or restore)",
+                    write!(
+                        f,
+                        "This call needs a token and none was sent: set GITHUB_TOKEN (or GH_TOKEN) \
+                         to a token with {}",
+                        scopes_for(&api.method)
                     )?;
                 }
                 api.write_tail(f)
@@ -364,13 +750,33 @@ impl fmt::Display for Error {
                         "This call needs a token with {}",
                         scopes_list(needed_scopes)
                     )?,
-                    (true, _) => f.write_str(
-                        "The token is valid but lacks permission: packages calls need \
-                         `read:packages` (and `delete:packages` to delete or restore), and an \
-                         admin role on the package to delete it",
+                    (true, _) => write!(
+                        f,
+                        "The token is valid but lacks permission: this call needs {} (for a \
+                         classic token), and deleting or restoring needs an admin role on the \
+                         package",
+                        scopes_for(&api.method)
                     )?,
                 }
                 api.write_tail(f)
+            }
+            Error::MissingScope {
+                needed,
+                token_scopes,
+            } => {
+                let missing: Vec<String> = needed
+                    .iter()
+                    .filter(|s| !crate::scopes::covers(token_scopes, s))
+                    .cloned()
+                    .collect();
+                write!(
+                    f,
+                    "this needs a token with {}; your token has {}. Add {} to the token (or use \
+                     one that has it)",
+                    scopes_list(needed),
+                    scopes_list(token_scopes),
+                    scopes_list(&missing)
+                )
             }
             Error::NotFound { api } => {
                 write!(
@@ -386,15 +792,18 @@ impl fmt::Display for Error {
                 retry_at,
             } => {
                 let which = match kind {
-                    RateLimitKind::Primary => "primary rate limit (hourly quota) exhausted",
-                    RateLimitKind::Secondary => "secondary rate limit hit",
+                    RateLimitKind::Primary => "primary rate limit (hourly quota) is exhausted",
+                    RateLimitKind::Secondary => "secondary rate limit was hit",
                 };
-                write!(f, "{api}. GitHub {which}; ")?;
+                write!(f, "{api}. GitHub's {which}; ")?;
                 match retry_at.and_then(|t| t.duration_since(SystemTime::now()).ok()) {
-                    Some(wait) => write!(f, "retry in {}", human_duration(wait))?,
+                    Some(wait) => write!(
+                        f,
+                        "retry in {} (longer than this client was allowed to wait)",
+                        human_duration(wait)
+                    )?,
                     None => f.write_str("retry later")?,
                 }
-                f.write_str(", or allow a longer wait (max_rate_limit_wait) to wait it out")?;
                 api.write_tail(f)
             }
             Error::Rejected { api } => {
@@ -408,9 +817,9 @@ impl fmt::Display for Error {
             } => {
                 write!(
                     f,
-                    "GitHub refuses page {page} at {per_page} per page: a listing cannot go past \
-                     10,000 items (page * per_page); the items before it were returned. Narrow \
-                     the listing (e.g. filter by state or visibility)"
+                    "GitHub refused page {page} at {per_page} per page: it may refuse pages this \
+                     deep into a listing. The items before it were returned; narrow the listing \
+                     (filter by state or visibility) to see the rest"
                 )?;
                 if let Some(api) = api {
                     api.write_tail(f)?;
@@ -432,23 +841,14 @@ impl fmt::Display for Error {
             } => {
                 write!(
                     f,
-                    "cannot continue the listing: GitHub's Link header is malformed ({problem})"
+                    "cannot continue the listing: GitHub's Link header is unusable ({problem})"
                 )?;
                 if let Some(id) = request_id {
                     write!(f, " [request id {id}]")?;
                 }
                 Ok(())
             }
-            Error::Transport { source } => {
-                // The detail (DNS, TLS, reset...) is in `source()`; repeating
-                // it here would print it twice in an error chain.
-                write!(
-                    f,
-                    "request failed before an answer arrived ({} error); check the network and \
-                     the base URL, then retry",
-                    transport_kind(source)
-                )
-            }
+            Error::Transport { host, cause, .. } => write_transport(f, host, *cause),
             Error::Decode {
                 status,
                 content_type,
@@ -474,33 +874,16 @@ impl fmt::Display for Error {
     }
 }
 
-impl std::error::Error for Error {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+impl StdError for Error {
+    fn source(&self) -> Option<&(dyn StdError + 'static)> {
         match self {
-            Error::Transport { source } => Some(source),
+            Error::Transport { source, .. } => Some(source.as_ref()),
             Error::Decode {
                 source: Some(source),
                 ..
-            } => Some(source),
+            } => Some(source.as_ref()),
             _ => None,
         }
-    }
-}
-
-/// What kind of transport failure `error` is, without its URL.
-pub(crate) fn transport_kind(error: &reqwest::Error) -> &'static str {
-    if error.is_timeout() {
-        "timeout"
-    } else if error.is_connect() {
-        "connect"
-    } else if error.is_body() || error.is_decode() {
-        "body"
-    } else if error.is_redirect() {
-        "redirect"
-    } else if error.is_request() {
-        "request"
-    } else {
-        "other"
     }
 }
 
@@ -515,208 +898,137 @@ pub(crate) fn human_duration(d: Duration) -> String {
     }
 }
 
-/// Facts about a response that the classifier needs, whichever path read it.
-pub(crate) struct Answer<'a> {
-    pub(crate) status: StatusCode,
-    pub(crate) headers: &'a HeaderMap,
-    pub(crate) method: &'a str,
-    pub(crate) path: &'a str,
-    pub(crate) had_token: bool,
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn header_str<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-}
-
-fn split_scopes(value: &str) -> Vec<String> {
-    value
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
-/// The rate-limit facts of an answer, if it is a rate-limit answer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct RateLimitHit {
-    pub(crate) kind: RateLimitKind,
-    /// How long GitHub asks us to wait, when it says.
-    pub(crate) wait: Option<Duration>,
-}
-
-/// Reads GitHub's rate-limit signals. Clock arithmetic saturates: a reset time
-/// in the past means "now", garbage means "not said".
-pub(crate) fn rate_limit_hit(
-    status: StatusCode,
-    headers: &HeaderMap,
-    message: Option<&str>,
-    now: SystemTime,
-) -> Option<RateLimitHit> {
-    if status != StatusCode::FORBIDDEN && status != StatusCode::TOO_MANY_REQUESTS {
-        return None;
+    fn api(status: u16, method: Method) -> Box<ApiError> {
+        Box::new(ApiError {
+            status: StatusCode::from_u16(status).unwrap(),
+            method,
+            path: "/orgs/o/packages/npm/app".to_owned(),
+            message: None,
+            documentation_url: None,
+            body: None,
+            request_id: None,
+        })
     }
-    let retry_after = header_str(headers, "retry-after")
-        .and_then(|v| v.parse::<u64>().ok())
-        .map(Duration::from_secs);
-    // GitHub's secondary limits say so in the message, and only rate limits
-    // come with `retry-after`.
-    let secondary = message
-        .is_some_and(|m| m.to_ascii_lowercase().contains("secondary rate limit"))
-        || retry_after.is_some();
-    if !secondary && header_str(headers, "x-ratelimit-remaining") == Some("0") {
-        let wait = retry_after.or_else(|| {
-            let reset = header_str(headers, "x-ratelimit-reset")?
-                .parse::<u64>()
-                .ok()?;
-            let reset = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(reset))?;
-            Some(reset.duration_since(now).unwrap_or(Duration::ZERO))
-        });
-        return Some(RateLimitHit {
-            kind: RateLimitKind::Primary,
-            wait,
-        });
-    }
-    if secondary || status == StatusCode::TOO_MANY_REQUESTS {
-        return Some(RateLimitHit {
-            kind: RateLimitKind::Secondary,
-            wait: retry_after,
-        });
-    }
-    None
-}
 
-#[derive(serde::Deserialize)]
-struct ErrorBody {
-    message: Option<String>,
-    documentation_url: Option<String>,
-}
-
-/// Turns a non-success answer into the variant that says what to do.
-pub(crate) fn classify(answer: &Answer<'_>, body: &[u8]) -> Error {
-    match serde_json::from_slice::<ErrorBody>(body) {
-        Ok(b) => classify_parts(answer, b.message, b.documentation_url),
-        Err(_) => {
-            // Keep a short, printable hint of a non-JSON body (an HTML error
-            // page from a proxy, say) rather than dropping it.
-            let text = String::from_utf8_lossy(body);
-            let text = text.trim();
-            let hint = (!text.is_empty()).then(|| {
-                let short: String = text.chars().take(200).collect();
-                format!("non-JSON body: {short}")
-            });
-            classify_parts(answer, hint, None)
-        }
-    }
-}
-
-fn classify_parts(
-    answer: &Answer<'_>,
-    message: Option<String>,
-    documentation_url: Option<String>,
-) -> Error {
-    let api = Box::new(ApiError {
-        status: answer.status,
-        method: answer.method.to_owned(),
-        path: answer.path.to_owned(),
-        message,
-        documentation_url,
-        request_id: header_str(answer.headers, "x-github-request-id").map(str::to_owned),
-    });
-    let now = SystemTime::now();
-    if let Some(hit) = rate_limit_hit(answer.status, answer.headers, api.message.as_deref(), now) {
-        return Error::RateLimited {
-            api,
-            kind: hit.kind,
-            retry_at: hit.wait.and_then(|w| now.checked_add(w)),
-        };
-    }
-    match answer.status.as_u16() {
-        401 => Error::Unauthorized {
-            api,
-            had_token: answer.had_token,
-        },
-        403 => Error::Forbidden {
-            needed_scopes: header_str(answer.headers, "x-accepted-oauth-scopes")
-                .map(split_scopes)
-                .unwrap_or_default(),
-            token_scopes: header_str(answer.headers, "x-oauth-scopes").map(split_scopes),
-            api,
-        },
-        404 => Error::NotFound { api },
-        // Any other 4xx is also GitHub refusing this request; only 5xx and
-        // statuses outside the error ranges are "GitHub had a problem".
-        400..=499 => Error::Rejected { api },
-        _ => Error::Server { api },
-    }
-}
-
-/// Converts what a generated method returned into this crate's error.
-pub(crate) async fn from_generated(
-    err: progenitor_client::Error<generated::types::BasicError>,
-    meta: Option<ResponseMeta>,
-    method: &str,
-    path: &str,
-    had_token: bool,
-) -> Error {
-    use progenitor_client::Error as G;
-    match err {
-        G::InvalidRequest(problem) => Error::invalid("request", problem),
-        G::CommunicationError(source) | G::InvalidUpgrade(source) => Error::transport(source),
-        G::ResponseBodyError(source) => Error::transport(source),
-        G::ErrorResponse(rv) => {
-            let status = rv.status();
-            let headers = rv.headers().clone();
-            let body = rv.into_inner();
-            let answer = Answer {
-                status,
-                headers: &headers,
-                method,
-                path,
-                had_token,
-            };
-            classify_parts(&answer, body.message, body.documentation_url)
-        }
-        G::InvalidResponsePayload(bytes, source) => Error::Decode {
-            status: meta.as_ref().map(|m| m.status),
-            content_type: meta.as_ref().and_then(|m| m.content_type.clone()),
-            request_id: meta.and_then(|m| m.request_id),
-            detail: format!(
-                "the {} byte body does not match the API description",
-                bytes.len()
-            ),
-            source: Some(source),
-        },
-        G::UnexpectedResponse(response) => {
-            let status = response.status();
-            let headers = response.headers().clone();
-            let body = match response.bytes().await {
-                Ok(b) => b,
-                Err(source) => return Error::transport(source),
-            };
-            if status.is_success() {
-                return Error::Decode {
-                    status: Some(status),
-                    content_type: header_str(&headers, "content-type").map(str::to_owned),
-                    request_id: header_str(&headers, "x-github-request-id").map(str::to_owned),
-                    detail: "a success status the API description does not list".to_owned(),
-                    source: None,
-                };
+    #[test]
+    fn display_never_names_builder_methods() {
+        let errors = [
+            Error::RateLimited {
+                api: api(403, Method::GET),
+                kind: RateLimitKind::Secondary,
+                retry_at: Some(SystemTime::now() + Duration::from_secs(600)),
+            },
+            Error::Unauthorized {
+                api: api(401, Method::GET),
+                had_token: false,
+            },
+        ];
+        for error in errors {
+            let text = error.to_string();
+            for builder_word in [
+                "max_rate_limit_wait",
+                "ClientBuilder",
+                "allow_insecure_http",
+            ] {
+                assert!(!text.contains(builder_word), "{text}");
             }
-            classify(
-                &Answer {
-                    status,
-                    headers: &headers,
-                    method,
-                    path,
-                    had_token,
-                },
-                &body,
-            )
         }
-        G::Custom(problem) => Error::invalid("request", problem),
+    }
+
+    #[test]
+    fn restore_needs_write_packages_and_delete_needs_delete_packages() {
+        let forbidden = |method| Error::Forbidden {
+            api: api(403, method),
+            needed_scopes: Vec::new(),
+            token_scopes: None,
+        };
+        let restore = forbidden(Method::POST).to_string();
+        assert!(restore.contains("`write:packages`"), "{restore}");
+        assert!(!restore.contains("delete:packages"), "{restore}");
+        let delete = forbidden(Method::DELETE).to_string();
+        assert!(delete.contains("`delete:packages`"), "{delete}");
+        let anonymous = Error::Unauthorized {
+            api: api(401, Method::POST),
+            had_token: false,
+        };
+        assert!(anonymous.to_string().contains("`write:packages`"));
+    }
+
+    #[test]
+    fn retryable_transport_causes_are_the_passing_ones() {
+        use TransportCause::*;
+        for cause in [
+            Dns,
+            ConnectionRefused,
+            Connect,
+            Timeout,
+            ConnectionClosed,
+            Body,
+            Other,
+        ] {
+            assert!(cause.is_retryable(), "{cause:?}");
+        }
+        for cause in [Tls, BodyTooLarge { limit: 1 }, Redirects, InvalidRequest] {
+            assert!(!cause.is_retryable(), "{cause:?}");
+        }
+    }
+
+    #[test]
+    fn transport_display_names_host_and_cause() {
+        let error = Error::Transport {
+            host: "api.github.com".to_owned(),
+            cause: TransportCause::ConnectionRefused,
+            source: "refused".into(),
+        };
+        assert_eq!(
+            error.to_string(),
+            "cannot reach api.github.com: connection refused; check the URL and the network"
+        );
+        assert!(error.is_retryable());
+    }
+
+    #[test]
+    fn a_request_that_cannot_be_built_is_not_retryable() {
+        let http = crate::tls::configure(reqwest::Client::builder())
+            .unwrap()
+            .build()
+            .unwrap();
+        let error = http
+            .get("https://api.github.com/x")
+            .header("x-bad", "line\nbreak")
+            .build()
+            .unwrap_err();
+        assert_eq!(transport_cause(&error), TransportCause::InvalidRequest);
+        let error = Error::from_reqwest(error, "api.github.com");
+        assert!(!error.is_retryable(), "{error:?}");
+        assert!(error.to_string().contains("could not be built"), "{error}");
+    }
+
+    #[test]
+    fn words_name_a_cause_when_types_do_not() {
+        let cases = [
+            (
+                "dns error: failed to lookup address information",
+                TransportCause::Dns,
+            ),
+            (
+                "invalid peer certificate: UnknownIssuer",
+                TransportCause::Tls,
+            ),
+            (
+                "tcp connect error: connection refused",
+                TransportCause::ConnectionRefused,
+            ),
+            ("operation timed out", TransportCause::Timeout),
+            ("connection reset by peer", TransportCause::ConnectionClosed),
+        ];
+        for (text, cause) in cases {
+            assert_eq!(cause_from_words(text), Some(cause), "{text}");
+        }
+        assert_eq!(cause_from_words("something odd"), None);
     }
 }

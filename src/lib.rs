@@ -2,22 +2,42 @@
 #![deny(missing_docs)]
 #![warn(rustdoc::broken_intra_doc_links)]
 
+// No module imports a module that imports it back (tests/architecture.rs
+// checks the whole graph for cycles). From the leaves up: links, ratelimit,
+// scopes, budget; error; pacing, tls; transport; generated, scope, models,
+// validate; classify; client; pagination; operations, listing; packages.
 mod budget;
+mod classify;
 mod client;
 mod error;
 pub mod generated;
+mod links;
+mod listing;
+mod models;
+mod operations;
+mod pacing;
 mod packages;
 mod pagination;
+mod ratelimit;
 mod scope;
+mod scopes;
+mod tls;
 mod transport;
 mod validate;
 
 pub use client::{Client, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL};
-pub use error::{ApiError, Error, RateLimitKind, Result};
+pub use error::{ApiError, BoxError, Error, Result, TransportCause};
 pub use generated::types::{
     BasicError, ContainerMetadata, DockerMetadata, Package, PackageType, PackageVersion,
     PackageVersionMetadata, SimpleUser, VersionState, Visibility,
 };
-pub use packages::{ListPackages, ListVersions, Packages, RestorePackage, Version};
-pub use pagination::{Links, MAX_PER_PAGE, PAGINATION_WALL, Page};
+pub use links::{LinkError, LinkErrorKind, Links};
+pub use listing::{ListPackages, ListVersions};
+pub use operations::{
+    DeletePackage, DeleteVersion, GetPackage, GetVersion, ListDockerConflicts, ResponseFuture,
+    RestorePackage, RestoreVersion,
+};
+pub use packages::{PackagesHandler, VersionHandler};
+pub use pagination::{ItemStream, MAX_PER_PAGE, PAGINATION_WALL, Page, PageStream};
+pub use ratelimit::RateLimitKind;
 pub use scope::Scope;

@@ -1,229 +1,38 @@
-//! Listings as lazy streams: RFC 8288 `Link` parsing, following `rel="next"`,
-//! and ordered concurrent fetching once `rel="last"` says how many pages
-//! there are.
+//! Listings as lazy streams: which page to ask for next, when to stop, and
+//! the named stream types a listing returns.
 //!
-//! A listing ends in exactly one of two ways: every page was yielded, or the
-//! last item of the stream is an error that says why it stopped (the 10,000
-//! item wall, a malformed `Link`, a link to another origin, a failed page).
+//! The pager never builds a request: it asks the listing's generated
+//! operation for page N (see `listing.rs`), and GitHub's `rel="next"` decides
+//! whether there is a page N. A `next` whose query says more than the
+//! operation can express is followed as given instead (the same operation,
+//! sent to that URL). Every listing ends: on the last page, on a `next` that
+//! leads back to a page already read, on an empty page whose `next` lies past
+//! the depth GitHub may refuse, at the caller's caps, or with an error that
+//! says why it stopped.
 
+use std::collections::HashSet;
+use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, OnceLock};
+use std::task::{Context, Poll};
 
-use futures::stream::{self, BoxStream, Stream, StreamExt, TryStreamExt};
-use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
-use serde::de::DeserializeOwned;
+use futures::stream::{self, BoxStream, FusedStream, Stream, StreamExt};
+use http::HeaderMap;
 use url::Url;
 
-use crate::client::Client;
-use crate::error::{Answer, Error, Result, classify};
+use crate::error::{Error, Result};
+use crate::links::{LinkError, LinkErrorKind, Links, next_and_last};
+use crate::transport::same_origin;
 
 /// GitHub's maximum page size, used by default.
 pub const MAX_PER_PAGE: u8 = 100;
-/// GitHub refuses pages whose `page * per_page` exceeds this.
+
+/// How deep into a listing (`page * per_page` items) GitHub is known to
+/// refuse some listings' pages ("pagination is limited for this resource").
+/// Not documented for every endpoint, and not promised: the pager uses it
+/// only to recognise a refusal and to stop following empty pages.
 pub const PAGINATION_WALL: u64 = 10_000;
-
-/// The links of a page, from its `Link` header (RFC 8288).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Links {
-    /// `rel="next"`: the following page; absent on the last page.
-    pub next: Option<Url>,
-    /// `rel="prev"`.
-    pub prev: Option<Url>,
-    /// `rel="first"`.
-    pub first: Option<Url>,
-    /// `rel="last"`: tells how many pages there are.
-    pub last: Option<Url>,
-}
-
-impl Links {
-    /// Parses a `Link` header value, resolving relative references against
-    /// `base` (the URL of the request that returned it). Unknown relations
-    /// and parameters are ignored; the first link of each known relation
-    /// wins.
-    ///
-    /// # Errors
-    ///
-    /// A description of the first syntax error: a missing `<`, an
-    /// unterminated `<...>` or quoted string, a link without `rel`, or a
-    /// reference that is not a URL.
-    ///
-    /// ```
-    /// use github_packages::Links;
-    ///
-    /// let base = url::Url::parse("https://api.github.com/user/packages?package_type=npm")?;
-    /// let links = Links::parse(
-    ///     r#"<https://api.github.com/user/packages?package_type=npm&page=2>; rel="next", <https://api.github.com/user/packages?package_type=npm&page=5>; rel="last""#,
-    ///     &base,
-    /// )?;
-    /// assert_eq!(links.next.unwrap().query(), Some("package_type=npm&page=2"));
-    /// assert_eq!(links.last.unwrap().query(), Some("package_type=npm&page=5"));
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn parse(value: &str, base: &Url) -> std::result::Result<Links, String> {
-        let entries = split_link_header(value)?;
-        let mut links = Links::default();
-        for entry in &entries {
-            for rel in &entry.rels {
-                let Some(slot) = links.slot(rel) else {
-                    continue;
-                };
-                if slot.is_none() {
-                    *slot = Some(entry.resolve(base)?);
-                }
-            }
-        }
-        Ok(links)
-    }
-
-    fn slot(&mut self, rel: &str) -> Option<&mut Option<Url>> {
-        match rel {
-            "next" => Some(&mut self.next),
-            "prev" | "previous" => Some(&mut self.prev),
-            "first" => Some(&mut self.first),
-            "last" => Some(&mut self.last),
-            _ => None,
-        }
-    }
-}
-
-/// One `<target>; rel="..."` entry of a `Link` header, not yet resolved:
-/// resolving a URL is the costly part, and a listing only needs two of the
-/// four links GitHub sends on every page.
-struct LinkEntry<'a> {
-    target: &'a str,
-    rels: Vec<String>,
-}
-
-impl LinkEntry<'_> {
-    fn resolve(&self, base: &Url) -> std::result::Result<Url, String> {
-        base.join(self.target)
-            .map_err(|e| format!("`{}` is not a URL: {e}", preview(self.target)))
-    }
-}
-
-/// The syntax pass of [`Links::parse`]: every entry with its relations, or
-/// the first syntax error.
-fn split_link_header(value: &str) -> std::result::Result<Vec<LinkEntry<'_>>, String> {
-    let mut entries = Vec::new();
-    let mut rest = value;
-    loop {
-        rest = rest.trim_start_matches([' ', '\t', ',']);
-        if rest.is_empty() {
-            return Ok(entries);
-        }
-        let Some(after_open) = rest.strip_prefix('<') else {
-            return Err(format!("expected `<` at `{}`", preview(rest)));
-        };
-        let Some(close) = after_open.find('>') else {
-            return Err("unterminated `<...>`".to_owned());
-        };
-        let target = after_open[..close].trim();
-        rest = &after_open[close + 1..];
-        let mut rels: Vec<String> = Vec::new();
-        // Parameters: `; name=value` or `; name="quoted, value"`.
-        loop {
-            rest = rest.trim_start_matches([' ', '\t']);
-            let Some(after_semi) = rest.strip_prefix(';') else {
-                break;
-            };
-            rest = after_semi.trim_start_matches([' ', '\t']);
-            let name_end = rest
-                .find(|c: char| c == '=' || c == ';' || c == ',' || c.is_whitespace())
-                .unwrap_or(rest.len());
-            let name = &rest[..name_end];
-            if name.is_empty() {
-                return Err(format!("empty parameter name at `{}`", preview(rest)));
-            }
-            let is_rel = name.eq_ignore_ascii_case("rel");
-            rest = rest[name_end..].trim_start_matches([' ', '\t']);
-            let mut param_value = String::new();
-            if let Some(after_eq) = rest.strip_prefix('=') {
-                rest = after_eq.trim_start_matches([' ', '\t']);
-                if let Some(quoted) = rest.strip_prefix('"') {
-                    let mut chars = quoted.char_indices();
-                    let mut end = None;
-                    while let Some((i, c)) = chars.next() {
-                        match c {
-                            '\\' => match chars.next() {
-                                Some((_, escaped)) => param_value.push(escaped),
-                                None => break,
-                            },
-                            '"' => {
-                                end = Some(i);
-                                break;
-                            }
-                            c => param_value.push(c),
-                        }
-                    }
-                    let Some(end) = end else {
-                        return Err("unterminated quoted string".to_owned());
-                    };
-                    rest = &quoted[end + 1..];
-                } else {
-                    let end = rest.find([';', ',']).unwrap_or(rest.len());
-                    param_value = rest[..end].trim().to_owned();
-                    rest = &rest[end..];
-                }
-            }
-            if is_rel {
-                rels.extend(param_value.split_whitespace().map(str::to_ascii_lowercase));
-            }
-        }
-        rest = rest.trim_start_matches([' ', '\t']);
-        if !rest.is_empty() && !rest.starts_with(',') {
-            return Err(format!("expected `,` or `;` at `{}`", preview(rest)));
-        }
-        // RFC 8288 requires `rel`; a link without one cannot be `next`, and
-        // skipping it could end a listing early without a word.
-        if rels.is_empty() {
-            return Err(format!("link `{}` has no `rel`", preview(target)));
-        }
-        entries.push(LinkEntry { target, rels });
-    }
-}
-
-fn preview(s: &str) -> String {
-    s.chars().take(40).collect()
-}
-
-/// A query parameter of `url` parsed as a number, if present and numeric.
-fn query_number(url: &Url, name: &str) -> Option<u64> {
-    url.query_pairs()
-        .find(|(k, _)| k == name)
-        .and_then(|(_, v)| v.parse().ok())
-}
-
-/// `url` with its `page` parameter set to `page`. Every other byte of the
-/// query stays as GitHub wrote it: re-encoding would turn `%20` into `+` or
-/// `bare` into `bare=`, and the link must be followed as given.
-fn with_page(url: &Url, page: u64) -> Url {
-    let Some(query) = url.query() else {
-        let mut out = url.clone();
-        out.set_query(Some(&format!("page={page}")));
-        return out;
-    };
-    let is_page = |pair: &str| {
-        url::form_urlencoded::parse(pair.as_bytes())
-            .next()
-            .is_some_and(|(key, _)| key == "page")
-    };
-    let query: Vec<String> = query
-        .split('&')
-        .map(|pair| {
-            if is_page(pair) {
-                format!("page={page}")
-            } else {
-                pair.to_owned()
-            }
-        })
-        .collect();
-    let mut out = url.clone();
-    out.set_query(Some(&query.join("&")));
-    out
-}
 
 /// One page of a listing, with the answer's headers; from the `pages()`
 /// of [`ListPackages`](crate::ListPackages) or
@@ -237,12 +46,35 @@ pub struct Page<T> {
     /// listing needs them, and a bad one must stop it at once.
     next: Option<Url>,
     last: Option<Url>,
-    /// All links, resolved on first use of [`Page::links`].
+    /// The URL the page was requested from; all links resolve against it.
     request_url: Url,
     links: OnceLock<Links>,
 }
 
 impl<T> Page<T> {
+    /// Assembles a page, checking its `Link` header.
+    pub(crate) fn new(fetched: Fetched<T>, number: u64) -> Result<Page<T>> {
+        let Fetched {
+            items,
+            headers,
+            url,
+        } = fetched;
+        let (next, last) =
+            next_and_last(&headers, &url).map_err(|problem| Error::MalformedLink {
+                problem,
+                request_id: crate::transport::request_id(&headers),
+            })?;
+        Ok(Page {
+            items,
+            number,
+            headers,
+            next,
+            last,
+            request_url: url,
+            links: OnceLock::new(),
+        })
+    }
+
     /// The items of this page, in GitHub's order.
     pub fn items(&self) -> &[T] {
         &self.items
@@ -267,20 +99,8 @@ impl<T> Page<T> {
     /// `last` links were checked when the page arrived; a `prev` or `first`
     /// reference that is not a URL is left out.
     pub fn links(&self) -> &Links {
-        self.links.get_or_init(|| {
-            let mut links = Links::default();
-            let header = joined_link_header(&self.headers).unwrap_or_default();
-            for entry in split_link_header(&header).unwrap_or_default() {
-                for rel in &entry.rels {
-                    if let Some(slot) = links.slot(rel)
-                        && slot.is_none()
-                    {
-                        *slot = entry.resolve(&self.request_url).ok();
-                    }
-                }
-            }
-            links
-        })
+        self.links
+            .get_or_init(|| Links::parse_lenient(&self.headers, &self.request_url))
     }
 
     /// The number of the last page, when GitHub said (`rel="last"`).
@@ -289,357 +109,501 @@ impl<T> Page<T> {
     }
 }
 
-type FirstPage<T> = Pin<Box<dyn Future<Output = Result<Page<T>>> + Send>>;
-
-/// Builds a listing's first page; the rest follow from its links.
-pub(crate) type FirstPageFn<T> = Box<dyn FnOnce(Client) -> FirstPage<T> + Send>;
-
-/// The shared machinery behind `ListPackages` and `ListVersions`.
-pub(crate) struct Pager<T> {
-    pub(crate) client: Client,
-    pub(crate) first: FirstPageFn<T>,
-    pub(crate) per_page: u8,
-    pub(crate) concurrency: usize,
+/// The items of a listing, lazily: a [`Stream`] of `Result<T>` that is
+/// `Send`, `Unpin` and `'static` (it owns everything it needs), so it can be
+/// polled with `StreamExt::next` without pinning, stored in a struct, or
+/// moved to another task. It is not `Sync`. After its last item (or the
+/// error that ended it) it yields `None` forever ([`FusedStream`]).
+///
+/// From [`ListPackages::stream`](crate::ListPackages::stream) and
+/// [`ListVersions::stream`](crate::ListVersions::stream).
+///
+/// ```no_run
+/// # async fn run() -> Result<(), github_packages::Error> {
+/// use futures::StreamExt;
+/// use github_packages::{Client, ItemStream, PackageType, PackageVersion, Scope};
+///
+/// let gh = Client::builder().token_from_env().build()?;
+/// let mut versions: ItemStream<PackageVersion> = gh
+///     .packages(Scope::org("octo-org"))
+///     .versions(PackageType::Container, "app")
+///     .stream();
+/// // `Unpin`: `next()` works on it as it is. The stream can also be moved
+/// // into a spawned task (`Send + 'static`).
+/// while let Some(version) = versions.next().await {
+///     let version = version?;
+///     println!("{}", version.id);
+/// }
+/// # Ok(()) }
+/// ```
+#[must_use = "a stream does nothing until polled"]
+pub struct ItemStream<T> {
+    pages: PageStream<T>,
+    current: std::vec::IntoIter<T>,
 }
 
-impl<T: DeserializeOwned + Send + 'static> Pager<T> {
-    pub(crate) fn pages(self) -> BoxStream<'static, Result<Page<T>>> {
-        let Pager {
-            client,
-            first,
-            per_page,
-            concurrency,
-        } = self;
-        let first_page = stream::once(first(client.clone()));
-        let pages = first_page
-            .flat_map(move |first| match first {
-                Err(e) => stream::once(async { Err(e) }).boxed(),
-                Ok(page) => {
-                    let rest = rest_of_listing(&client, &page, per_page, concurrency);
-                    stream::once(async { Ok(page) }).chain(rest).boxed()
-                }
-            })
-            .boxed();
-        until_first_error(pages)
+// The stream moves items out of a `Vec` it owns and never pins them, so it
+// can promise `Unpin` whatever `T` is.
+impl<T> Unpin for ItemStream<T> {}
+
+impl<T> fmt::Debug for ItemStream<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ItemStream")
+            .field("buffered", &self.current.len())
+            .finish_non_exhaustive()
     }
-
-    pub(crate) fn items(self) -> BoxStream<'static, Result<T>> {
-        self.pages()
-            .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
-            .try_flatten()
-            .boxed()
-    }
 }
 
-/// Ends `pages` with its first error. The inner stream is dropped at once,
-/// not polled again, so no page after a failure is requested and requests
-/// still in flight are cancelled.
-fn until_first_error<T: Send + 'static>(
-    pages: BoxStream<'static, Result<T>>,
-) -> BoxStream<'static, Result<T>> {
-    stream::unfold(Some(pages), |pages| async move {
-        let mut pages = pages?;
-        let item = pages.next().await?;
-        let rest = item.is_ok().then_some(pages);
-        Some((item, rest))
-    })
-    .boxed()
-}
-
-/// Everything after the first page. With `concurrency > 1` and a `rel="last"`
-/// to count from, the pages up to the last one (or up to the first page past
-/// the 10,000-item wall, whose refusal says why the listing ends) are fetched
-/// `concurrency` at a time; whatever `next` the final page of that batch
-/// still has is then followed one page at a time, so a listing that grew
-/// meanwhile is not cut short.
-fn rest_of_listing<T: DeserializeOwned + Send + 'static>(
-    client: &Client,
-    first: &Page<T>,
-    per_page: u8,
-    concurrency: usize,
-) -> BoxStream<'static, Result<Page<T>>> {
-    let Some(pending) = Pending::after(first, None) else {
-        return stream::empty().boxed();
-    };
-    let next = pending.url.clone();
-    let counted = match (
-        concurrency > 1,
-        query_number(&next, "page"),
-        first.last_page(),
-    ) {
-        (true, Some(from), Some(last)) if from > first.number => Some((from, last)),
-        _ => None,
-    };
-    let Some((from, last)) = counted else {
-        return follow_next(client.clone(), pending, per_page);
-    };
-    let page_size = query_number(&next, "per_page")
-        .unwrap_or(u64::from(per_page))
-        .max(1);
-    let to = last.min(PAGINATION_WALL / page_size + 1).max(from);
-
-    let tail: Arc<Mutex<Option<Pending>>> = Arc::default();
-    let batch = {
-        let client = client.clone();
-        let tail = Arc::clone(&tail);
-        stream::iter(from..=to)
-            .map(move |number| {
-                let client = client.clone();
-                // GitHub's `next` with only the page number changed, so any
-                // other query parameters it carries are sent as given.
-                let url = with_page(&next, number);
-                async move { fetch_page::<T>(&client, url, per_page, number).await }
-            })
-            .buffered(concurrency)
-            .inspect(move |page| {
-                if let Ok(page) = page {
-                    *tail.lock().unwrap_or_else(|e| e.into_inner()) = Pending::after(page, None);
-                }
-            })
-    };
-    let client = client.clone();
-    let continuation = stream::once(async move {
-        let following = tail.lock().unwrap_or_else(|e| e.into_inner()).take();
-        match following {
-            Some(pending) => follow_next(client, pending, per_page),
-            None => stream::empty().boxed(),
-        }
-    })
-    .flatten();
-    batch.chain(continuation).boxed()
-}
-
-/// A `next` link still to follow, and the page it came from.
-struct Pending {
-    url: Url,
-    from_page: u64,
-    from_url: Option<Url>,
-    request_id: Option<String>,
-}
-
-impl Pending {
-    fn after<T>(page: &Page<T>, page_url: Option<Url>) -> Option<Pending> {
-        Some(Pending {
-            url: page.next.clone()?,
-            from_page: page.number,
-            from_url: page_url,
-            request_id: header_string(&page.headers, "x-github-request-id"),
-        })
-    }
-
-    /// The number of the page `url` asks for. Page numbers must grow, and a
-    /// page must not link to itself: either would make the listing endless.
-    fn page_number(&self) -> Result<u64> {
-        let back = |problem: String| Error::MalformedLink {
-            problem,
-            request_id: self.request_id.clone(),
-        };
-        if self.from_url.as_ref() == Some(&self.url) {
-            return Err(back(format!(
-                "rel=\"next\" of page {} points to the page itself",
-                self.from_page
-            )));
-        }
-        match query_number(&self.url, "page") {
-            Some(number) if number <= self.from_page => Err(back(format!(
-                "rel=\"next\" of page {} points back to page {number}",
-                self.from_page
-            ))),
-            Some(number) => Ok(number),
-            None => self.from_page.checked_add(1).ok_or_else(|| {
-                back(format!(
-                    "rel=\"next\" of page {} has no page number to follow",
-                    self.from_page
-                ))
-            }),
+impl<T> ItemStream<T> {
+    pub(crate) fn new(pages: PageStream<T>) -> Self {
+        ItemStream {
+            pages,
+            current: Vec::new().into_iter(),
         }
     }
 }
 
-/// Follows `next` links one page at a time, starting with `first`.
-fn follow_next<T: DeserializeOwned + Send + 'static>(
-    client: Client,
-    first: Pending,
-    per_page: u8,
-) -> BoxStream<'static, Result<Page<T>>> {
-    stream::try_unfold(Some(first), move |pending| {
-        let client = client.clone();
-        async move {
-            let Some(pending) = pending else {
-                return Ok(None);
-            };
-            let number = pending.page_number()?;
-            let url = pending.url;
-            let page = fetch_page::<T>(&client, url.clone(), per_page, number).await?;
-            let following = Pending::after(&page, Some(url));
-            Ok(Some((page, following)))
-        }
-    })
-    .boxed()
-}
+impl<T> Stream for ItemStream<T> {
+    type Item = Result<T>;
 
-/// GitHub's 400 for a page past the 10,000-item wall, as the distinct error
-/// that says so; any other error unchanged.
-pub(crate) fn at_the_wall(error: Error, page: u64, per_page: u64) -> Error {
-    match error {
-        Error::Rejected { api }
-            if api.status == StatusCode::BAD_REQUEST
-                && page.saturating_mul(per_page) > PAGINATION_WALL =>
-        {
-            Error::PaginationLimit {
-                api: Some(api),
-                page,
-                per_page,
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<T>>> {
+        let this = self.get_mut();
+        loop {
+            if let Some(item) = this.current.next() {
+                return Poll::Ready(Some(Ok(item)));
+            }
+            match this.pages.poll_next_unpin(cx) {
+                Poll::Ready(Some(Ok(page))) => this.current = page.into_items().into_iter(),
+                Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(error))),
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
             }
         }
-        other => other,
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.current.len(), None)
     }
 }
 
-/// Fetches one page from a URL GitHub gave us (or derived from one).
-async fn fetch_page<T: DeserializeOwned>(
-    client: &Client,
-    url: Url,
-    default_per_page: u8,
-    number: u64,
-) -> Result<Page<T>> {
-    let shared = client.shared();
-    if !shared.same_origin(&url) {
-        return Err(Error::CrossOrigin {
-            expected: shared.base_url.origin().ascii_serialization(),
-            found: url.origin().ascii_serialization(),
-        });
+impl<T> FusedStream for ItemStream<T> {
+    fn is_terminated(&self) -> bool {
+        self.current.len() == 0 && self.pages.is_terminated()
     }
-    let per_page = query_number(&url, "per_page").unwrap_or(u64::from(default_per_page));
-    let request = client
-        .http()
-        .get(url.clone())
-        .build()
-        .map_err(Error::transport)?;
-    let mut response = shared
-        .execute(client.http(), request, "pagination")
-        .await
-        .map_err(Error::transport)?;
-    let status = response.status();
-    let headers = std::mem::take(response.headers_mut());
-    let body = response.bytes().await.map_err(Error::transport)?;
-    if !status.is_success() {
-        let answer = Answer {
-            status,
-            headers: &headers,
-            method: "GET",
-            path: url.path(),
-            had_token: shared.has_token,
-        };
-        return Err(at_the_wall(classify(&answer, &body), number, per_page));
-    }
-    let items: Vec<T> = serde_json::from_slice(&body).map_err(|source| Error::Decode {
-        status: Some(status),
-        content_type: header_string(&headers, "content-type"),
-        request_id: header_string(&headers, "x-github-request-id"),
-        detail: format!(
-            "the {} byte body is not a JSON list of the expected items",
-            body.len()
-        ),
-        source: Some(source),
-    })?;
-    page_from_parts(items, number, headers, &url)
 }
 
-fn header_string(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_owned)
+/// The pages of a listing, lazily: a [`Stream`] of `Result<Page<T>>` with the
+/// same promises as [`ItemStream`] (`Send + Unpin + 'static`, not `Sync`,
+/// fused).
+///
+/// From [`ListPackages::pages`](crate::ListPackages::pages) and
+/// [`ListVersions::pages`](crate::ListVersions::pages).
+#[must_use = "a stream does nothing until polled"]
+pub struct PageStream<T> {
+    inner: stream::Fuse<BoxStream<'static, Result<Page<T>>>>,
 }
 
-/// The URL a listing's first page is requested from (`base`, then the path
-/// `segments`, each percent-encoded as one segment, then `query`), which
-/// relative `Link` references resolve against.
-pub(crate) fn request_url(base: &Url, segments: &[&str], query: &[(&str, String)]) -> Url {
-    let mut url = base.clone();
-    if let Ok(mut path) = url.path_segments_mut() {
-        path.pop_if_empty().extend(segments);
+impl<T> fmt::Debug for PageStream<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PageStream")
+            .field("finished", &self.inner.is_done())
+            .finish_non_exhaustive()
     }
-    if !query.is_empty() {
-        url.query_pairs_mut().extend_pairs(query);
-    }
-    url
 }
 
-/// Every `Link` field of `headers` as one value: several fields mean the same
-/// as one field listing them all (RFC 9110 field lines), which a proxy is
-/// free to produce. `None` if a field is not visible ASCII.
-fn joined_link_header(headers: &HeaderMap) -> Option<String> {
-    let mut values = Vec::new();
-    for value in headers.get_all(reqwest::header::LINK) {
-        values.push(value.to_str().ok()?);
-    }
-    Some(values.join(", "))
-}
-
-/// Assembles a page, checking its `Link` header and resolving the `next`
-/// and `last` links against the request URL.
-pub(crate) fn page_from_parts<T>(
-    items: Vec<T>,
-    number: u64,
-    headers: HeaderMap,
-    request_url: &Url,
-) -> Result<Page<T>> {
-    let malformed = |problem: String| Error::MalformedLink {
-        problem,
-        request_id: header_string(&headers, "x-github-request-id"),
-    };
-    let header =
-        joined_link_header(&headers).ok_or_else(|| malformed("not visible ASCII".to_owned()))?;
-    let entries = split_link_header(&header).map_err(malformed)?;
-    let find = |wanted: &str| -> Result<Option<Url>> {
-        match entries.iter().find(|e| e.rels.iter().any(|r| r == wanted)) {
-            Some(entry) => entry.resolve(request_url).map(Some).map_err(malformed),
-            None => Ok(None),
+impl<T: Send + 'static> PageStream<T> {
+    /// A stream that yields `error` and ends: a listing refused before any
+    /// request.
+    pub(crate) fn failed(error: Error) -> Self {
+        PageStream {
+            inner: stream::once(async move { Err(error) }).boxed().fuse(),
         }
-    };
-    let next = find("next")?;
-    let last = find("last")?;
-    Ok(Page {
-        items,
-        number,
-        next,
-        last,
-        request_url: request_url.clone(),
-        links: OnceLock::new(),
-        headers,
-    })
-}
-
-/// Adds the listing terminals (`stream`, `pages`, `collect`) and the common
-/// knobs to a list builder.
-pub(crate) trait Listing: Sized {
-    type Item: DeserializeOwned + Send + 'static;
-    fn into_pager(self) -> Result<Pager<Self::Item>>;
-}
-
-/// A stream that yields one error and ends; used when a listing is rejected
-/// before any request.
-pub(crate) fn failed<T: Send + 'static>(error: Error) -> BoxStream<'static, Result<T>> {
-    stream::once(async move { Err(error) }).boxed()
-}
-
-/// The item stream of a listing.
-pub(crate) fn item_stream<L: Listing>(listing: L) -> impl Stream<Item = Result<L::Item>> + Send {
-    match listing.into_pager() {
-        Ok(pager) => pager.items(),
-        Err(e) => failed(e),
     }
 }
 
-/// The page stream of a listing.
-pub(crate) fn page_stream<L: Listing>(
-    listing: L,
-) -> impl Stream<Item = Result<Page<L::Item>>> + Send {
-    match listing.into_pager() {
-        Ok(pager) => pager.pages(),
-        Err(e) => failed(e),
+impl<T> Stream for PageStream<T> {
+    type Item = Result<Page<T>>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.inner.poll_next_unpin(cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl<T> FusedStream for PageStream<T> {
+    fn is_terminated(&self) -> bool {
+        self.inner.is_terminated()
+    }
+}
+
+/// A page as the listing's operation returned it, before its links are read.
+#[derive(Debug)]
+pub(crate) struct Fetched<T> {
+    pub(crate) items: Vec<T>,
+    pub(crate) headers: HeaderMap,
+    /// The URL the request went to.
+    pub(crate) url: Url,
+}
+
+/// Which page to ask the operation for, and the URL to send it to instead
+/// of the one it builds, when following a `next` link as given.
+#[derive(Debug, Clone)]
+pub(crate) struct PageRequest {
+    pub(crate) page: u64,
+    pub(crate) follow: Option<Url>,
+}
+
+type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send + 'static>>;
+
+/// Calls the listing's generated operation for one page.
+pub(crate) type FetchPage<T> =
+    Arc<dyn Fn(PageRequest) -> BoxFuture<Result<Fetched<T>>> + Send + Sync>;
+
+/// The knobs of a listing, checked.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PagerOptions {
+    pub(crate) start_page: u64,
+    pub(crate) per_page: u8,
+    pub(crate) concurrency: usize,
+    pub(crate) max_items: Option<u64>,
+    pub(crate) max_pages: Option<u64>,
+}
+
+/// A listing ready to run: the operation and the knobs.
+pub(crate) struct Pager<T> {
+    pub(crate) fetch: FetchPage<T>,
+    pub(crate) options: PagerOptions,
+    /// The API's base URL; `next` links to another origin are refused.
+    pub(crate) base: Url,
+}
+
+impl<T: Send + 'static> Pager<T> {
+    pub(crate) fn pages(self) -> PageStream<T> {
+        let walk = Walk::new(self);
+        let pages = stream::unfold(walk, |mut walk| async move {
+            let page = walk.advance().await?;
+            Some((page, walk))
+        });
+        PageStream {
+            inner: pages.boxed().fuse(),
+        }
+    }
+}
+
+/// What the listing does on its next poll.
+enum Step<T> {
+    Fetch(PageRequest),
+    /// Pages counted from `rel="last"`, fetched several at a time.
+    Batch(BoxStream<'static, Result<Page<T>>>),
+    Fail(Error),
+    Done,
+}
+
+/// The state of a listing between pages.
+struct Walk<T> {
+    fetch: FetchPage<T>,
+    options: PagerOptions,
+    base: Url,
+    step: Step<T>,
+    /// What follows the batch once its last page is yielded.
+    after_batch: Option<Step<T>>,
+    /// The first page's URL and its query without `page` (each parameter
+    /// once, as the operation sends them): a `next` that matches it can be
+    /// asked of the operation by page number.
+    template: Option<(Url, Vec<(String, String)>)>,
+    /// Every link followed as given, to stop on one that leads back. Pages
+    /// asked for by number need no record: their numbers must grow.
+    seen: HashSet<String>,
+    last_number: u64,
+    pages: u64,
+    items: u64,
+}
+
+impl<T: Send + 'static> Walk<T> {
+    fn new(pager: Pager<T>) -> Self {
+        let capped_at_zero =
+            pager.options.max_items == Some(0) || pager.options.max_pages == Some(0);
+        let first = PageRequest {
+            page: pager.options.start_page,
+            follow: None,
+        };
+        Walk {
+            fetch: pager.fetch,
+            options: pager.options,
+            base: pager.base,
+            step: if capped_at_zero {
+                Step::Done
+            } else {
+                Step::Fetch(first)
+            },
+            after_batch: None,
+            template: None,
+            seen: HashSet::new(),
+            last_number: 0,
+            pages: 0,
+            items: 0,
+        }
+    }
+
+    async fn advance(&mut self) -> Option<Result<Page<T>>> {
+        loop {
+            match std::mem::replace(&mut self.step, Step::Done) {
+                Step::Done => return None,
+                Step::Fail(error) => return Some(Err(error)),
+                Step::Fetch(request) => {
+                    if let Some(url) = &request.follow {
+                        self.seen.insert(url.as_str().to_owned());
+                    }
+                    let per_page = self.per_page_of(&request);
+                    let page = match fetch_page(&self.fetch, request, per_page).await {
+                        Ok(page) => page,
+                        Err(error) => return Some(Err(error)),
+                    };
+                    self.step = self.after(&page, true);
+                    return Some(Ok(self.count(page)));
+                }
+                Step::Batch(mut batch) => {
+                    let page = match batch.next().await {
+                        None => {
+                            self.step = self.after_batch.take().unwrap_or(Step::Done);
+                            continue;
+                        }
+                        // Dropping the batch cancels the pages in flight.
+                        Some(Err(error)) => return Some(Err(error)),
+                        Some(Ok(page)) => page,
+                    };
+                    self.after_batch = Some(self.after(&page, false));
+                    if !self.reaches_a_cap(&page) {
+                        self.step = Step::Batch(batch);
+                    }
+                    return Some(Ok(self.count(page)));
+                }
+            }
+        }
+    }
+
+    /// Items per page of the page `request` asks for.
+    fn per_page_of(&self, request: &PageRequest) -> u64 {
+        request
+            .follow
+            .as_ref()
+            .and_then(|url| query_number(url, "per_page"))
+            .unwrap_or(u64::from(self.options.per_page))
+            .max(1)
+    }
+
+    /// Counts `page` against the caps, cutting its items to `max_items`.
+    fn count(&mut self, mut page: Page<T>) -> Page<T> {
+        if self.reaches_a_cap(&page) {
+            self.step = Step::Done;
+            self.after_batch = None;
+        }
+        if let Some(max) = self.options.max_items {
+            let room = usize::try_from(max.saturating_sub(self.items)).unwrap_or(usize::MAX);
+            page.items.truncate(room);
+        }
+        self.pages += 1;
+        self.items += page.items.len() as u64;
+        page
+    }
+
+    fn reaches_a_cap(&self, page: &Page<T>) -> bool {
+        let pages = self.pages + 1;
+        let items = self.items + page.items.len() as u64;
+        self.options.max_pages.is_some_and(|max| pages >= max)
+            || self.options.max_items.is_some_and(|max| items >= max)
+    }
+
+    /// What follows `page`: its `next` asked of the operation by number,
+    /// followed as given, a batch of counted pages, or the end.
+    fn after(&mut self, page: &Page<T>, may_batch: bool) -> Step<T> {
+        self.last_number = self.last_number.max(page.number);
+        if self.template.is_none() {
+            let rest = query_without_page(&page.request_url);
+            self.template = Some((page.request_url.clone(), rest));
+        }
+        let Some(next) = page.next.clone() else {
+            return Step::Done;
+        };
+        if !same_origin(&next, &self.base) {
+            return Step::Fail(Error::CrossOrigin {
+                expected: self.base.origin().ascii_serialization(),
+                found: next.origin().ascii_serialization(),
+            });
+        }
+        let endless = |detail: String| {
+            Step::Fail(Error::MalformedLink {
+                problem: LinkError::new(LinkErrorKind::Loop, detail),
+                request_id: crate::transport::request_id(&page.headers),
+            })
+        };
+        let request = match self.expressible(&next) {
+            Some(number) if number > self.last_number => PageRequest {
+                page: number,
+                follow: None,
+            },
+            Some(number) => {
+                return endless(format!(
+                    "rel=\"next\" of page {} points back to page {number}",
+                    page.number
+                ));
+            }
+            None if self.seen.contains(next.as_str()) => {
+                return endless(format!(
+                    "rel=\"next\" of page {} leads back to a page already read",
+                    page.number
+                ));
+            }
+            None => {
+                let numbered = query_number(&next, "page").filter(|n| *n > self.last_number);
+                let Some(number) = numbered.or_else(|| self.last_number.checked_add(1)) else {
+                    return endless(format!(
+                        "rel=\"next\" of page {} has no page number left to count",
+                        page.number
+                    ));
+                };
+                PageRequest {
+                    page: number,
+                    follow: Some(next),
+                }
+            }
+        };
+        let per_page = self.per_page_of(&request);
+        if page.items.is_empty() && request.page.saturating_mul(per_page) > PAGINATION_WALL {
+            // Nothing on this page and the next one lies where GitHub may
+            // refuse to go: a listing that keeps linking to empty pages
+            // would otherwise never end.
+            tracing::debug!(
+                target: "github_packages",
+                page = page.number,
+                next = request.page,
+                "stopping at an empty page whose next page is past the pagination depth"
+            );
+            return Step::Done;
+        }
+        match (may_batch, page.last_page()) {
+            (true, Some(last))
+                if self.options.concurrency > 1
+                    && request.follow.is_none()
+                    && last > request.page =>
+            {
+                self.batch(request.page, last, per_page)
+            }
+            _ => Step::Fetch(request),
+        }
+    }
+
+    /// Pages `from..=last` (bounded by the first page past the depth GitHub
+    /// may refuse, whose answer then says why the listing ends, and by
+    /// `max_pages`), `concurrency` in flight, yielded in order. Whatever
+    /// `next` the final one still has is then followed one page at a time,
+    /// so a listing that grew meanwhile is not cut short.
+    fn batch(&self, from: u64, last: u64, per_page: u64) -> Step<T> {
+        let mut to = last.min(PAGINATION_WALL / per_page + 1).max(from);
+        if let Some(max) = self.options.max_pages {
+            let left = max.saturating_sub(self.pages + 1);
+            to = to.min(from.saturating_add(left.saturating_sub(1)));
+        }
+        let fetch = Arc::clone(&self.fetch);
+        let pages = stream::iter(from..=to)
+            .map(move |page| {
+                let request = PageRequest { page, follow: None };
+                let fetch = Arc::clone(&fetch);
+                async move { fetch_page(&fetch, request, per_page).await }
+            })
+            .buffered(self.options.concurrency)
+            .boxed();
+        Step::Batch(pages)
+    }
+
+    /// The page number of `next` when it is the first page's request with
+    /// only `page` changed, so the operation can ask for it by number.
+    /// Compared without allocating: this runs for every page.
+    fn expressible(&self, next: &Url) -> Option<u64> {
+        let (template, rest) = self.template.as_ref()?;
+        if !same_origin(next, template) || next.path() != template.path() {
+            return None;
+        }
+        let mut number = None;
+        let mut others = 0;
+        for (key, value) in next.query_pairs() {
+            if key == "page" {
+                if number.is_some() {
+                    return None;
+                }
+                number = Some(value.parse().ok()?);
+            } else if rest.iter().any(|(k, v)| *k == key && *v == value) {
+                others += 1;
+            } else {
+                return None;
+            }
+        }
+        // `rest` holds each parameter once, so equal counts and every one of
+        // its pairs present in `next` mean the same parameters.
+        let all_there = rest.iter().all(|(k, v)| {
+            next.query_pairs()
+                .any(|(key, value)| key == *k && value == *v)
+        });
+        (others == rest.len() && all_there).then_some(number?)
+    }
+}
+
+/// Fetches one page and reads its links; a refusal deep into the listing
+/// becomes the pagination error.
+async fn fetch_page<T>(
+    fetch: &FetchPage<T>,
+    request: PageRequest,
+    per_page: u64,
+) -> Result<Page<T>> {
+    let number = request.page;
+    match fetch(request).await {
+        Ok(fetched) => Page::new(fetched, number),
+        Err(error) => Err(at_the_wall(error, number, per_page)),
+    }
+}
+
+/// The query of `url` without `page`, decoded and sorted, for comparison.
+fn query_without_page(url: &Url) -> Vec<(String, String)> {
+    let mut pairs: Vec<(String, String)> = url
+        .query_pairs()
+        .filter(|(k, _)| k != "page")
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
+    pairs.sort();
+    pairs
+}
+
+/// A query parameter of `url` parsed as a number, if present and numeric.
+fn query_number(url: &Url, name: &str) -> Option<u64> {
+    url.query_pairs()
+        .find(|(k, _)| k == name)
+        .and_then(|(_, v)| v.parse().ok())
+}
+
+/// GitHub refusing a page deep into a listing, as the distinct error that
+/// says so: a 400 or 422 (with or without a body) for a page past item
+/// 10,000, or any answer whose message says pagination is limited. Any other
+/// error unchanged.
+pub(crate) fn at_the_wall(error: Error, page: u64, per_page: u64) -> Error {
+    let says_so = error
+        .message()
+        .is_some_and(|m| m.to_ascii_lowercase().contains("pagination is limited"));
+    let deep = page.saturating_mul(per_page) > PAGINATION_WALL;
+    let refused_deep = deep
+        && matches!(&error, Error::Rejected { api } if matches!(api.status.as_u16(), 400 | 422));
+    if !(says_so || refused_deep) {
+        return error;
+    }
+    match error.into_api() {
+        Ok(api) => Error::PaginationLimit {
+            api: Some(api),
+            page,
+            per_page,
+        },
+        Err(error) => error,
     }
 }
 
@@ -647,69 +611,22 @@ pub(crate) fn page_stream<L: Listing>(
 mod tests {
     use super::*;
 
-    fn base() -> Url {
-        Url::parse("https://api.github.com/orgs/o/packages?package_type=npm").unwrap()
-    }
-
-    #[test]
-    fn parses_githubs_link_header() {
-        let header = "<https://api.github.com/orgs/o/packages?package_type=npm&per_page=100&page=2>; rel=\"next\", <https://api.github.com/orgs/o/packages?package_type=npm&per_page=100&page=3>; rel=\"last\"";
-        let links = Links::parse(header, &base()).unwrap();
-        assert_eq!(
-            links.next.as_ref().unwrap().as_str(),
-            "https://api.github.com/orgs/o/packages?package_type=npm&per_page=100&page=2"
-        );
-        assert_eq!(query_number(links.last.as_ref().unwrap(), "page"), Some(3));
-        assert!(links.prev.is_none() && links.first.is_none());
-    }
-
-    #[test]
-    fn handles_commas_in_urls_quotes_and_multiple_rels() {
-        let header = "<https://api.github.com/x?a=1,2&page=2>; title=\"a, b; c\"; rel=\"next last\" , </x?page=1>;rel=first";
-        let links = Links::parse(header, &base()).unwrap();
-        assert_eq!(links.next.as_ref().unwrap().query(), Some("a=1,2&page=2"));
-        assert_eq!(links.next, links.last);
-        assert_eq!(
-            links.first.unwrap().as_str(),
-            "https://api.github.com/x?page=1"
-        );
-    }
-
-    #[test]
-    fn empty_header_means_no_links() {
-        assert_eq!(Links::parse("", &base()).unwrap(), Links::default());
-        assert_eq!(Links::parse(" , ", &base()).unwrap(), Links::default());
-    }
-
-    #[test]
-    fn malformed_headers_are_errors() {
-        for bad in [
-            "https://x; rel=next",
-            "<https://x; rel=next",
-            "<https://x>; rel=\"next",
-            "<https://x> rel=next",
-            "<https://x>; =next",
-            "<http://[::1>; rel=next",
-            "<https://x>",
-            "<https://x>; title=\"no rel\"",
-            "<https://x>; rel=\"\"",
-        ] {
-            assert!(Links::parse(bad, &base()).is_err(), "{bad}");
-        }
-    }
-
-    fn page_with_link(link: &str) -> Result<Page<u8>> {
+    fn fetched(link: &str, url: &str) -> Fetched<u8> {
         let mut headers = HeaderMap::new();
-        headers.insert(reqwest::header::LINK, link.parse().unwrap());
-        page_from_parts(vec![1, 2], 2, headers, &base())
+        if !link.is_empty() {
+            headers.insert(http::header::LINK, link.parse().unwrap());
+        }
+        Fetched {
+            items: vec![1, 2],
+            headers,
+            url: Url::parse(url).unwrap(),
+        }
     }
 
     #[test]
     fn pages_resolve_next_and_last_at_once_and_the_rest_on_demand() {
-        let page = page_with_link(
-            "</x?page=1>; rel=\"prev\", </x?page=3>; rel=\"next\", </x?page=9>; rel=\"last\", </x?page=1>; rel=\"first\"",
-        )
-        .unwrap();
+        let link = "</x?page=1>; rel=\"prev\", </x?page=3>; rel=\"next\", </x?page=9>; rel=\"last\", </x?page=1>; rel=\"first\"";
+        let page = Page::new(fetched(link, "https://api.github.com/x?page=2"), 2).unwrap();
         assert_eq!(
             page.next.as_ref().unwrap().as_str(),
             "https://api.github.com/x?page=3"
@@ -723,101 +640,36 @@ mod tests {
         assert_eq!(links.prev.as_ref().unwrap().query(), Some("page=1"));
         assert_eq!(links.first, links.prev);
         assert_eq!(links.next, page.next);
-        assert_eq!(links.last, page.last);
     }
 
     #[test]
-    fn a_bad_next_or_last_fails_the_page_a_bad_prev_is_left_out() {
-        assert!(matches!(
-            page_with_link("<http://[::1>; rel=next"),
-            Err(Error::MalformedLink { .. })
-        ));
-        assert!(matches!(
-            page_with_link("</x?page=2>; rel=next, <http://[::1>; rel=last"),
-            Err(Error::MalformedLink { .. })
-        ));
-        assert!(matches!(
-            page_with_link("</x?page=2>; rel=next, <oops"),
-            Err(Error::MalformedLink { .. })
-        ));
-        let page = page_with_link("</x?page=2>; rel=next, <http://[::1>; rel=prev").unwrap();
-        assert!(page.links().prev.is_none());
-        assert!(page.links().next.is_some());
+    fn a_bad_next_fails_the_page() {
+        let page = Page::new(
+            fetched("<http://[::1>; rel=next", "https://api.github.com/x"),
+            1,
+        );
+        assert!(matches!(page, Err(Error::MalformedLink { .. })));
     }
 
     #[test]
-    fn a_next_link_past_the_last_page_number_is_malformed_not_an_overflow() {
-        let pending = Pending {
-            url: Url::parse("https://api.github.com/x?cursor=abc").unwrap(),
-            from_page: u64::MAX,
-            from_url: None,
-            request_id: None,
+    fn the_wall_is_a_deep_400_or_422_or_a_message_that_says_so() {
+        use crate::error::ApiError;
+        let refusal = |status: u16, message: Option<&str>| Error::Rejected {
+            api: Box::new(ApiError {
+                status: http::StatusCode::from_u16(status).unwrap(),
+                method: http::Method::GET,
+                path: "/x".into(),
+                message: message.map(str::to_owned),
+                documentation_url: None,
+                body: None,
+                request_id: None,
+            }),
         };
-        assert!(matches!(
-            pending.page_number(),
-            Err(Error::MalformedLink { .. })
-        ));
-    }
-
-    #[test]
-    fn with_page_keeps_other_parameters_in_order() {
-        let url = Url::parse("https://h/x?state=active&page=2&per_page=100&extra=a%20b").unwrap();
-        assert_eq!(
-            with_page(&url, 7).query(),
-            Some("state=active&page=7&per_page=100&extra=a%20b")
-        );
-    }
-
-    #[test]
-    fn with_page_changes_only_the_page_bytes() {
-        let url = Url::parse("https://h/x?tag=v1~rc&bare&pa%67e=3&a=%2F").unwrap();
-        assert_eq!(
-            with_page(&url, 4).query(),
-            Some("tag=v1~rc&bare&page=4&a=%2F")
-        );
-        let url = Url::parse("https://h/x").unwrap();
-        assert_eq!(with_page(&url, 2).query(), Some("page=2"));
-    }
-
-    #[test]
-    fn request_url_encodes_each_segment_once() {
-        let base = Url::parse("https://ghe.example.com/api/v3").unwrap();
-        let url = request_url(
-            &base,
-            &["orgs", "o", "packages", "container", "team/app"],
-            &[("page", "1".to_owned())],
-        );
-        assert_eq!(
-            url.as_str(),
-            "https://ghe.example.com/api/v3/orgs/o/packages/container/team%2Fapp?page=1"
-        );
-        let root = Url::parse("https://api.github.com/").unwrap();
-        assert_eq!(
-            request_url(&root, &["user", "packages"], &[]).as_str(),
-            "https://api.github.com/user/packages"
-        );
-    }
-
-    proptest::proptest! {
-        #[test]
-        fn link_parser_never_panics(s in "\\PC*") {
-            let _ = Links::parse(&s, &base());
-        }
-
-        #[test]
-        fn link_parser_never_panics_on_link_like_input(
-            s in "[<>;,=\" a-z:/?&.0-9\\\\]{0,80}"
-        ) {
-            let _ = Links::parse(&s, &base());
-        }
-
-        #[test]
-        fn well_formed_next_links_round_trip(page in 1u64..100_000, per_page in 1u8..=100) {
-            let next = format!("https://api.github.com/x?per_page={per_page}&page={page}");
-            let header = format!("<{next}>; rel=\"next\"");
-            let links = Links::parse(&header, &base()).unwrap();
-            let parsed = links.next.unwrap();
-            proptest::prop_assert_eq!(parsed.as_str(), next.as_str());
-        }
+        assert!(at_the_wall(refusal(400, None), 101, 100).is_pagination_limit());
+        assert!(at_the_wall(refusal(422, None), 11, 1000).is_pagination_limit());
+        assert!(!at_the_wall(refusal(422, None), 100, 100).is_pagination_limit());
+        assert!(!at_the_wall(refusal(409, None), 101, 100).is_pagination_limit());
+        let said = Some("Pagination is limited for this resource");
+        assert!(at_the_wall(refusal(422, said), 3, 100).is_pagination_limit());
     }
 }

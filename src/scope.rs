@@ -1,15 +1,19 @@
 //! `Scope`: whose packages a call is about, and the one place that maps a
 //! scope to the generated `/user`, `/users/{username}` or `/orgs/{org}`
-//! operation.
+//! operation. Every request the hand-written layer makes starts here.
 
 use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
 
 use progenitor_client::{Error as GenError, ResponseValue};
+use url::Url;
 
 use crate::generated::Client as Raw;
 use crate::generated::types::{
     BasicError, Package, PackageType, PackageVersion, VersionState, Visibility,
 };
+use crate::transport::{AnswerMeta, in_call};
 
 /// The owner of the packages a call is about.
 ///
@@ -61,6 +65,12 @@ impl Scope {
     }
 }
 
+impl From<&Scope> for Scope {
+    fn from(scope: &Scope) -> Self {
+        scope.clone()
+    }
+}
+
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -71,26 +81,76 @@ impl fmt::Display for Scope {
     }
 }
 
-/// What a generated call returned, plus the status and headers of the last
-/// answer it saw (the generated error for a bad body does not keep them).
-pub(crate) type Gen<T> = (
+/// What a generated call returned, plus the facts of the last answer it saw
+/// (the generated errors keep only part of them).
+pub(crate) type Called<T> = (
     Result<ResponseValue<T>, GenError<BasicError>>,
-    Option<crate::transport::ResponseMeta>,
+    Option<AnswerMeta>,
 );
 
-/// Calls the generated operation for `scope`. Each arm starts the builder
-/// for that scope's operation, adds the owner, then the shared arguments.
+/// Sets an optional argument on a generated builder, whose setters take the
+/// value itself: an unset filter is simply not added.
+trait SetIf: Sized {
+    fn set_if<T>(self, value: Option<T>, set: impl FnOnce(Self, T) -> Self) -> Self {
+        match value {
+            Some(value) => set(self, value),
+            None => self,
+        }
+    }
+}
+
+impl<B> SetIf for B {}
+
+/// One scope's generated call, boxed so that the three scopes' calls share
+/// one type: an `async` block awaiting one of three different futures would
+/// reserve room for all three (about 1.9 KB each), and every call's future
+/// would carry and copy that.
+type ScopeCall<'a, T> =
+    Pin<Box<dyn Future<Output = Result<ResponseValue<T>, GenError<BasicError>>> + Send + 'a>>;
+
+/// Calls the generated operation for `scope` inside a tracked call. Each arm
+/// starts the builder for that scope's operation, adds the owner, then the
+/// shared arguments and the optional ones that are set.
 macro_rules! per_scope {
-    ($scope:expr, $raw:expr, $auth:ident, $user:ident, $org:ident $(, $arg:ident($value:expr))* $(,)?) => {
-        crate::transport::with_response_meta(async {
-            match $scope {
-                Scope::AuthenticatedUser => $raw.$auth()$(.$arg($value))*.send().await,
-                Scope::User(login) => $raw.$user().username(login.as_str())$(.$arg($value))*.send().await,
-                Scope::Org(org) => $raw.$org().org(org.as_str())$(.$arg($value))*.send().await,
-            }
-        })
-        .await
-    };
+    (
+        $scope:expr, $raw:expr, $follow:expr,
+        [$auth:ident, $user:ident, $org:ident]
+        $(, $arg:ident($value:expr))*
+        $(; $opt:ident($optional:expr))*
+    ) => {{
+        let call: ScopeCall<'_, _> = match $scope {
+            Scope::AuthenticatedUser => Box::pin(
+                $raw.$auth()$(.$arg($value))*$(.set_if($optional, |b, v| b.$opt(v)))*.send(),
+            ),
+            Scope::User(login) => Box::pin(
+                $raw.$user().username(login.as_str())$(.$arg($value))*
+                    $(.set_if($optional, |b, v| b.$opt(v)))*
+                    .send(),
+            ),
+            Scope::Org(org) => Box::pin(
+                $raw.$org().org(org.as_str())$(.$arg($value))*
+                    $(.set_if($optional, |b, v| b.$opt(v)))*
+                    .send(),
+            ),
+        };
+        in_call($follow, call).await
+    }};
+}
+
+/// The page of a listing: which page, and the link to send the operation to
+/// instead of the URL it builds, when GitHub's `next` says more than the
+/// operation can.
+#[derive(Debug, Clone)]
+pub(crate) struct PageArgs {
+    pub(crate) page: u64,
+    pub(crate) per_page: u8,
+    pub(crate) follow: Option<Url>,
+}
+
+impl PageArgs {
+    fn page(&self) -> i64 {
+        i64::try_from(self.page).unwrap_or(i64::MAX)
+    }
 }
 
 pub(crate) async fn list_packages(
@@ -98,36 +158,20 @@ pub(crate) async fn list_packages(
     scope: &Scope,
     package_type: PackageType,
     visibility: Option<Visibility>,
-    page: u64,
-    per_page: u8,
-) -> Gen<Vec<Package>> {
-    // The generated builders take `Option`-less values; an unset filter is
-    // simply not added.
-    let page = i64::try_from(page).unwrap_or(i64::MAX);
-    let per_page = i64::from(per_page);
-    match visibility {
-        Some(visibility) => per_scope!(
-            scope,
-            raw,
+    page: PageArgs,
+) -> Called<Vec<Package>> {
+    per_scope!(
+        scope, raw, page.follow.clone(),
+        [
             packages_list_packages_for_authenticated_user,
             packages_list_packages_for_user,
-            packages_list_packages_for_organization,
-            package_type(package_type),
-            visibility(visibility),
-            page(page),
-            per_page(per_page),
-        ),
-        None => per_scope!(
-            scope,
-            raw,
-            packages_list_packages_for_authenticated_user,
-            packages_list_packages_for_user,
-            packages_list_packages_for_organization,
-            package_type(package_type),
-            page(page),
-            per_page(per_page),
-        ),
-    }
+            packages_list_packages_for_organization
+        ],
+        package_type(package_type),
+        page(page.page()),
+        per_page(i64::from(page.per_page));
+        visibility(visibility)
+    )
 }
 
 pub(crate) async fn get_package(
@@ -135,15 +179,18 @@ pub(crate) async fn get_package(
     scope: &Scope,
     package_type: PackageType,
     name: &str,
-) -> Gen<Package> {
+) -> Called<Package> {
     per_scope!(
         scope,
         raw,
-        packages_get_package_for_authenticated_user,
-        packages_get_package_for_user,
-        packages_get_package_for_organization,
+        None,
+        [
+            packages_get_package_for_authenticated_user,
+            packages_get_package_for_user,
+            packages_get_package_for_organization
+        ],
         package_type(package_type),
-        package_name(name),
+        package_name(name)
     )
 }
 
@@ -152,15 +199,18 @@ pub(crate) async fn delete_package(
     scope: &Scope,
     package_type: PackageType,
     name: &str,
-) -> Gen<()> {
+) -> Called<()> {
     per_scope!(
         scope,
         raw,
-        packages_delete_package_for_authenticated_user,
-        packages_delete_package_for_user,
-        packages_delete_package_for_org,
+        None,
+        [
+            packages_delete_package_for_authenticated_user,
+            packages_delete_package_for_user,
+            packages_delete_package_for_org
+        ],
         package_type(package_type),
-        package_name(name),
+        package_name(name)
     )
 }
 
@@ -170,28 +220,18 @@ pub(crate) async fn restore_package(
     package_type: PackageType,
     name: &str,
     token: Option<&str>,
-) -> Gen<()> {
-    match token {
-        Some(token) => per_scope!(
-            scope,
-            raw,
+) -> Called<()> {
+    per_scope!(
+        scope, raw, None,
+        [
             packages_restore_package_for_authenticated_user,
             packages_restore_package_for_user,
-            packages_restore_package_for_org,
-            package_type(package_type),
-            package_name(name),
-            token(token),
-        ),
-        None => per_scope!(
-            scope,
-            raw,
-            packages_restore_package_for_authenticated_user,
-            packages_restore_package_for_user,
-            packages_restore_package_for_org,
-            package_type(package_type),
-            package_name(name),
-        ),
-    }
+            packages_restore_package_for_org
+        ],
+        package_type(package_type),
+        package_name(name);
+        token(token)
+    )
 }
 
 pub(crate) async fn list_versions(
@@ -200,36 +240,21 @@ pub(crate) async fn list_versions(
     package_type: PackageType,
     name: &str,
     state: Option<VersionState>,
-    page: u64,
-    per_page: u8,
-) -> Gen<Vec<PackageVersion>> {
-    let page = i64::try_from(page).unwrap_or(i64::MAX);
-    let per_page = i64::from(per_page);
-    match state {
-        Some(state) => per_scope!(
-            scope,
-            raw,
+    page: PageArgs,
+) -> Called<Vec<PackageVersion>> {
+    per_scope!(
+        scope, raw, page.follow.clone(),
+        [
             packages_get_all_package_versions_for_package_owned_by_authenticated_user,
             packages_get_all_package_versions_for_package_owned_by_user,
-            packages_get_all_package_versions_for_package_owned_by_org,
-            package_type(package_type),
-            package_name(name),
-            state(state),
-            page(page),
-            per_page(per_page),
-        ),
-        None => per_scope!(
-            scope,
-            raw,
-            packages_get_all_package_versions_for_package_owned_by_authenticated_user,
-            packages_get_all_package_versions_for_package_owned_by_user,
-            packages_get_all_package_versions_for_package_owned_by_org,
-            package_type(package_type),
-            package_name(name),
-            page(page),
-            per_page(per_page),
-        ),
-    }
+            packages_get_all_package_versions_for_package_owned_by_org
+        ],
+        package_type(package_type),
+        package_name(name),
+        page(page.page()),
+        per_page(i64::from(page.per_page));
+        state(state)
+    )
 }
 
 pub(crate) async fn get_version(
@@ -238,16 +263,19 @@ pub(crate) async fn get_version(
     package_type: PackageType,
     name: &str,
     id: i64,
-) -> Gen<PackageVersion> {
+) -> Called<PackageVersion> {
     per_scope!(
         scope,
         raw,
-        packages_get_package_version_for_authenticated_user,
-        packages_get_package_version_for_user,
-        packages_get_package_version_for_organization,
+        None,
+        [
+            packages_get_package_version_for_authenticated_user,
+            packages_get_package_version_for_user,
+            packages_get_package_version_for_organization
+        ],
         package_type(package_type),
         package_name(name),
-        package_version_id(id),
+        package_version_id(id)
     )
 }
 
@@ -257,16 +285,19 @@ pub(crate) async fn delete_version(
     package_type: PackageType,
     name: &str,
     id: i64,
-) -> Gen<()> {
+) -> Called<()> {
     per_scope!(
         scope,
         raw,
-        packages_delete_package_version_for_authenticated_user,
-        packages_delete_package_version_for_user,
-        packages_delete_package_version_for_org,
+        None,
+        [
+            packages_delete_package_version_for_authenticated_user,
+            packages_delete_package_version_for_user,
+            packages_delete_package_version_for_org
+        ],
         package_type(package_type),
         package_name(name),
-        package_version_id(id),
+        package_version_id(id)
     )
 }
 
@@ -276,25 +307,31 @@ pub(crate) async fn restore_version(
     package_type: PackageType,
     name: &str,
     id: i64,
-) -> Gen<()> {
+) -> Called<()> {
     per_scope!(
         scope,
         raw,
-        packages_restore_package_version_for_authenticated_user,
-        packages_restore_package_version_for_user,
-        packages_restore_package_version_for_org,
+        None,
+        [
+            packages_restore_package_version_for_authenticated_user,
+            packages_restore_package_version_for_user,
+            packages_restore_package_version_for_org
+        ],
         package_type(package_type),
         package_name(name),
-        package_version_id(id),
+        package_version_id(id)
     )
 }
 
-pub(crate) async fn docker_conflicts(raw: &Raw, scope: &Scope) -> Gen<Vec<Package>> {
+pub(crate) async fn docker_conflicts(raw: &Raw, scope: &Scope) -> Called<Vec<Package>> {
     per_scope!(
         scope,
         raw,
-        packages_list_docker_migration_conflicting_packages_for_authenticated_user,
-        packages_list_docker_migration_conflicting_packages_for_user,
-        packages_list_docker_migration_conflicting_packages_for_organization,
+        None,
+        [
+            packages_list_docker_migration_conflicting_packages_for_authenticated_user,
+            packages_list_docker_migration_conflicting_packages_for_user,
+            packages_list_docker_migration_conflicting_packages_for_organization
+        ]
     )
 }

@@ -1,78 +1,36 @@
-//! The one place a request goes out: headers GitHub requires, retries with
-//! backoff, waiting out rate limits, and pacing shared by all clones of a
-//! `Client`.
+//! The one place a request goes out: the headers GitHub requires, retries
+//! with backoff, waiting out rate limits, pacing shared by all clones of a
+//! `Client`, a cap on the size of an answer, and the tracing of each attempt.
 //!
-//! Generated methods reach this through progenitor's `ClientHooks::exec`;
-//! the pagination code calls [`Shared::execute`] directly for `next` links, so
-//! both paths behave the same.
+//! Every request, from the hand-written layer or from the generated client,
+//! reaches [`Shared::execute`] through progenitor's `exec` hook (implemented
+//! in `client.rs`). A call made inside [`in_call`] also gets the facts of its
+//! final answer back, and may be sent to a URL given by GitHub (a `next`
+//! link) instead of the one the generated operation built.
 
 use std::cell::RefCell;
+use std::fmt;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use reqwest::header::{ACCEPT, HeaderValue};
-use reqwest::{Method, Request, Response, StatusCode};
-use tokio::sync::{Mutex, Semaphore};
+use http::header::{ACCEPT, HeaderMap, HeaderName, HeaderValue};
+use http::{Method, StatusCode};
+use reqwest::{Request, Response};
 use tokio::time::Instant;
 use tracing::Instrument;
 use url::Url;
 
-use crate::error::{is_retryable_status, rate_limit_hit};
-use crate::generated;
+use crate::error::{BodyTooLarge, is_retryable_status, transport_cause};
+use crate::pacing::Pacer;
+use crate::ratelimit::{RateLimitKind, header_str, rate_limit_hit, retry_after};
 
 /// The media type GitHub documents for its REST API.
 pub(crate) const ACCEPT_GITHUB: &str = "application/vnd.github+json";
 
-/// How many rate-limit answers one request waits out before giving up: the
-/// wait itself is bounded by `max_rate_limit_wait`, this bounds repeats.
-const MAX_RATE_LIMIT_WAITS: u32 = 5;
-
-/// Status and headers of an answer, kept for errors that would otherwise
-/// lose them (the generated code's decode error keeps only the body).
-#[derive(Debug, Clone)]
-pub(crate) struct ResponseMeta {
-    pub(crate) status: StatusCode,
-    pub(crate) content_type: Option<String>,
-    pub(crate) request_id: Option<String>,
-}
-
-tokio::task_local! {
-    static LAST_RESPONSE: RefCell<Option<ResponseMeta>>;
-}
-
-/// Runs `call` and returns, with its output, the status and headers of the
-/// last answer it received. Scoped per future, so concurrent calls in one
-/// task each see their own answer.
-pub(crate) async fn with_response_meta<F: Future>(call: F) -> (F::Output, Option<ResponseMeta>) {
-    LAST_RESPONSE
-        .scope(RefCell::new(None), async move {
-            let output = call.await;
-            let meta = LAST_RESPONSE.with(|slot| slot.borrow_mut().take());
-            (output, meta)
-        })
-        .await
-}
-
-fn remember(response: &Response) {
-    // Outside `with_response_meta` (pages after the first, a direct call on
-    // the generated client) there is nowhere to put it: skip the copies.
-    let _ = LAST_RESPONSE.try_with(|slot| {
-        let header = |name: &str| {
-            response
-                .headers()
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-        };
-        *slot.borrow_mut() = Some(ResponseMeta {
-            status: response.status(),
-            content_type: header("content-type"),
-            request_id: header("x-github-request-id"),
-        });
-    });
-}
+/// Where the tracing events of this crate go, whatever module sends them.
+const TARGET: &str = "github_packages";
 
 /// How the client retries, waits and paces. Set through `ClientBuilder`.
 #[derive(Debug, Clone)]
@@ -86,6 +44,12 @@ pub(crate) struct Policy {
     pub(crate) min_write_interval: Duration,
     pub(crate) max_concurrent: usize,
     pub(crate) points_per_minute: u32,
+    pub(crate) timeout: Duration,
+    /// Whether `timeout` must be set on each request: only for a client
+    /// given by the caller, since the one built here has it already (and a
+    /// per-request timeout costs reqwest an extensions map per request).
+    pub(crate) timeout_per_request: bool,
+    pub(crate) max_response_bytes: u64,
 }
 
 impl Default for Policy {
@@ -100,33 +64,118 @@ impl Default for Policy {
             min_write_interval: Duration::from_secs(1),
             max_concurrent: 100,
             points_per_minute: 900,
+            timeout: Duration::from_secs(30),
+            timeout_per_request: false,
+            max_response_bytes: 32 * 1024 * 1024,
         }
     }
 }
 
-/// State every clone of a `Client` shares; stored inside the generated client.
+/// The facts of a call's final answer, kept for the classifier (the
+/// generated code's errors keep only part of them) and for the pager.
 #[derive(Debug, Clone)]
+pub(crate) struct AnswerMeta {
+    pub(crate) method: Method,
+    /// The URL the request went to (never shown: it may carry a token).
+    pub(crate) url: Url,
+    pub(crate) status: StatusCode,
+    /// The answer's headers. Inside a tracked call they are moved here
+    /// rather than copied: the generated code never reads them, so the
+    /// response it decodes carries none.
+    pub(crate) headers: HeaderMap,
+    /// The body of an answer that is not a success.
+    pub(crate) failure_body: Option<Bytes>,
+    /// The origin a redirect ended on, when it left the API's origin.
+    pub(crate) left_origin: Option<String>,
+}
+
+/// What a call made inside [`in_call`] asks of the transport, and where the
+/// transport leaves the facts of its answer.
+struct CallContext {
+    follow: Option<Url>,
+    answer: RefCell<Option<AnswerMeta>>,
+}
+
+tokio::task_local! {
+    static CALL: CallContext;
+}
+
+/// Runs `call` (one generated operation) and returns, with its output, the
+/// facts of the last answer it received. With `follow`, the request goes to
+/// that URL as given instead of the one the operation built. Scoped per
+/// future, so concurrent calls in one task each see their own answer.
+pub(crate) async fn in_call<F: Future>(
+    follow: Option<Url>,
+    call: F,
+) -> (F::Output, Option<AnswerMeta>) {
+    let context = CallContext {
+        follow,
+        answer: RefCell::new(None),
+    };
+    CALL.scope(context, async move {
+        let output = call.await;
+        let meta = CALL.with(|c| c.answer.borrow_mut().take());
+        (output, meta)
+    })
+    .await
+}
+
+/// State every clone of a `Client` shares; stored inside the generated client.
+#[derive(Clone)]
 pub(crate) struct Shared {
     pub(crate) base_url: Url,
     pub(crate) has_token: bool,
     pub(crate) policy: Arc<Policy>,
+    /// User-Agent, API version and the (sensitive) Authorization header.
+    headers: Arc<HeaderMap>,
     pacer: Arc<Pacer>,
+    /// `x-oauth-scopes` of the latest answer that carried it.
+    token_scopes: Arc<Mutex<Option<HeaderValue>>>,
+}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The headers hold the token: leave them out entirely.
+        f.debug_struct("Shared")
+            .field("base_url", &self.base_url.as_str())
+            .field("has_token", &self.has_token)
+            .field("policy", &self.policy)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Shared {
-    pub(crate) fn new(base_url: Url, has_token: bool, policy: Policy) -> Self {
-        let pacer = Arc::new(Pacer::new(&policy));
+    pub(crate) fn new(base_url: Url, headers: HeaderMap, has_token: bool, policy: Policy) -> Self {
+        let pacer = Pacer::new(
+            policy.max_concurrent,
+            policy.min_write_interval,
+            policy.points_per_minute,
+        );
         Shared {
             base_url,
             has_token,
             policy: Arc::new(policy),
-            pacer,
+            headers: Arc::new(headers),
+            pacer: Arc::new(pacer),
+            token_scopes: Arc::default(),
         }
     }
 
-    /// Whether `url` is on the configured API origin (scheme, host, port).
-    pub(crate) fn same_origin(&self, url: &Url) -> bool {
-        url.origin() == self.base_url.origin()
+    /// The host the client talks to, for errors that have no URL.
+    pub(crate) fn host(&self) -> String {
+        crate::error::host_of(&self.base_url).unwrap_or_default()
+    }
+
+    pub(crate) async fn reserve_write(&self) {
+        self.pacer.reserve_write().await;
+    }
+
+    pub(crate) fn token_scopes(&self) -> Option<String> {
+        let scopes = self.token_scopes.lock().unwrap_or_else(|p| p.into_inner());
+        scopes
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
     }
 
     /// Sends `request`, retrying what is safe to retry and waiting out rate
@@ -139,151 +188,305 @@ impl Shared {
         mut request: Request,
         operation: &'static str,
     ) -> reqwest::Result<Response> {
-        prepare(&mut request);
-        let span = tracing::debug_span!(
-            "github_request",
-            operation,
-            method = %request.method(),
-            path = request.url().path(),
-            status = tracing::field::Empty,
-            attempts = tracing::field::Empty,
-        );
-        let result = self
-            .execute_with_retries(http, request, &span)
-            .instrument(span.clone())
-            .await;
-        if let Ok(response) = &result {
-            remember(response);
+        self.prepare(&mut request);
+        // The span names the operation only; each attempt's event carries the
+        // method, path, status and timing, so nothing is said twice.
+        let span = tracing::debug_span!(target: TARGET, "github_request", operation);
+        let method = request.method().clone();
+        let url = request.url().clone();
+        let mut answer = self
+            .execute_with_retries(http, request)
+            .instrument(span)
+            .await?;
+        if let Some(scopes) = answer.headers.get("x-oauth-scopes") {
+            *self.token_scopes.lock().unwrap_or_else(|p| p.into_inner()) = Some(scopes.clone());
         }
-        result
+        let _ = CALL.try_with(|call| {
+            *call.answer.borrow_mut() = Some(answer.take_meta(method, url));
+        });
+        Ok(answer.into_response(self.policy.max_response_bytes))
+    }
+
+    /// The headers GitHub requires (the generated code asks for plain
+    /// `application/json` and adds an `api-version` header GitHub does not
+    /// know), the per-request timeout, and the URL of a link to follow.
+    fn prepare(&self, request: &mut Request) {
+        if let Ok(Some(url)) = CALL.try_with(|call| call.follow.clone()) {
+            *request.url_mut() = url;
+        }
+        let headers = request.headers_mut();
+        headers.remove(HeaderName::from_static("api-version"));
+        headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_GITHUB));
+        for (name, value) in self.headers.iter() {
+            headers.insert(name.clone(), value.clone());
+        }
+        if self.policy.timeout_per_request && request.timeout().is_none() {
+            *request.timeout_mut() = Some(self.policy.timeout);
+        }
     }
 
     async fn execute_with_retries(
         &self,
         http: &reqwest::Client,
         request: Request,
-        span: &tracing::Span,
-    ) -> reqwest::Result<Response> {
+    ) -> reqwest::Result<Answer> {
         let policy = &*self.policy;
-        let idempotent = matches!(
-            *request.method(),
-            Method::GET | Method::HEAD | Method::DELETE
-        );
+        let method = request.method().clone();
+        let idempotent = matches!(method, Method::GET | Method::HEAD | Method::DELETE);
         let started = Instant::now();
-        // Time spent waiting out rate limits is bounded separately and does
-        // not eat into `max_retry_time`.
+        // Time slept for rate limits is bounded by `max_rate_limit_wait` and
+        // does not eat into `max_retry_time`.
         let mut rate_limited_for = Duration::ZERO;
+        let mut rate_limit_answers: u32 = 0;
+        let mut failures: u32 = 0;
         let mut attempt: u32 = 0;
-        let mut rate_limit_waits: u32 = 0;
         loop {
             attempt += 1;
-            let this_try = match request.try_clone() {
-                Some(r) => r,
-                // Streaming bodies cannot be replayed; none of our requests
-                // have one, but never send a half-copied request.
-                None => return http.execute(request).await,
+            // Every request this crate sends can be cloned (none streams a
+            // body); one that cannot is sent once, never half-copied.
+            let Some(this_try) = request.try_clone() else {
+                let asked = request.url().clone();
+                return send_and_read(http, request, policy.max_response_bytes, &asked).await;
             };
-            let _permit = self.pacer.acquire(this_try.method()).await;
-            let outcome = send_and_read(http, this_try).await;
-            drop(_permit);
-            span.record("attempts", attempt);
-            // Rate-limit waits have their own bound; only failures count
-            // against the retry budget and drive the backoff.
-            let failures = attempt - rate_limit_waits;
-            let retries_left = failures <= policy.max_retries;
-            let wait = match &outcome {
+            let asked = request.url();
+            let path = asked.path();
+            let permit = self.pacer.acquire(&method).await;
+            let sent_at = Instant::now();
+            let outcome = send_and_read(http, this_try, policy.max_response_bytes, asked).await;
+            drop(permit);
+            let elapsed_ms = u64::try_from(sent_at.elapsed().as_millis()).unwrap_or(u64::MAX);
+            let next = match &outcome {
                 Err(error) => {
+                    let cause = transport_cause(error);
                     // Never the error's Display: it carries the URL, and a
                     // restore token travels in the query string.
                     tracing::debug!(
+                        target: TARGET,
+                        %method,
+                        path,
+                        error = cause.as_str(),
+                        elapsed_ms,
                         attempt,
-                        kind = crate::error::transport_kind(error),
-                        "transport error"
+                        "http request"
                     );
-                    // A refused redirect is a decision, not a glitch.
-                    if error.is_redirect() || !(idempotent && retries_left) {
-                        return Err(outcome.unwrap_err());
+                    failures += 1;
+                    if idempotent && cause.is_retryable() && failures <= policy.max_retries {
+                        Next::Retry(
+                            backoff(policy, failures),
+                            format!("transport error: {}", cause.as_str()),
+                        )
+                    } else {
+                        Next::Stop
                     }
-                    backoff(policy, failures)
                 }
-                Ok((status, headers, body)) => {
-                    span.record("status", status.as_u16());
-                    // Only a 403 or 429 can be a rate limit, and only then does
-                    // the message matter; never parse a success body twice.
-                    let message = match status.as_u16() {
-                        403 | 429 => error_message(body),
-                        _ => None,
-                    };
-                    if let Some(hit) =
-                        rate_limit_hit(*status, headers, message.as_deref(), SystemTime::now())
-                    {
-                        let wait = match hit.kind {
-                            crate::RateLimitKind::Secondary => {
-                                hit.wait.unwrap_or(policy.secondary_default_wait)
-                            }
-                            // No reset time: there is nothing sound to wait for.
-                            crate::RateLimitKind::Primary => match hit.wait {
-                                Some(wait) => wait,
-                                None => return outcome.map(rebuild),
-                            },
-                        };
-                        // Waiting for a rate limit is bounded by its own
-                        // ceiling, not by the retry count: GitHub told us
-                        // exactly when to come back.
-                        if wait > policy.max_rate_limit_wait
-                            || rate_limit_waits >= MAX_RATE_LIMIT_WAITS
-                        {
-                            tracing::debug!(?wait, "rate limited beyond the configured ceiling");
-                            return outcome.map(rebuild);
-                        }
-                        tracing::info!(?wait, kind = ?hit.kind, "rate limited; waiting");
-                        rate_limit_waits += 1;
-                        let wait = wait.max(Duration::from_millis(1));
-                        rate_limited_for = rate_limited_for.saturating_add(wait);
-                        tokio::time::sleep(wait).await;
-                        continue;
-                    }
-                    if !(idempotent && retries_left && is_retryable_status(*status)) {
-                        return outcome.map(rebuild);
-                    }
-                    let after = headers
-                        .get("retry-after")
-                        .and_then(|v| v.to_str().ok())
-                        .and_then(|v| v.trim().parse::<u64>().ok())
-                        .map(Duration::from_secs);
-                    after.unwrap_or_else(|| backoff(policy, failures))
+                Ok(answer) => {
+                    tracing::debug!(
+                        target: TARGET,
+                        %method,
+                        path,
+                        status = answer.status.as_u16(),
+                        elapsed_ms,
+                        attempt,
+                        "http request"
+                    );
+                    self.next_after_answer(answer, &mut rate_limit_answers, &mut failures)
                 }
             };
-            let retrying_for = started.elapsed().saturating_sub(rate_limited_for);
-            if retrying_for.saturating_add(wait) > policy.max_retry_time {
-                tracing::debug!("retry time budget spent");
-                return outcome.map(rebuild);
-            }
-            tracing::debug!(attempt, ?wait, "retrying");
+            let wait = match next {
+                Next::Stop => return outcome,
+                Next::RateLimit(wait, kind) => {
+                    let left = policy.max_rate_limit_wait.saturating_sub(rate_limited_for);
+                    if wait > left {
+                        tracing::debug!(
+                            target: TARGET,
+                            wait_ms = millis(wait),
+                            left_ms = millis(left),
+                            "rate limit wait longer than the time left to wait"
+                        );
+                        return outcome;
+                    }
+                    tracing::info!(
+                        target: TARGET,
+                        wait_ms = millis(wait),
+                        reason = rate_limit_reason(kind),
+                        "waiting"
+                    );
+                    rate_limited_for = rate_limited_for.saturating_add(wait);
+                    tokio::time::sleep(wait.max(Duration::from_millis(1))).await;
+                    continue;
+                }
+                Next::Retry(wait, reason) => {
+                    let retrying_for = started.elapsed().saturating_sub(rate_limited_for);
+                    if retrying_for.saturating_add(wait) > policy.max_retry_time {
+                        tracing::debug!(target: TARGET, "retry time budget spent");
+                        return outcome;
+                    }
+                    tracing::debug!(target: TARGET, wait_ms = millis(wait), reason, "waiting");
+                    wait
+                }
+            };
             tokio::time::sleep(wait).await;
         }
     }
+
+    /// What to do after an answer: return it, wait out a rate limit, or
+    /// retry a server error.
+    fn next_after_answer(
+        &self,
+        answer: &Answer,
+        rate_limit_answers: &mut u32,
+        failures: &mut u32,
+    ) -> Next {
+        let policy = &*self.policy;
+        if answer.too_large {
+            return Next::Stop;
+        }
+        let status = answer.status;
+        // Only a 403 or 429 can be a rate limit, and only then does the
+        // message matter; never parse a success body twice.
+        let message = match status.as_u16() {
+            403 | 429 => error_message(&answer.body),
+            _ => None,
+        };
+        let now = SystemTime::now();
+        if let Some(hit) = rate_limit_hit(status, &answer.headers, message.as_deref(), now) {
+            *rate_limit_answers += 1;
+            let wait = match (hit.kind, hit.wait) {
+                (RateLimitKind::Secondary, wait) => wait.unwrap_or(policy.secondary_default_wait),
+                (RateLimitKind::Primary, Some(wait)) => wait,
+                // No reset time: there is nothing sound to wait for.
+                (RateLimitKind::Primary, None) => return Next::Stop,
+            };
+            // "Now" is taken at its word once; a limit that answers again
+            // gets a second between tries, so a server that keeps saying
+            // `retry-after: 0` is not hammered and the time bound still ends it.
+            let wait = if wait.is_zero() && *rate_limit_answers > 1 {
+                Duration::from_secs(1)
+            } else {
+                wait
+            };
+            return Next::RateLimit(wait, hit.kind);
+        }
+        let idempotent = matches!(answer.method, Method::GET | Method::HEAD | Method::DELETE);
+        if !(idempotent && is_retryable_status(status)) {
+            return Next::Stop;
+        }
+        *failures += 1;
+        if *failures > policy.max_retries {
+            return Next::Stop;
+        }
+        let wait = retry_after(&answer.headers, SystemTime::now())
+            .unwrap_or_else(|| backoff(policy, *failures));
+        Next::Retry(wait, format!("server error {}", status.as_u16()))
+    }
 }
 
-type Answer = (StatusCode, reqwest::header::HeaderMap, Bytes);
+/// What the retry loop does after one attempt.
+enum Next {
+    Stop,
+    RateLimit(Duration, RateLimitKind),
+    Retry(Duration, String),
+}
 
-/// Sends one request and reads the whole body, so a connection that drops
-/// mid-body is a transport error of this attempt.
-async fn send_and_read(http: &reqwest::Client, request: Request) -> reqwest::Result<Answer> {
+fn rate_limit_reason(kind: RateLimitKind) -> &'static str {
+    match kind {
+        RateLimitKind::Primary => "primary rate limit",
+        RateLimitKind::Secondary => "secondary rate limit",
+    }
+}
+
+fn millis(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// One answer, read whole.
+struct Answer {
+    method: Method,
+    status: StatusCode,
+    headers: HeaderMap,
+    body: Bytes,
+    /// Set when the body passed the size limit; `body` is then empty.
+    too_large: bool,
+    left_origin: Option<String>,
+}
+
+impl Answer {
+    /// The facts of the answer, its headers moved out (no copy per page).
+    fn take_meta(&mut self, method: Method, url: Url) -> AnswerMeta {
+        AnswerMeta {
+            method,
+            url,
+            status: self.status,
+            headers: std::mem::take(&mut self.headers),
+            failure_body: (!self.status.is_success()).then(|| self.body.clone()),
+            left_origin: self.left_origin.clone(),
+        }
+    }
+
+    /// Puts the answer back into the `reqwest::Response` shape the generated
+    /// code expects. A body over the limit becomes one that fails to read, so
+    /// the generated code reports it like any unreadable body.
+    fn into_response(self, limit: u64) -> Response {
+        let body = if self.too_large {
+            reqwest::Body::wrap_stream(futures::stream::once(async move {
+                Err::<Bytes, _>(BodyTooLarge { limit })
+            }))
+        } else {
+            reqwest::Body::from(self.body)
+        };
+        let mut response = http::Response::new(body);
+        *response.status_mut() = self.status;
+        *response.headers_mut() = self.headers;
+        Response::from(response)
+    }
+}
+
+/// Sends one request and reads the whole body (up to `limit` bytes), so a
+/// connection that drops mid-body is a transport error of this attempt.
+async fn send_and_read(
+    http: &reqwest::Client,
+    request: Request,
+    limit: u64,
+    asked: &Url,
+) -> reqwest::Result<Answer> {
+    let method = request.method().clone();
     let mut response = http.execute(request).await?;
+    let left_origin = (!same_origin(response.url(), asked))
+        .then(|| response.url().origin().ascii_serialization());
     let status = response.status();
     let headers = std::mem::take(response.headers_mut());
-    let body = response.bytes().await?;
-    Ok((status, headers, body))
+    let mut answer = Answer {
+        method,
+        status,
+        headers,
+        body: Bytes::new(),
+        too_large: false,
+        left_origin,
+    };
+    match response.content_length() {
+        Some(length) if length > limit => answer.too_large = true,
+        Some(_) => answer.body = response.bytes().await?,
+        None => {
+            // No declared length: read chunk by chunk and stop at the limit.
+            let mut body = Vec::new();
+            while let Some(chunk) = response.chunk().await? {
+                if (body.len() + chunk.len()) as u64 > limit {
+                    answer.too_large = true;
+                    return Ok(answer);
+                }
+                body.extend_from_slice(&chunk);
+            }
+            answer.body = Bytes::from(body);
+        }
+    }
+    Ok(answer)
 }
 
-/// Puts a fully read answer back into the `reqwest::Response` shape the
-/// generated code expects.
-fn rebuild((status, headers, body): Answer) -> Response {
-    let mut response = http::Response::new(body);
-    *response.status_mut() = status;
-    *response.headers_mut() = headers;
-    Response::from(response)
+/// Whether two URLs share scheme, host and port, without building origins.
+pub(crate) fn same_origin(a: &Url, b: &Url) -> bool {
+    a.scheme() == b.scheme()
+        && a.host_str() == b.host_str()
+        && a.port_or_known_default() == b.port_or_known_default()
 }
 
 fn error_message(body: &Bytes) -> Option<String> {
@@ -325,70 +528,9 @@ fn jitter_fraction() -> f64 {
     0.5 + (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64 / 2.0
 }
 
-/// Headers the generated code gets wrong for GitHub: it asks for plain
-/// `application/json` and adds an `api-version` header taken from the spec's
-/// `info.version`, which GitHub does not know.
-fn prepare(request: &mut Request) {
-    let headers = request.headers_mut();
-    headers.remove("api-version");
-    headers.insert(ACCEPT, HeaderValue::from_static(ACCEPT_GITHUB));
-}
-
-/// Client-side pacing, following GitHub's guidance for integrations: a cap
-/// on concurrent requests, mutating requests spaced apart, and a points
-/// budget per minute (GET 1 point, DELETE/POST 5 points).
-#[derive(Debug)]
-struct Pacer {
-    concurrent: Arc<Semaphore>,
-    min_write_interval: Duration,
-    last_write: Mutex<Option<Instant>>,
-    budget: crate::budget::Budget,
-}
-
-impl Pacer {
-    fn new(policy: &Policy) -> Self {
-        Pacer {
-            concurrent: Arc::new(Semaphore::new(
-                policy.max_concurrent.clamp(1, Semaphore::MAX_PERMITS),
-            )),
-            min_write_interval: policy.min_write_interval,
-            last_write: Mutex::new(None),
-            budget: crate::budget::Budget::new(policy.points_per_minute),
-        }
-    }
-
-    async fn acquire(&self, method: &Method) -> Option<tokio::sync::OwnedSemaphorePermit> {
-        let write = !matches!(*method, Method::GET | Method::HEAD);
-        let points = if write { 5 } else { 1 };
-        self.budget.take(points).await;
-        if write && !self.min_write_interval.is_zero() {
-            let mut last = self.last_write.lock().await;
-            if let Some(previous) = *last {
-                // An interval too large for the clock means "wait as long as
-                // the clock allows", never a panic.
-                if let Some(ready) = previous.checked_add(self.min_write_interval) {
-                    tokio::time::sleep_until(ready).await;
-                } else {
-                    tokio::time::sleep(self.min_write_interval).await;
-                }
-            }
-            *last = Some(Instant::now());
-        }
-        self.concurrent.clone().acquire_owned().await.ok()
-    }
-}
-
-impl progenitor_client::ClientHooks<Shared> for generated::Client {
-    async fn exec(
-        &self,
-        request: Request,
-        info: &progenitor_client::OperationInfo,
-    ) -> reqwest::Result<Response> {
-        use progenitor_client::ClientInfo;
-        self.inner()
-            .execute(self.client(), request, info.operation_id)
-            .await
-    }
+/// The `x-github-request-id` of `headers`, owned.
+pub(crate) fn request_id(headers: &HeaderMap) -> Option<String> {
+    header_str(headers, "x-github-request-id").map(str::to_owned)
 }
 
 #[cfg(test)]
@@ -419,29 +561,22 @@ mod tests {
         }
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn a_huge_write_interval_waits_instead_of_panicking() {
+    fn shared(headers: HeaderMap) -> Shared {
+        let base = Url::parse("http://127.0.0.1:1").unwrap();
         let policy = Policy {
-            min_write_interval: Duration::MAX,
-            max_concurrent: usize::MAX,
-            points_per_minute: 0,
+            timeout_per_request: true,
             ..Policy::default()
         };
-        let pacer = Pacer::new(&policy);
-        drop(pacer.acquire(&Method::DELETE).await);
-        let second =
-            tokio::time::timeout(Duration::from_secs(3600), pacer.acquire(&Method::DELETE));
-        assert!(
-            second.await.is_err(),
-            "the second write must still be waiting"
-        );
-        // Reads are not spaced.
-        let read = tokio::time::timeout(Duration::from_secs(1), pacer.acquire(&Method::GET));
-        assert!(read.await.is_ok());
+        Shared::new(base, headers, true, policy)
     }
 
     #[test]
-    fn prepare_fixes_generated_headers() {
+    fn prepare_fixes_generated_headers_and_sets_a_timeout() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "x-github-api-version",
+            HeaderValue::from_static("2022-11-28"),
+        );
         let mut request = Request::new(Method::GET, "http://127.0.0.1/x".parse().unwrap());
         request
             .headers_mut()
@@ -449,8 +584,23 @@ mod tests {
         request
             .headers_mut()
             .insert(ACCEPT, HeaderValue::from_static("application/json"));
-        prepare(&mut request);
+        shared(headers).prepare(&mut request);
         assert!(request.headers().get("api-version").is_none());
         assert_eq!(request.headers()[ACCEPT], ACCEPT_GITHUB);
+        assert_eq!(request.headers()["x-github-api-version"], "2022-11-28");
+        assert_eq!(request.timeout(), Some(&Duration::from_secs(30)));
+    }
+
+    #[test]
+    fn debug_leaves_the_headers_out() {
+        let mut headers = HeaderMap::new();
+        let mut token = HeaderValue::from_static("Bearer ghp_secret");
+        token.set_sensitive(true);
+        headers.insert("authorization", token);
+        let debug = format!("{:?}", shared(headers));
+        assert!(
+            !debug.contains("secret") && !debug.contains("authorization"),
+            "{debug}"
+        );
     }
 }

@@ -158,7 +158,7 @@ async fn assert_sent_as(name: &str, encoded: &str) {
         .delete()
         .await
         .expect("layer version delete");
-    let versions = packages.versions(container, name).collect().await;
+    let versions = packages.versions(container, name).send().await;
     assert!(versions.expect("layer versions").is_empty());
 
     assert_eq!(catch_all.calls(), 0, "{name:?} reached an unexpected path");
@@ -237,7 +237,7 @@ async fn dot_and_dot_dot_are_refused_before_any_request() {
             ("version restore", version.restore().await),
             (
                 "versions",
-                packages.versions(container, name).collect().await.map(drop),
+                packages.versions(container, name).send().await.map(drop),
             ),
         ];
         for (what, outcome) in outcomes {
@@ -278,7 +278,7 @@ async fn backslash_is_refused_or_encoded_by_the_layer() {
     let gh = common::client(&server);
 
     let outcome = gh
-        .packages(&Scope::org("o"))
+        .packages(Scope::org("o"))
         .get(PackageType::Container, "a\\b")
         .await;
 
@@ -316,7 +316,7 @@ async fn backslash_dot_dot_cannot_delete_another_package() {
     let gh = common::client(&server);
 
     let outcome = gh
-        .packages(&Scope::org("o"))
+        .packages(Scope::org("o"))
         .delete(PackageType::Container, "x\\..\\..\\npm\\victim")
         .await;
 

@@ -7,7 +7,7 @@ mod common;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use common::scripted::{Scripted, Step};
-use github_packages::{Client, Error, PackageType, RateLimitKind, Scope};
+use github_packages::{Client, Error, PackageType, RateLimitKind, Scope, TransportCause};
 
 const PACKAGE: &str = r#"{"id":7,"name":"app","package_type":"npm","url":"u","html_url":"h","version_count":1,"visibility":"public","created_at":"2024-01-01T00:00:00Z","updated_at":"2024-01-01T00:00:00Z"}"#;
 const GET_LINE: &str = "GET /orgs/o/packages/npm/app";
@@ -23,7 +23,7 @@ async fn get(steps: Vec<Step>) -> (Result<github_packages::Package, Error>, Vec<
     let server = Scripted::start(steps).await;
     let gh = fast(&server.base_url);
     let result = gh
-        .packages(&Scope::org("o"))
+        .packages(Scope::org("o"))
         .get(PackageType::Npm, "app")
         .await;
     (result, server.requests())
@@ -89,9 +89,20 @@ async fn persistent_timeouts_end_in_a_transport_error() {
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");
     assert!(err.is_retryable());
     assert!(std::error::Error::source(&err).is_some());
-    // Display names the kind; the detail stays in the source chain only.
+    // Display names the host and the cause; the detail stays in the source
+    // chain only.
     let text = err.to_string();
-    assert!(text.contains("(timeout error)"), "{text}");
+    let Error::Transport { host, cause, .. } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(*cause, TransportCause::Timeout);
+    assert!(host.starts_with("127.0.0.1:"), "{host}");
+    assert_eq!(
+        text,
+        format!(
+            "no answer from {host} in time; the network or the server is slow, try again later"
+        )
+    );
     let source = std::error::Error::source(&err).unwrap().to_string();
     assert!(!text.contains(&source), "{text} repeats {source}");
     assert_eq!(requests.len(), 4);
@@ -185,7 +196,7 @@ async fn forbidden_names_the_missing_scope() {
     .await;
     let gh = fast(&server.base_url);
     let err = gh
-        .packages(&Scope::org("o"))
+        .packages(Scope::org("o"))
         .version(PackageType::Npm, "app", 42)
         .delete()
         .await
@@ -383,7 +394,7 @@ async fn refusals_keep_githubs_message_whole() {
     let server = Scripted::start(vec![Step::json(400, error_body(message))]).await;
     let gh = fast(&server.base_url);
     let err = gh
-        .packages(&Scope::user("octocat"))
+        .packages(Scope::user("octocat"))
         .version(PackageType::Container, "app", 9)
         .delete()
         .await
@@ -401,7 +412,7 @@ async fn delete_is_retried_on_server_errors() {
     ])
     .await;
     let gh = fast(&server.base_url);
-    gh.packages(&Scope::org("o"))
+    gh.packages(Scope::org("o"))
         .version(PackageType::Npm, "app", 42)
         .delete()
         .await
@@ -418,7 +429,7 @@ async fn restore_is_not_retried_after_a_server_error() {
     .await;
     let gh = fast(&server.base_url);
     let err = gh
-        .packages(&Scope::org("o"))
+        .packages(Scope::org("o"))
         .version(PackageType::Npm, "app", 42)
         .restore()
         .await
@@ -435,7 +446,7 @@ async fn restore_is_retried_after_a_rate_limit() {
     let limited = Step::with_headers(429, &[("retry-after", "0")], error_body("slow down"));
     let server = Scripted::start(vec![limited, Step::Respond(204, vec![], String::new())]).await;
     let gh = fast(&server.base_url);
-    gh.packages(&Scope::org("o"))
+    gh.packages(Scope::org("o"))
         .restore(PackageType::Npm, "app")
         .await
         .unwrap();
@@ -462,14 +473,14 @@ async fn bad_input_is_rejected_before_any_request() {
             "package_version_id",
         ),
         (
-            gh.packages(&Scope::org("bad org"))
+            gh.packages(Scope::org("bad org"))
                 .get(PackageType::Npm, "x")
                 .await
                 .unwrap_err(),
             "org",
         ),
         (
-            gh.packages(&Scope::user(""))
+            gh.packages(Scope::user(""))
                 .docker_conflicts()
                 .await
                 .unwrap_err(),
@@ -479,7 +490,7 @@ async fn bad_input_is_rejected_before_any_request() {
             packages
                 .versions(PackageType::Npm, "app")
                 .per_page(0)
-                .collect()
+                .send()
                 .await
                 .unwrap_err(),
             "per_page",
@@ -488,7 +499,7 @@ async fn bad_input_is_rejected_before_any_request() {
             packages
                 .list(PackageType::Npm)
                 .per_page(101)
-                .collect()
+                .send()
                 .await
                 .unwrap_err(),
             "per_page",
@@ -497,7 +508,7 @@ async fn bad_input_is_rejected_before_any_request() {
             packages
                 .list(PackageType::Npm)
                 .start_page(0)
-                .collect()
+                .send()
                 .await
                 .unwrap_err(),
             "page",
@@ -557,16 +568,18 @@ async fn a_bad_gateway_mid_listing_retries_that_page_only() {
     let server = Scripted::start(steps).await;
     let gh = fast(&server.base_url);
     let versions = gh
-        .packages(&Scope::org("o"))
+        .packages(Scope::org("o"))
         .versions(PackageType::Npm, "app")
-        .collect()
+        .send()
         .await
         .unwrap();
     let ids: Vec<i64> = versions.iter().map(|v| v.id).collect();
     assert_eq!(ids, (1..=(PAGES as i64) * 100).collect::<Vec<_>>());
     let requests = server.requests();
     assert_eq!(requests.len() as u64, PAGES + 1);
-    let page_37 = format!("GET {path}?per_page=100&page=37");
+    // Every page goes through the generated operation, which asks for it by
+    // number; GitHub's `next` only said that there is one.
+    let page_37 = format!("GET {path}?page=37&per_page=100");
     assert_eq!(
         requests.iter().filter(|r| **r == page_37).count(),
         2,
@@ -586,7 +599,7 @@ async fn clones_share_the_write_spacing() {
     let started = Instant::now();
     let a = async {
         for id in [1, 2] {
-            gh.packages(&Scope::org("o"))
+            gh.packages(Scope::org("o"))
                 .version(PackageType::Npm, "a", id)
                 .delete()
                 .await
@@ -596,7 +609,7 @@ async fn clones_share_the_write_spacing() {
     let b = async {
         for id in [3, 4] {
             other
-                .packages(&Scope::org("o"))
+                .packages(Scope::org("o"))
                 .version(PackageType::Npm, "b", id)
                 .delete()
                 .await
@@ -615,19 +628,21 @@ async fn clones_share_the_write_spacing() {
 
 #[tokio::test]
 async fn clones_share_the_points_budget() {
-    // 120 points a minute: the bucket holds 120 GETs, then refills at 2 a second.
-    let steps = vec![ok(); 122];
+    // 600 points a minute: a burst of 5 GETs, then one every 100 ms. Six
+    // GETs from each of two clones: 5 at once and 7 refills, 700 ms. Either
+    // clone alone would be done after one refill.
+    let steps = vec![ok(); 12];
     let server = Scripted::start(steps).await;
     let gh = common::builder_for(&server.base_url)
-        .points_per_minute(120)
+        .points_per_minute(600)
         .build()
         .unwrap();
     let other = gh.clone();
     let started = Instant::now();
     let run = |client: Client| async move {
-        for _ in 0..61 {
+        for _ in 0..6 {
             client
-                .packages(&Scope::org("o"))
+                .packages(Scope::org("o"))
                 .get(PackageType::Npm, "app")
                 .await
                 .unwrap();
@@ -635,11 +650,36 @@ async fn clones_share_the_points_budget() {
     };
     futures::join!(run(gh), run(other));
     assert!(
-        started.elapsed() >= Duration::from_millis(900),
+        started.elapsed() >= Duration::from_millis(690),
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(server.requests().len(), 122);
+    assert_eq!(server.requests().len(), 12);
+}
+
+#[tokio::test]
+async fn writes_go_out_evenly_without_a_first_burst() {
+    // No write spacing, 6,000 points a minute: one 5-point write every 50 ms
+    // from the very first, not a bucket's worth at once.
+    let server = Scripted::start(vec![Step::Respond(204, vec![], String::new()); 10]).await;
+    let gh = common::builder_for(&server.base_url)
+        .min_write_interval(Duration::ZERO)
+        .points_per_minute(6_000)
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let mut sent = Vec::new();
+    for id in 1..=10 {
+        gh.packages(Scope::org("o"))
+            .version(PackageType::Npm, "app", id)
+            .delete()
+            .await
+            .unwrap();
+        sent.push(started.elapsed());
+    }
+    assert!(sent[1] >= Duration::from_millis(50), "{sent:?}");
+    assert!(sent[9] >= Duration::from_millis(450), "{sent:?}");
+    assert_eq!(server.requests().len(), 10);
 }
 
 #[tokio::test]
@@ -648,6 +688,48 @@ async fn forbidden_with_retry_after_is_a_rate_limit_even_without_the_wording() {
     let (result, requests) = get(vec![limited, ok()]).await;
     assert_eq!(result.unwrap().id, 7);
     assert_eq!(requests.len(), 2);
+}
+
+/// An IMF-fixdate (the HTTP-date form GitHub and proxies send) `offset`
+/// seconds from now.
+fn http_date(offset: i64) -> String {
+    let at = chrono::Utc::now() + chrono::Duration::seconds(offset);
+    at.format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+#[tokio::test]
+async fn retry_after_as_an_http_date_is_a_rate_limit_waited_for() {
+    // No "secondary rate limit" wording: only `retry-after` says what it is.
+    let limited = Step::with_headers(
+        403,
+        &[("retry-after", &http_date(1))],
+        error_body("Forbidden"),
+    );
+    let started = Instant::now();
+    let (result, requests) = get(vec![limited, ok()]).await;
+    assert_eq!(result.unwrap().id, 7);
+    assert_eq!(requests.len(), 2);
+    // The date has whole seconds: "1 s from now" is up to a second away.
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_server_error_waits_for_an_http_date_retry_after() {
+    let busy = Step::with_headers(503, &[("retry-after", &http_date(2))], error_body("busy"));
+    let started = Instant::now();
+    let (result, requests) = get(vec![busy, ok()]).await;
+    assert_eq!(result.unwrap().id, 7);
+    assert_eq!(requests.len(), 2);
+    // Backoff alone is a few milliseconds in these tests.
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -659,7 +741,7 @@ async fn rate_limit_waits_do_not_use_up_retries() {
         .build()
         .unwrap();
     let package = gh
-        .packages(&Scope::org("o"))
+        .packages(Scope::org("o"))
         .get(PackageType::Npm, "app")
         .await
         .unwrap();
@@ -669,9 +751,16 @@ async fn rate_limit_waits_do_not_use_up_retries() {
 
 #[tokio::test]
 async fn endless_rate_limits_end_in_an_error() {
+    // "Retry now", forever: taken at its word once, then a second apart, and
+    // ended by the total wait allowed.
     let limited = Step::with_headers(429, &[("retry-after", "0")], error_body("slow down"));
-    let (result, requests) = get(vec![limited; 20]).await;
-    let err = result.unwrap_err();
+    let server = Scripted::start(vec![limited; 20]).await;
+    let started = Instant::now();
+    let err = common::get_app(
+        common::builder_for(&server.base_url).max_rate_limit_wait(Duration::from_millis(2_500)),
+    )
+    .await
+    .unwrap_err();
     assert!(
         matches!(
             err,
@@ -682,7 +771,79 @@ async fn endless_rate_limits_end_in_an_error() {
         ),
         "{err:?}"
     );
-    assert_eq!(requests.len(), 6, "one request and five waits");
+    assert!(err.is_rate_limited());
+    // Waits of 0, 1 and 1 s; another second would pass the 2.5 s allowed.
+    assert_eq!(server.requests().len(), 4);
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_secs(2) && took < Duration::from_millis(2_500),
+        "{took:?}"
+    );
+}
+
+/// A secondary limit without `retry-after`, so the configured default wait
+/// applies.
+fn secondary_limit() -> Step {
+    Step::json(403, error_body("You have exceeded a secondary rate limit"))
+}
+
+#[tokio::test]
+async fn many_short_rate_limit_waits_succeed_within_the_total_bound() {
+    // Eight rate-limit answers in a row: more than the old fixed count of
+    // five, well within one second of waiting in total.
+    let mut steps = vec![secondary_limit(); 8];
+    steps.push(ok());
+    let server = Scripted::start(steps).await;
+    let package = common::get_app(
+        common::builder_for(&server.base_url)
+            .secondary_rate_limit_wait(Duration::from_millis(50))
+            .max_rate_limit_wait(Duration::from_secs(1)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(package.id, 7);
+    assert_eq!(server.requests().len(), 9);
+}
+
+#[tokio::test]
+async fn the_total_rate_limit_wait_is_bounded_whatever_each_wait() {
+    let server = Scripted::start(vec![secondary_limit(); 10]).await;
+    let started = Instant::now();
+    let err = common::get_app(
+        common::builder_for(&server.base_url)
+            .secondary_rate_limit_wait(Duration::from_millis(300))
+            .max_rate_limit_wait(Duration::from_secs(1)),
+    )
+    .await
+    .unwrap_err();
+    assert!(err.is_rate_limited(), "{err:?}");
+    // 3 x 300 ms waited; a fourth wait would pass the second allowed, so the
+    // request fails at once instead of starting it.
+    assert_eq!(server.requests().len(), 4);
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(1),
+        "{took:?}"
+    );
+}
+
+#[tokio::test]
+async fn six_retry_after_one_second_answers_then_success_within_ten_seconds() {
+    let limited = Step::with_headers(
+        403,
+        &[("retry-after", "1")],
+        error_body("You have exceeded a secondary rate limit"),
+    );
+    let mut steps = vec![limited; 6];
+    steps.push(ok());
+    let server = Scripted::start(steps).await;
+    let package = common::get_app(
+        common::builder_for(&server.base_url).max_rate_limit_wait(Duration::from_secs(10)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(package.id, 7);
+    assert_eq!(server.requests().len(), 7);
 }
 
 #[tokio::test]
@@ -697,12 +858,14 @@ async fn a_redirect_to_another_host_is_refused_and_says_so() {
     .await;
     let gh = fast(&server.base_url);
     let err = gh
-        .packages(&Scope::org("o"))
+        .packages(Scope::org("o"))
         .get(PackageType::Npm, "app")
         .await
         .unwrap_err();
     match &err {
-        Error::CrossOrigin { expected, found } => {
+        Error::CrossOrigin {
+            expected, found, ..
+        } => {
             assert_eq!(expected, &server.base_url);
             assert_eq!(found, &elsewhere.base_url);
         }
@@ -727,7 +890,7 @@ async fn rate_limit_waits_do_not_count_against_the_retry_time() {
         .build()
         .unwrap();
     let package = gh
-        .packages(&Scope::org("o"))
+        .packages(Scope::org("o"))
         .get(PackageType::Npm, "app")
         .await
         .unwrap();
@@ -752,7 +915,7 @@ async fn primary_limit_without_a_reset_fails_at_once_whatever_the_ceiling() {
         .build()
         .unwrap();
     let err = gh
-        .packages(&Scope::org("o"))
+        .packages(Scope::org("o"))
         .get(PackageType::Npm, "app")
         .await
         .unwrap_err();
@@ -789,7 +952,7 @@ async fn extreme_builder_values_do_not_panic() {
         .min_write_interval(Duration::MAX)
         .build()
         .unwrap();
-    gh.packages(&Scope::org("o"))
+    gh.packages(Scope::org("o"))
         .version(PackageType::Npm, "app", 1)
         .delete()
         .await

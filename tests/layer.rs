@@ -287,7 +287,7 @@ impl Op {
         let packages = gh.packages(scope);
         let (npm, container) = (PackageType::Npm, PackageType::Container);
         Ok(match self {
-            Op::List => packages.list(container).collect().await?.len(),
+            Op::List => packages.list(container).send().await?.len(),
             Op::ListPrivate => {
                 let stream = packages
                     .list(container)
@@ -302,12 +302,12 @@ impl Op {
                 let restore = packages.restore(npm, "left-pad").token(RESTORE_TOKEN);
                 restore.await.map(|()| 0)?
             }
-            Op::Versions => packages.versions(npm, "left-pad").collect().await?.len(),
+            Op::Versions => packages.versions(npm, "left-pad").send().await?.len(),
             Op::VersionsDeleted => {
                 let versions = packages
                     .versions(npm, "left-pad")
                     .state(VersionState::Deleted);
-                versions.collect().await?.len()
+                versions.send().await?.len()
             }
             Op::VersionGet => {
                 usize::from(packages.version(npm, "left-pad", 42).get().await?.id == 42)
@@ -493,7 +493,7 @@ async fn custom_user_agent_and_api_version_go_on_every_request_including_next_pa
     let versions = gh
         .packages(&org)
         .versions(PackageType::Npm, "left-pad")
-        .collect()
+        .send()
         .await
         .unwrap();
     assert_eq!(versions.len(), 2);
@@ -561,16 +561,16 @@ async fn without_a_token_public_listings_work_and_no_authorization_is_sent() {
     let gh = anonymous(&server);
     assert!(format!("{gh:?}").contains("has_token: false"), "{gh:?}");
     let packages = gh
-        .packages(&Scope::user("octocat"))
+        .packages(Scope::user("octocat"))
         .list(PackageType::Npm)
-        .collect()
+        .send()
         .await
         .unwrap();
     assert_eq!(packages.len(), 1);
     let versions = gh
-        .packages(&Scope::org("octo-org"))
+        .packages(Scope::org("octo-org"))
         .versions(PackageType::Container, "team/app")
-        .collect()
+        .send()
         .await
         .unwrap();
     assert_eq!(versions.len(), 1);
@@ -592,15 +592,16 @@ async fn without_a_token_a_401_says_to_set_github_token() {
     });
     let stray = common::catch_all(&server);
     let error = anonymous(&server)
-        .packages(&Scope::AuthenticatedUser)
+        .packages(Scope::AuthenticatedUser)
         .list(PackageType::Npm)
-        .collect()
+        .send()
         .await
         .unwrap_err();
     match &error {
         Error::Unauthorized {
             had_token: false,
             api,
+            ..
         } => assert_eq!(api.status.as_u16(), 401),
         other => panic!("{other:?}"),
     }
@@ -609,9 +610,9 @@ async fn without_a_token_a_401_says_to_set_github_token() {
 
     // With a token, the same answer blames the token instead, and never shows it.
     let error = common::client(&server)
-        .packages(&Scope::AuthenticatedUser)
+        .packages(Scope::AuthenticatedUser)
         .list(PackageType::Npm)
-        .collect()
+        .send()
         .await
         .unwrap_err();
     assert!(
@@ -655,7 +656,7 @@ async fn the_token_never_shows_in_debug_or_errors() {
             .unwrap_err(),
         packages
             .versions(PackageType::Npm, "x")
-            .collect()
+            .send()
             .await
             .unwrap_err(),
         packages
@@ -740,7 +741,7 @@ async fn a_base_url_with_a_path_prefixes_every_request() {
         let versions = gh
             .packages(&org)
             .versions(PackageType::Container, "app")
-            .collect()
+            .send()
             .await
             .unwrap();
         assert_eq!(versions.len(), 2, "{suffix}");
@@ -790,7 +791,7 @@ async fn a_redirect_to_another_origin_is_not_followed() {
     });
     let stray = common::catch_all(&server);
     let result = common::client(&server)
-        .packages(&Scope::org("octo-org"))
+        .packages(Scope::org("octo-org"))
         .get(PackageType::Npm, "left-pad")
         .await;
     assert_eq!(lure.calls(), 0, "the other origin was contacted");
@@ -824,7 +825,7 @@ async fn a_redirect_within_the_origin_is_followed_with_the_token() {
     );
     let stray = common::catch_all(&server);
     let package = common::client(&server)
-        .packages(&Scope::org("octo-org"))
+        .packages(Scope::org("octo-org"))
         .get(PackageType::Npm, "left-pad")
         .await
         .unwrap();

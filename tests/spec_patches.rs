@@ -149,7 +149,7 @@ async fn list_packages_400_is_an_error_response_with_githubs_message() {
 }
 
 #[tokio::test]
-async fn list_packages_400_reaches_layer_users_as_rejected_with_the_whole_message() {
+async fn list_packages_400_reaches_layer_users_with_the_whole_message() {
     let server = MockServer::start_async().await;
     let body = json!({ "message": WALL, "documentation_url": WALL_DOCS });
     let query = Some("package_type=container&page=1&per_page=100");
@@ -158,19 +158,25 @@ async fn list_packages_400_reaches_layer_users_as_rejected_with_the_whole_messag
     let gh = common::client(&server);
 
     let outcome = gh
-        .packages(&Scope::org("o"))
+        .packages(Scope::org("o"))
         .list(PackageType::Container)
-        .collect()
+        .send()
         .await;
 
     assert_eq!((mock.calls(), catch_all.calls()), (1, 0));
+    // The message says pagination is limited, so even on page 1 this is the
+    // pagination error, with GitHub's answer kept whole.
     match outcome {
-        Err(Error::Rejected { api }) => {
+        Err(Error::PaginationLimit {
+            api: Some(api),
+            page: 1,
+            ..
+        }) => {
             assert_eq!(api.status, 400);
             assert_eq!(api.message.as_deref(), Some(WALL));
             assert_eq!(api.documentation_url.as_deref(), Some(WALL_DOCS));
         }
-        other => panic!("expected Rejected, got {other:?}"),
+        other => panic!("expected PaginationLimit, got {other:?}"),
     }
 }
 
@@ -275,11 +281,11 @@ async fn user_scope_versions_send_page_per_page_and_state() {
         .send()
         .await;
     let collected = gh
-        .packages(&Scope::user("octocat"))
+        .packages(Scope::user("octocat"))
         .versions(PackageType::Container, "app")
         .state(VersionState::Deleted)
         .per_page(10)
-        .collect()
+        .send()
         .await;
 
     assert_eq!(catch_all.calls(), 0);
@@ -481,14 +487,14 @@ async fn not_found_through_the_layer_keeps_githubs_message() {
     let gh = common::client(&server);
 
     let outcome = gh
-        .packages(&Scope::org("o"))
+        .packages(Scope::org("o"))
         .version(PackageType::Container, "app", 42)
         .get()
         .await;
 
     assert_eq!((mock.calls(), catch_all.calls()), (1, 0));
     match outcome {
-        Err(Error::NotFound { api }) => {
+        Err(Error::NotFound { api, .. }) => {
             assert_eq!(api.message.as_deref(), Some("Package version not found."))
         }
         other => panic!("expected NotFound, got {other:?}"),

@@ -229,3 +229,95 @@ fn a_closed_stdout_ends_ghpkg_quietly() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(stderr.is_empty(), "quietly: {stderr}");
 }
+
+/// Issue 9, item 6: a classic token's scopes are on every answer; a prune
+/// whose token cannot delete stops before its first DELETE, with the
+/// library's words.
+#[test]
+fn a_token_without_delete_scope_stops_before_the_first_delete() {
+    use httpmock::prelude::*;
+    let server = MockServer::start();
+    server.mock(|when, then| {
+        when.method(GET).path(VERSIONS);
+        then.status(200)
+            .header("x-oauth-scopes", "read:packages, repo")
+            .json_body(serde_json::json!([version(1, hours_ago(100), &[])]));
+    });
+    let deletes = mock_any_delete(&server);
+    let dir = tempdir();
+    let run = ghpkg_in(
+        dir.path(),
+        &server,
+        &[
+            "prune",
+            "container",
+            "app",
+            "--org",
+            "acme",
+            "--older-than",
+            "1d",
+            "--no-registry-check",
+            "--yes",
+        ],
+    );
+    run.expect(1);
+    assert!(run.stderr.contains("`delete:packages`"), "{}", run.stderr);
+    assert!(run.stderr.contains("`read:packages`"), "{}", run.stderr);
+    assert_eq!(deletes.calls(), 0);
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        0,
+        "no journal"
+    );
+}
+
+/// Issue 9, item 13: `-v` is one line per HTTP request (method, path without
+/// the query, status, time, attempt), not the HTTP stack's internals.
+#[test]
+fn verbose_prints_one_line_per_request() {
+    let server = MockServer::start();
+    let versions: Vec<_> = (1..=150)
+        .map(|id| version(id, hours_ago(id), &[]))
+        .collect();
+    let _listing = mock_listing(&server, VERSIONS, &versions);
+    let dir = tempdir();
+    let run = ghpkg_in(
+        dir.path(),
+        &server,
+        &[
+            "-v",
+            "versions",
+            "container",
+            "app",
+            "--org",
+            "acme",
+            "--state",
+            "active",
+        ],
+    );
+    run.expect(0);
+    let lines: Vec<&str> = run.stderr.lines().collect();
+    let requests: Vec<&&str> = lines
+        .iter()
+        .filter(|l| l.contains("http request"))
+        .collect();
+    assert_eq!(requests.len(), 2, "{}", run.stderr);
+    for line in &requests {
+        for field in [
+            "method=GET",
+            VERSIONS,
+            "status=200",
+            "elapsed_ms=",
+            "attempt=1",
+        ] {
+            assert!(line.contains(field), "{field} missing: {line}");
+        }
+        assert!(!line.contains("page="), "the query leaked: {line}");
+    }
+    assert!(
+        !run.stderr.contains("hyper") && !run.stderr.contains("pooling"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(lines.len(), requests.len(), "{}", run.stderr);
+}

@@ -6,7 +6,7 @@ pub mod scripted;
 
 use std::time::Duration;
 
-use github_packages::{Client, ClientBuilder};
+use github_packages::{Client, ClientBuilder, Error, Package, PackageType, Scope};
 use httpmock::prelude::*;
 
 pub const TOKEN: &str = "ghp_test_token_never_printed_0123456789";
@@ -26,6 +26,15 @@ pub fn builder_for(base_url: &str) -> ClientBuilder {
         .secondary_rate_limit_wait(Duration::from_millis(20))
         .min_write_interval(Duration::ZERO)
         .points_per_minute(0)
+}
+
+/// Builds `builder` and gets npm package `app` of organization `o` with it:
+/// the one call many fault tests need.
+pub async fn get_app(builder: ClientBuilder) -> Result<Package, Error> {
+    let gh = builder.build().expect("client builds");
+    gh.packages(Scope::org("o"))
+        .get(PackageType::Npm, "app")
+        .await
 }
 
 pub fn client(server: &MockServer) -> Client {

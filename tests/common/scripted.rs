@@ -20,6 +20,9 @@ pub enum Step {
     Truncate(u16, String),
     /// Read the request and never answer.
     Hang,
+    /// Answer with this status and body sent in 100-byte chunks
+    /// (`transfer-encoding: chunked`, no declared length).
+    Chunked(u16, String),
 }
 
 impl Step {
@@ -113,6 +116,19 @@ impl Scripted {
                             let _ = socket.write_all(out.as_bytes()).await;
                             let _ = socket.flush().await;
                             drop(socket);
+                        }
+                        Step::Chunked(status, body) => {
+                            let mut out = format!(
+                                "HTTP/1.1 {status} X\r\ntransfer-encoding: chunked\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n"
+                            )
+                            .into_bytes();
+                            for chunk in body.as_bytes().chunks(100) {
+                                out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+                                out.extend_from_slice(chunk);
+                                out.extend_from_slice(b"\r\n");
+                            }
+                            out.extend_from_slice(b"0\r\n\r\n");
+                            let _ = socket.write_all(&out).await;
                         }
                         Step::Hang => {
                             tokio::time::sleep(Duration::from_secs(30)).await;

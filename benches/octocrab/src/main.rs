@@ -158,11 +158,10 @@ impl Clients {
 
 /// github_packages: every version, `concurrency` pages at a time.
 async fn list_library(gh: &Client, concurrency: usize) -> Vec<github_packages::PackageVersion> {
-    gh.packages(&Scope::org(ORG))
+    gh.packages(Scope::org(ORG))
         .versions(PackageType::Container, PACKAGE)
         .per_page(PER_PAGE as u8)
         .concurrency(concurrency)
-        .collect()
         .await
         .expect("github_packages listing")
 }
@@ -206,7 +205,7 @@ impl Variant {
     fn label(self) -> &'static str {
         match self {
             Variant::Octocrab => "octocrab `list_versions().per_page(100).send()` + `all_pages`",
-            Variant::Library => "github_packages `collect()`, concurrency 1",
+            Variant::Library => "github_packages `.await` (every item), concurrency 1",
             Variant::Raw => "reqwest + serde_json by hand (baseline)",
             Variant::RawOctoTypes => {
                 "reqwest + serde_json by hand into octocrab's `PackageVersion` (diagnostic)"
@@ -353,7 +352,7 @@ fn latency(options: &Options) {
     const RUNS: [Run; 3] = [Run::Octocrab, Run::Library(1), Run::Library(8)];
     let label = |run: Run| match run {
         Run::Octocrab => "octocrab `all_pages` (sequential)".to_owned(),
-        Run::Library(n) => format!("github_packages `collect()`, concurrency {n}"),
+        Run::Library(n) => format!("github_packages `.await`, concurrency {n}"),
     };
 
     let server = ServerProcess::spawn(LATENCY);

@@ -58,18 +58,14 @@ impl From<std::io::Error> for Failure {
 
 pub(crate) type Outcome = Result<(), Failure>;
 
-/// A library error as ghpkg shows it: the library's advice, with the
-/// builder settings it names translated to ghpkg's flags.
+/// A library error as ghpkg shows it: the library's account of what
+/// happened, plus the ghpkg flag that changes it where there is one.
 pub(crate) fn describe(error: &github_packages::Error) -> String {
     let message = error.to_string();
-    if !matches!(error, github_packages::Error::RateLimited { .. }) {
-        return message;
-    }
-    const SETTING: &str = "max_rate_limit_wait";
-    if message.contains(SETTING) {
-        message.replace(SETTING, "--max-rate-limit-wait")
+    if error.is_rate_limited() {
+        format!("{message}. Raise --max-rate-limit-wait to let ghpkg wait that long")
     } else {
-        format!("{message} (raise --max-rate-limit-wait to wait longer)")
+        message
     }
 }
 
@@ -211,6 +207,7 @@ fn init_tracing(verbose: u8) {
         _ => Targets::new().with_default(LevelFilter::TRACE),
     };
     let layer = tracing_subscriber::fmt::layer()
+        .compact()
         .with_writer(std::io::stderr)
         .with_target(false);
     let _ = tracing_subscriber::registry()
@@ -329,7 +326,7 @@ async fn main() -> ExitCode {
             ExitCode::from(2)
         }
         // Input the library refused before sending anything is bad usage.
-        Err(Failure::Api(github_packages::Error::InvalidInput { field, problem })) => {
+        Err(Failure::Api(github_packages::Error::InvalidInput { field, problem, .. })) => {
             eprintln!("error: invalid {}: {problem}", flag_of(field));
             ExitCode::from(2)
         }

@@ -85,21 +85,10 @@ impl Policy {
     }
 }
 
-/// The tags of a version, whichever metadata block GitHub put them in.
+/// The tags of a version, whichever metadata block GitHub put them in
+/// ([`PackageVersion::tags`]), owned.
 pub(crate) fn tags_of(version: &PackageVersion) -> Vec<String> {
-    let Some(metadata) = &version.metadata else {
-        return Vec::new();
-    };
-    let mut tags: Vec<String> = Vec::new();
-    if let Some(container) = &metadata.container {
-        tags.extend(container.tags.iter().cloned());
-    }
-    if let Some(docker) = &metadata.docker {
-        tags.extend(docker.tags.iter().chain(&docker.tag).cloned());
-    }
-    let mut seen = HashSet::new();
-    tags.retain(|t| seen.insert(t.clone()));
-    tags
+    version.tags().into_iter().map(str::to_owned).collect()
 }
 
 /// What the plan does with a version.

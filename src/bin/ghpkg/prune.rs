@@ -7,7 +7,7 @@ use std::path::Path;
 use chrono::Utc;
 use clap::error::ErrorKind;
 use futures::{StreamExt, TryStreamExt};
-use github_packages::{Error, PackageType, PackageVersion, Packages, Scope, VersionState};
+use github_packages::{Error, PackageType, PackageVersion, PackagesHandler, Scope, VersionState};
 use serde::Serialize;
 
 use crate::args::{Kind, PruneArgs};
@@ -396,6 +396,11 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
     let policy = policy_of(args);
 
     let versions = list_active(ctx, &scope, kind, name).await?;
+    // A classic token names its scopes on every answer: a prune that would
+    // fail at its first DELETE stops here instead.
+    if args.yes {
+        ctx.client.check_scopes(crate::DELETE)?;
+    }
     let mut warnings = Vec::new();
     // Problems that fail the run (exit 1) without stopping the deletes, and
     // refusals that stop a prune before anything is deleted.
@@ -658,11 +663,16 @@ enum Step {
 /// Why a planned version must now be left alone, if it must: the plan was
 /// made from a listing that may be minutes old, and a version may have been
 /// tagged (or re-tagged to match --exclude-tag) or deleted since.
+///
+/// The write pacing is waited out first (and the slot booked), so the read
+/// is one round trip before the DELETE rather than a pacing interval.
 async fn changed_since_plan(
-    packages: &Packages<'_>,
+    ctx: &Ctx,
+    packages: &PackagesHandler,
     target: &Target<'_>,
     entry: &Entry,
 ) -> Result<Option<String>, Error> {
+    ctx.client.reserve_write().await;
     let current = match packages
         .version(target.kind, target.name, entry.id)
         .get()
@@ -725,7 +735,7 @@ async fn delete_planned(
     let mut last_failure: Option<(Option<u16>, Option<String>)> = None;
     let mut same_failures = 0;
     for (index, entry) in deletions.iter().enumerate() {
-        let step = match changed_since_plan(&packages, target, entry).await {
+        let step = match changed_since_plan(ctx, &packages, target, entry).await {
             Err(error) => Err(error),
             Ok(Some(reason)) => Ok(Step::Skipped(reason)),
             Ok(None) => {
