@@ -11,15 +11,17 @@
 //! needs no token, as a public image's registry may not.
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+
+#[path = "../common/loopback.rs"]
+mod loopback;
+
+pub(crate) use loopback::ServerProcess;
+use loopback::{Handler, github_headers, link_header, response};
 
 use crate::fixture::{self, ORG, PACKAGE, PAGES, PER_PAGE, Role, Version};
 
@@ -118,167 +120,55 @@ impl Tally {
     }
 }
 
-/// A server child process; killed when dropped.
-pub(crate) struct ServerProcess {
-    child: Child,
-    // Held open: the child exits when it sees end-of-file here, so it cannot
-    // outlive the benchmark even if the benchmark is killed.
-    control: ChildStdin,
-    replies: BufReader<ChildStdout>,
-    pub(crate) port: u16,
-}
-
 impl ServerProcess {
-    /// Starts `current_exe --serve --latency-ms N` and reads the port it bound.
-    pub(crate) fn spawn(latency: Duration) -> ServerProcess {
-        let exe = std::env::current_exe().expect("path of the benchmark binary");
-        let mut child = Command::new(exe)
-            .args(["--serve", "--latency-ms", &latency.as_millis().to_string()])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start the server process");
-        let control = child.stdin.take().expect("server stdin");
-        let mut replies = BufReader::new(child.stdout.take().expect("server stdout"));
-        let mut line = String::new();
-        replies
-            .read_line(&mut line)
-            .expect("read the server's port");
-        let port = line
-            .trim()
-            .parse()
-            .unwrap_or_else(|_| panic!("server printed `{line}` instead of its port"));
-        ServerProcess {
-            child,
-            control,
-            replies,
-            port,
-        }
-    }
-
-    /// The root of both the API and the registry.
-    pub(crate) fn base_url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-
     /// What the server counted since the last call; it counts afresh from
     /// here.
     pub(crate) fn take_counters(&mut self) -> Counters {
-        writeln!(self.control, "counters")
-            .and_then(|()| self.control.flush())
-            .expect("ask the server for its counters");
-        let mut line = String::new();
-        self.replies
-            .read_line(&mut line)
-            .expect("read the server's counters");
-        serde_json::from_str(&line).expect("the server's counters are JSON")
-    }
-}
-
-impl Drop for ServerProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        serde_json::from_str(&self.ask("counters")).expect("the server's counters are JSON")
     }
 }
 
 /// The `--serve` entry point: binds, prints the port, serves until stdin
 /// closes, printing the counters whenever stdin says `counters`.
 pub(crate) fn run(latency: Duration) -> ! {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .expect("server runtime");
-    let listener = runtime
-        .block_on(TcpListener::bind("127.0.0.1:0"))
-        .expect("bind a loopback port");
-    let port = listener.local_addr().expect("bound address").port();
-    let answers = Arc::new(Answers::render(port, &fixture::versions()));
     let tally = Arc::new(Mutex::new(Tally::default()));
-    {
-        let mut stdout = std::io::stdout().lock();
-        writeln!(stdout, "{port}")
-            .and_then(|()| stdout.flush())
-            .expect("announce the port");
-    }
-    let control_tally = Arc::clone(&tally);
-    std::thread::spawn(move || control(&control_tally));
-    runtime.block_on(async move {
-        loop {
-            let Ok((socket, _)) = listener.accept().await else {
-                continue;
-            };
-            let _ = socket.set_nodelay(true);
-            let answers = Arc::clone(&answers);
-            let tally = Arc::clone(&tally);
-            tokio::spawn(connection(socket, answers, tally, latency));
-        }
-    })
+    let counted = Arc::clone(&tally);
+    loopback::serve(
+        |port| Counting {
+            answers: Answers::render(port, &fixture::versions()),
+            tally,
+            latency,
+        },
+        move |command| match command {
+            "counters" => {
+                let counters = counted.lock().expect("tally lock").take();
+                serde_json::to_string(&counters).expect("counters as JSON")
+            }
+            other => format!("unknown command `{other}`"),
+        },
+    )
 }
 
-/// Answers the parent's `counters` commands; exits the process when the
-/// parent is gone (end-of-file).
-fn control(tally: &Mutex<Tally>) -> ! {
-    for line in std::io::stdin().lock().lines() {
-        let Ok(line) = line else { break };
-        if line.trim() != "counters" {
-            eprintln!("server: unknown control command `{line}`");
-            continue;
-        }
-        let counters = tally.lock().expect("tally lock").take();
-        let mut stdout = std::io::stdout().lock();
-        serde_json::to_writer(&mut stdout, &counters)
-            .map_err(std::io::Error::from)
-            .and_then(|()| writeln!(stdout))
-            .and_then(|()| stdout.flush())
-            .expect("report the counters");
-    }
-    std::process::exit(0)
-}
-
-/// Serves HTTP/1.1 GETs on one keep-alive connection until the client closes
-/// it. A GET has no body, so a request ends at the blank line.
-async fn connection(
-    mut socket: TcpStream,
-    answers: Arc<Answers>,
+/// The answers, given after the added latency and counted.
+struct Counting {
+    answers: Answers,
     tally: Arc<Mutex<Tally>>,
     latency: Duration,
-) {
-    let mut buffer = Vec::with_capacity(4096);
-    let mut scanned = 0;
-    let mut first = true;
-    loop {
-        let Some(end) = find_blank_line(&buffer, scanned) else {
-            scanned = buffer.len().saturating_sub(3);
-            let mut chunk = [0u8; 4096];
-            match socket.read(&mut chunk).await {
-                Ok(0) | Err(_) => return,
-                Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-            }
-            continue;
-        };
-        let (request, answer) = answers.for_request(&buffer[..end]);
-        buffer.drain(..end + 4);
-        scanned = 0;
-        tally.lock().expect("tally lock").arrived(&request, first);
-        first = false;
-        if !latency.is_zero() {
-            tokio::time::sleep(latency).await;
-        }
-        tally.lock().expect("tally lock").answering(&request);
-        if socket.write_all(&answer).await.is_err() {
-            return;
-        }
-    }
 }
 
-fn find_blank_line(buffer: &[u8], from: usize) -> Option<usize> {
-    buffer
-        .get(from..)?
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .map(|i| from + i)
+impl Handler for Counting {
+    async fn answer(&self, head: &[u8], nth: usize) -> Arc<[u8]> {
+        let (request, answer) = self.answers.for_request(head);
+        self.tally
+            .lock()
+            .expect("tally lock")
+            .arrived(&request, nth == 0);
+        if !self.latency.is_zero() {
+            tokio::time::sleep(self.latency).await;
+        }
+        self.tally.lock().expect("tally lock").answering(&request);
+        answer
+    }
 }
 
 /// What a request asked for.
@@ -305,9 +195,9 @@ struct Answers {
 impl Answers {
     fn render(port: u16, versions: &[Version]) -> Answers {
         let listing_path = format!("/orgs/{ORG}/packages/container/{PACKAGE}/versions");
-        let link = |page: usize| {
+        let url_of_page = |page: usize| {
             format!(
-                "<http://127.0.0.1:{port}{listing_path}?state=active&per_page={PER_PAGE}&page={page}>"
+                "http://127.0.0.1:{port}{listing_path}?state=active&per_page={PER_PAGE}&page={page}"
             )
         };
         let pages = versions
@@ -317,30 +207,11 @@ impl Answers {
                 let page = i + 1;
                 let items: Vec<Value> = chunk.iter().map(version_json).collect();
                 let body = serde_json::to_vec(&items).expect("render a page");
-                // GitHub's order: prev, next, last, first.
-                let mut links = Vec::new();
-                if page > 1 {
-                    links.push(format!("{}; rel=\"prev\"", link(page - 1)));
-                }
-                if page < PAGES {
-                    links.push(format!("{}; rel=\"next\"", link(page + 1)));
-                    links.push(format!("{}; rel=\"last\"", link(PAGES)));
-                }
-                if page > 1 {
-                    links.push(format!("{}; rel=\"first\"", link(1)));
-                }
                 let mut headers = vec![("content-type", JSON.to_owned())];
-                if !links.is_empty() {
-                    headers.push(("link", links.join(", ")));
+                if let Some(links) = link_header(&url_of_page, page, PAGES) {
+                    headers.push(("link", links));
                 }
-                headers.extend([
-                    ("x-github-api-version-selected", "2022-11-28".to_owned()),
-                    ("x-ratelimit-limit", "5000".to_owned()),
-                    ("x-ratelimit-remaining", (5000 - page).to_string()),
-                    ("x-ratelimit-reset", "1767225600".to_owned()),
-                    ("x-ratelimit-used", page.to_string()),
-                    ("x-ratelimit-resource", "core".to_owned()),
-                ]);
+                headers.extend(github_headers(page));
                 response("200 OK", &headers, &body)
             })
             .collect();
@@ -389,14 +260,7 @@ impl Answers {
 
     /// What one request head (request line and headers) asks, and the answer.
     fn for_request(&self, head: &[u8]) -> (Request, Arc<[u8]>) {
-        let head = String::from_utf8_lossy(head);
-        let target = head
-            .lines()
-            .next()
-            .and_then(|line| line.strip_prefix("GET "))
-            .and_then(|rest| rest.split(' ').next())
-            .unwrap_or("");
-        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        let (path, query) = loopback::target(head);
         if let Some(reference) = path.strip_prefix(&self.manifests_path) {
             let answer = self
                 .manifests
@@ -425,17 +289,6 @@ impl Answers {
         };
         (Request::Page, Arc::clone(answer))
     }
-}
-
-fn response(status: &str, headers: &[(&str, String)], body: &[u8]) -> Arc<[u8]> {
-    let mut out = format!("HTTP/1.1 {status}\r\n");
-    for (name, value) in headers {
-        out.push_str(&format!("{name}: {value}\r\n"));
-    }
-    out.push_str(&format!("content-length: {}\r\n\r\n", body.len()));
-    let mut bytes = out.into_bytes();
-    bytes.extend_from_slice(body);
-    bytes.into()
 }
 
 /// A container version as GitHub lists it (the fields of the spec's
