@@ -185,7 +185,7 @@ fn variants(options: &Options) -> Vec<Variant> {
 /// checks its plan; panics on a wrong one, which must never be timed.
 fn run_once(variant: &Variant, server: &mut ServerProcess, versions: &[Version]) -> Run {
     // Whatever came in before this run is not its work.
-    server.take_counters();
+    server.start_counting();
     let base = server.base_url();
     let keep_last = KEEP_LAST.to_string();
     let start = Instant::now();
@@ -245,10 +245,11 @@ fn report(variants: &[Variant], runs: &[Vec<Run>], latency: Duration) {
         .iter()
         .map(|r| median_min(&r.iter().map(|r| r.wall).collect::<Vec<_>>()))
         .collect();
-    let today = variants
-        .iter()
-        .position(|v| v.label.starts_with("today"))
-        .map(|j| walls[j].0);
+    let wall_of = |prefix: &str| {
+        let j = variants.iter().position(|v| v.label.starts_with(prefix))?;
+        Some(walls[j].0)
+    };
+    let today = wall_of("today");
     println!("## Wall time and requests\n");
     println!(
         "| variant | wall median (min) | today / variant | API requests | manifest reads \
@@ -278,44 +279,67 @@ fn report(variants: &[Variant], runs: &[Vec<Run>], latency: Duration) {
             count(runs, |r| r.planned.deleted),
         );
     }
+
     let ms = latency.as_secs_f64() * 1e3;
     println!("\n## Where the time goes (medians, as the server saw it)\n");
     println!(
         "| variant | listing: first request to last page | planning: last page to first read \
-         | manifest reads: first to last answer | the rest: start-up, output, exit \
-         | reads in flight, most (effective) | connections API + registry |"
+         | manifest reads: first to last answer (of which none in flight) | start-up: spawn to first request \
+         | report and exit: last answer to exit | floor: (pages + reads / most in flight) x \
+         latency |"
     );
     println!("|---|---|---|---|---|---|---|");
-    for ((variant, runs), (median, _)) in variants.iter().zip(runs).zip(&walls) {
+    for (variant, runs) in variants.iter().zip(runs) {
         let listing = median_of(runs, |c| c.listing_ms);
         let planning = median_of(runs, |c| c.planning_ms);
         let registry = median_of(runs, |c| c.registry_ms);
-        let rest = median.as_secs_f64() * 1e3 - listing - planning - registry;
-        // Reads per latency period: how many were in flight on average.
-        let reads = runs.last().map_or(0, |r| r.counters.manifest_reads) as f64;
-        let effective = reads * ms / registry.max(ms);
+        let idle = median_of(runs, |c| c.reads_idle_ms);
+        let startup = median_of(runs, |c| c.startup_ms);
+        let tail = median_of(runs, |c| c.tail_ms);
+        let last = &runs[runs.len() - 1].counters;
+        let rounds = last
+            .manifest_reads
+            .div_ceil(last.max_reads_in_flight.max(1));
         println!(
-            "| {} | {:.0} ms | {:.0} ms | {:.0} ms | {:.0} ms | {} ({effective:.1}) | {} + {} |",
+            "| {} | {listing:.0} ms | {planning:.0} ms | {registry:.0} ms ({idle:.0} ms) | {startup:.0} ms \
+             | {tail:.0} ms | {:.0} ms |",
             variant.label,
-            listing,
-            planning,
-            registry,
-            rest,
+            (PAGES + rounds) as f64 * ms,
+        );
+    }
+
+    println!("\n## Round trips (medians of the per-run means)\n");
+    println!(
+        "| variant | listing: per page | ghpkg turnaround between pages | manifest reads in \
+         flight: most (mean) | ghpkg turnaround between reads on a connection | second read \
+         after the first | server delay beyond {ms:.0} ms | connections: API + registry |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for (variant, runs) in variants.iter().zip(runs) {
+        let last = &runs[runs.len() - 1].counters;
+        // Reads per latency period: how many were in flight on average.
+        let mean_in_flight =
+            last.manifest_reads as f64 * ms / median_of(runs, |c| c.registry_ms).max(ms);
+        println!(
+            "| {} | {:.1} ms | {:.2} ms | {} ({mean_in_flight:.1}) | {:.2} ms | {:.1} ms | {:.2} ms \
+             | {} + {} |",
+            variant.label,
+            median_of(runs, |c| c.listing_ms) / PAGES as f64,
+            median_of(runs, |c| c.api_turnaround_ms),
             count(runs, |r| r.counters.max_reads_in_flight),
+            median_of(runs, |c| c.registry_turnaround_ms),
+            median_of(runs, |c| c.second_read_ms),
+            median_of(runs, |c| c.overshoot_ms),
             count(runs, |r| r.counters.api_connections),
             count(runs, |r| r.counters.registry_connections),
         );
     }
     println!(
-        "\nFloor of the listing: {PAGES} pages one after another x {ms:.0} ms = {:.0} ms \
-         (GitHub asks for no concurrent requests).\n",
+        "\nThe listing's floor is {PAGES} pages one after another x {ms:.0} ms = {:.0} ms: \
+         GitHub asks for no concurrent requests.\n",
         PAGES as f64 * ms
     );
-    let after = variants
-        .iter()
-        .position(|v| v.label.starts_with("after ("))
-        .map(|j| walls[j].0)
-        .expect("the after variant always runs");
+    let after = wall_of("after (").expect("the after variant always runs");
     println!(
         "Target (issue 9): after under {} s: {:.2} s, {}.\n",
         TARGET.as_secs(),

@@ -10,7 +10,7 @@ use std::future::Future;
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -18,9 +18,12 @@ use tokio::net::{TcpListener, TcpStream};
 /// Answers requests on one server.
 pub(crate) trait Handler: Send + Sync + 'static {
     /// The complete HTTP response to one request head (request line and
-    /// headers), the `nth` on its connection (0 for the first), written once
-    /// the returned future is ready.
-    fn answer(&self, head: &[u8], nth: usize) -> impl Future<Output = Arc<[u8]>> + Send;
+    /// headers), written once the returned future is ready. `idle` is how
+    /// long the connection waited for this request since the previous
+    /// answer was written: the client's turnaround (`None` for the first
+    /// request on a connection).
+    fn answer(&self, head: &[u8], idle: Option<Duration>)
+    -> impl Future<Output = Arc<[u8]>> + Send;
 }
 
 /// A server child process; killed when dropped.
@@ -138,7 +141,7 @@ fn print_line(line: &str) {
 async fn connection(mut socket: TcpStream, handler: Arc<impl Handler>) {
     let mut buffer = Vec::with_capacity(4096);
     let mut scanned = 0;
-    let mut nth = 0;
+    let mut last_written: Option<Instant> = None;
     loop {
         let Some(end) = find_blank_line(&buffer, scanned) else {
             scanned = buffer.len().saturating_sub(3);
@@ -149,13 +152,14 @@ async fn connection(mut socket: TcpStream, handler: Arc<impl Handler>) {
             }
             continue;
         };
-        let answer = handler.answer(&buffer[..end], nth).await;
+        let idle = last_written.map(|at| at.elapsed());
+        let answer = handler.answer(&buffer[..end], idle).await;
         buffer.drain(..end + 4);
         scanned = 0;
-        nth += 1;
         if socket.write_all(&answer).await.is_err() {
             return;
         }
+        last_written = Some(Instant::now());
     }
 }
 

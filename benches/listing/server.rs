@@ -51,7 +51,7 @@ struct Listing {
 }
 
 impl Handler for Listing {
-    async fn answer(&self, head: &[u8], _nth: usize) -> Arc<[u8]> {
+    async fn answer(&self, head: &[u8], _idle: Option<Duration>) -> Arc<[u8]> {
         let answer = self.answers.for_request(head);
         if !self.latency.is_zero() {
             tokio::time::sleep(self.latency).await;
@@ -82,7 +82,7 @@ impl Answers {
                 let body = serde_json::to_vec(&items).expect("render a page");
                 let mut headers =
                     vec![("content-type", "application/json; charset=utf-8".to_owned())];
-                if let Some(links) = link_header(&url_of_page, page, PAGES) {
+                if let Some(links) = link_header(url_of_page, page, PAGES) {
                     headers.push(("link", links));
                 }
                 headers.extend(github_headers(page));

@@ -51,42 +51,108 @@ pub(crate) struct Counters {
     pub(crate) planning_ms: f64,
     /// From the first manifest read's arrival to the last one's answer.
     pub(crate) registry_ms: f64,
+    /// From the first manifest read's arrival to the second's.
+    pub(crate) second_read_ms: f64,
+    /// Time within the registry span with no manifest read in flight: ghpkg
+    /// working between rounds of reads.
+    pub(crate) reads_idle_ms: f64,
+    /// Mean time a connection waited for ghpkg's next request after an
+    /// answer (the client's turnaround), on API and on registry connections.
+    pub(crate) api_turnaround_ms: f64,
+    pub(crate) registry_turnaround_ms: f64,
+    /// Mean time the server's delay took beyond the latency asked for (its
+    /// timer's granularity and scheduling).
+    pub(crate) overshoot_ms: f64,
+    /// From the `start` command to the first listing request: ghpkg's
+    /// start-up.
+    pub(crate) startup_ms: f64,
+    /// From the last answer to the `counters` command: ghpkg's report and
+    /// exit, as the benchmark saw them.
+    pub(crate) tail_ms: f64,
+}
+
+/// A sum of durations and how many, for a mean.
+#[derive(Debug, Default)]
+struct Mean {
+    total: Duration,
+    count: u32,
+}
+
+impl Mean {
+    fn add(&mut self, d: Duration) {
+        self.total += d;
+        self.count += 1;
+    }
+
+    fn ms(&self) -> f64 {
+        match self.count {
+            0 => 0.0,
+            n => (self.total / n).as_secs_f64() * 1e3,
+        }
+    }
 }
 
 /// The running count behind [`Counters`].
 #[derive(Debug, Default)]
 struct Tally {
     counters: Counters,
+    started: Option<Instant>,
     reads_in_flight: usize,
     first_api: Option<Instant>,
     last_api_answer: Option<Instant>,
-    first_read: Option<Instant>,
+    read_arrivals: Vec<Instant>,
     last_read_answer: Option<Instant>,
+    reads_idle: Duration,
+    api_turnaround: Mean,
+    registry_turnaround: Mean,
+    overshoot: Mean,
 }
 
 impl Tally {
+    /// Forgets everything: a dry run starts now.
+    fn start(&mut self) {
+        *self = Tally {
+            started: Some(Instant::now()),
+            ..Tally::default()
+        };
+    }
+
     /// What was counted, with the spans worked out; counting starts afresh.
     fn take(&mut self) -> Counters {
-        let ms = |from: Option<Instant>, to: Option<Instant>| match (from, to) {
-            (Some(from), Some(to)) => to.saturating_duration_since(from).as_secs_f64() * 1e3,
+        let ms = |from: Option<&Instant>, to: Option<&Instant>| match (from, to) {
+            (Some(from), Some(to)) => to.saturating_duration_since(*from).as_secs_f64() * 1e3,
             _ => 0.0,
         };
+        let first_read = self.read_arrivals.first();
+        let last_answer = self.last_read_answer.max(self.last_api_answer);
         let mut counters = std::mem::take(&mut self.counters);
-        counters.listing_ms = ms(self.first_api, self.last_api_answer);
-        counters.planning_ms = ms(self.last_api_answer, self.first_read);
-        counters.registry_ms = ms(self.first_read, self.last_read_answer);
+        counters.listing_ms = ms(self.first_api.as_ref(), self.last_api_answer.as_ref());
+        counters.planning_ms = ms(self.last_api_answer.as_ref(), first_read);
+        counters.registry_ms = ms(first_read, self.last_read_answer.as_ref());
+        counters.second_read_ms = ms(first_read, self.read_arrivals.get(1));
+        counters.reads_idle_ms = self.reads_idle.as_secs_f64() * 1e3;
+        counters.api_turnaround_ms = self.api_turnaround.ms();
+        counters.registry_turnaround_ms = self.registry_turnaround.ms();
+        counters.overshoot_ms = self.overshoot.ms();
+        counters.startup_ms = ms(self.started.as_ref(), self.first_api.as_ref());
+        counters.tail_ms = ms(last_answer.as_ref(), Some(&Instant::now()));
         *self = Tally::default();
         counters
     }
 
-    /// A request arrived.
-    fn arrived(&mut self, request: &Request, first_on_connection: bool) {
-        let now = Some(Instant::now());
+    /// A request arrived, after `idle` on its connection (`None` if it is
+    /// the first there).
+    fn arrived(&mut self, request: &Request, idle: Option<Duration>) {
+        let now = Instant::now();
+        let first_on_connection = usize::from(idle.is_none());
         match request {
             Request::Page => {
                 self.counters.api_requests += 1;
-                self.first_api = self.first_api.or(now);
-                self.counters.api_connections += usize::from(first_on_connection);
+                self.first_api = self.first_api.or(Some(now));
+                self.counters.api_connections += first_on_connection;
+                if let Some(idle) = idle {
+                    self.api_turnaround.add(idle);
+                }
             }
             Request::Manifest(digest) => {
                 self.counters.manifest_reads += 1;
@@ -95,8 +161,17 @@ impl Tally {
                     .reads_by_digest
                     .entry(digest.clone())
                     .or_default() += 1;
-                self.first_read = self.first_read.or(now);
-                self.counters.registry_connections += usize::from(first_on_connection);
+                // Only the first two arrivals are needed.
+                if self.read_arrivals.len() < 2 {
+                    self.read_arrivals.push(now);
+                }
+                if let (0, Some(last)) = (self.reads_in_flight, self.last_read_answer) {
+                    self.reads_idle += now.saturating_duration_since(last);
+                }
+                self.counters.registry_connections += first_on_connection;
+                if let Some(idle) = idle {
+                    self.registry_turnaround.add(idle);
+                }
                 self.reads_in_flight += 1;
                 self.counters.max_reads_in_flight =
                     self.counters.max_reads_in_flight.max(self.reads_in_flight);
@@ -105,10 +180,12 @@ impl Tally {
         }
     }
 
-    /// An answer is about to be written. Counted before the write, so a
-    /// client that has its answer finds the count complete.
-    fn answering(&mut self, request: &Request) {
+    /// An answer is about to be written, `overshoot` past the latency.
+    /// Counted before the write, so a client that has its answer finds the
+    /// count complete.
+    fn answering(&mut self, request: &Request, overshoot: Duration) {
         let now = Some(Instant::now());
+        self.overshoot.add(overshoot);
         match request {
             Request::Page => self.last_api_answer = now,
             Request::Manifest(_) => {
@@ -121,15 +198,21 @@ impl Tally {
 }
 
 impl ServerProcess {
-    /// What the server counted since the last call; it counts afresh from
-    /// here.
+    /// Forgets what the server counted so far: a dry run starts now.
+    pub(crate) fn start_counting(&mut self) {
+        let reply = self.ask("start");
+        assert_eq!(reply.trim(), "ok", "the server's answer to `start`");
+    }
+
+    /// What the server counted since [`start_counting`](Self::start_counting).
     pub(crate) fn take_counters(&mut self) -> Counters {
         serde_json::from_str(&self.ask("counters")).expect("the server's counters are JSON")
     }
 }
 
 /// The `--serve` entry point: binds, prints the port, serves until stdin
-/// closes, printing the counters whenever stdin says `counters`.
+/// closes. On stdin, `start` starts counting afresh and `counters` prints
+/// what was counted.
 pub(crate) fn run(latency: Duration) -> ! {
     let tally = Arc::new(Mutex::new(Tally::default()));
     let counted = Arc::clone(&tally);
@@ -140,6 +223,10 @@ pub(crate) fn run(latency: Duration) -> ! {
             latency,
         },
         move |command| match command {
+            "start" => {
+                counted.lock().expect("tally lock").start();
+                "ok".to_owned()
+            }
             "counters" => {
                 let counters = counted.lock().expect("tally lock").take();
                 serde_json::to_string(&counters).expect("counters as JSON")
@@ -157,16 +244,27 @@ struct Counting {
 }
 
 impl Handler for Counting {
-    async fn answer(&self, head: &[u8], nth: usize) -> Arc<[u8]> {
+    async fn answer(&self, head: &[u8], idle: Option<Duration>) -> Arc<[u8]> {
         let (request, answer) = self.answers.for_request(head);
         self.tally
             .lock()
             .expect("tally lock")
-            .arrived(&request, nth == 0);
+            .arrived(&request, idle);
+        let start = Instant::now();
         if !self.latency.is_zero() {
-            tokio::time::sleep(self.latency).await;
+            // A thread's sleep, not tokio's timer: the timer rounds up to
+            // the next millisecond tick, which made each answer about 1.3 ms
+            // late and put some 0.3 s of the server's own into a dry run.
+            let latency = self.latency;
+            tokio::task::spawn_blocking(move || std::thread::sleep(latency))
+                .await
+                .expect("sleep");
         }
-        self.tally.lock().expect("tally lock").answering(&request);
+        let overshoot = start.elapsed().saturating_sub(self.latency);
+        self.tally
+            .lock()
+            .expect("tally lock")
+            .answering(&request, overshoot);
         answer
     }
 }
@@ -208,7 +306,7 @@ impl Answers {
                 let items: Vec<Value> = chunk.iter().map(version_json).collect();
                 let body = serde_json::to_vec(&items).expect("render a page");
                 let mut headers = vec![("content-type", JSON.to_owned())];
-                if let Some(links) = link_header(&url_of_page, page, PAGES) {
+                if let Some(links) = link_header(url_of_page, page, PAGES) {
                     headers.push(("link", links));
                 }
                 headers.extend(github_headers(page));
