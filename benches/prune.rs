@@ -21,13 +21,13 @@ mod fixture;
 mod server;
 
 use check::Planned;
-use fixture::{INDEXES, KEEP_LAST, ORG, PACKAGE, PAGES, VERSIONS, Version};
+use fixture::{CHILDREN, INDEXES, KEEP_LAST, ORG, PACKAGE, PAGES, VERSIONS, Version};
 use server::{Counters, ServerProcess};
 
 const USAGE: &str = "\
 usage: cargo bench --bench prune --features cli [-- OPTIONS]
-  --baseline PATH   also time this ghpkg binary (the previous release:
-                    cd /work/wt-base && cargo build --release --features cli --bin ghpkg)
+  --baseline PATH   also time this ghpkg binary: the previous release, built
+                    with `cargo build --release --features cli --bin ghpkg`
   --runs N          measured runs per variant, interleaved (default 5)
   --latency-ms N    delay before every answer (default 20)
   --no-serial       leave out the one-read-at-a-time variant (over 20 s a run)";
@@ -47,11 +47,38 @@ struct Options {
 
 /// One way of running the dry run.
 #[derive(Debug)]
-struct Variant {
-    label: &'static str,
-    binary: PathBuf,
-    /// Flags after the common ones.
-    extra: &'static [&'static str],
+enum Variant {
+    /// The `--baseline` binary: what users have today.
+    Today(PathBuf),
+    /// This tree's ghpkg as users will run it.
+    After,
+    /// This tree's ghpkg reading one manifest at a time.
+    OneAtATime,
+}
+
+impl Variant {
+    fn label(&self) -> &'static str {
+        match self {
+            Variant::Today(_) => "today (--baseline binary)",
+            Variant::After => "after (this tree, default --manifest-reads 8)",
+            Variant::OneAtATime => "after, --manifest-reads 1 (one read at a time)",
+        }
+    }
+
+    fn binary(&self) -> PathBuf {
+        match self {
+            Variant::Today(path) => path.clone(),
+            Variant::After | Variant::OneAtATime => PathBuf::from(GHPKG),
+        }
+    }
+
+    /// Flags after the ones every variant gets.
+    fn extra_flags(&self) -> &'static [&'static str] {
+        match self {
+            Variant::OneAtATime => &["--manifest-reads", "1"],
+            Variant::Today(_) | Variant::After => &[],
+        }
+    }
 }
 
 /// One timed dry run and what the server counted during it.
@@ -73,8 +100,8 @@ fn main() {
     println!("# Prune dry run benchmark\n");
     println!("{}", machine("start"));
     println!(
-        "{VERSIONS} active versions ({PAGES} pages), {INDEXES} tagged image indexes with 3 \
-         children each, the rest untagged orphans; {} ms before every answer; policy \
+        "{VERSIONS} active versions ({PAGES} pages), {INDEXES} tagged image indexes with \
+         {CHILDREN} children each, the rest untagged orphans; {} ms before every answer; policy \
          `--untagged --keep-last {KEEP_LAST}`; {} measured runs per variant, interleaved.\n",
         options.latency.as_millis(),
         options.runs
@@ -84,7 +111,10 @@ fn main() {
 
     // One unmeasured run of each binary: loads it from disk and checks it
     // accepts the flags before any time counts.
-    for variant in variants.iter().filter(|v| v.extra.is_empty()) {
+    for variant in variants
+        .iter()
+        .filter(|v| !matches!(v, Variant::OneAtATime))
+    {
         run_once(variant, &mut server, &versions);
     }
     let mut runs: Vec<Vec<Run>> = variants.iter().map(|_| Vec::new()).collect();
@@ -97,7 +127,7 @@ fn main() {
                 "run {}/{}: {}: {:.2} s",
                 round + 1,
                 options.runs,
-                variants[j].label,
+                variants[j].label(),
                 run.wall.as_secs_f64()
             );
             runs[j].push(run);
@@ -158,27 +188,13 @@ fn usage_error(message: &str) -> ! {
 }
 
 fn variants(options: &Options) -> Vec<Variant> {
-    let mut variants = Vec::new();
-    if let Some(baseline) = &options.baseline {
-        variants.push(Variant {
-            label: "today (--baseline binary)",
-            binary: baseline.clone(),
-            extra: &[],
-        });
-    }
-    variants.push(Variant {
-        label: "after (this tree, default --manifest-reads 8)",
-        binary: PathBuf::from(GHPKG),
-        extra: &[],
-    });
-    if options.serial {
-        variants.push(Variant {
-            label: "after, --manifest-reads 1 (one read at a time)",
-            binary: PathBuf::from(GHPKG),
-            extra: &["--manifest-reads", "1"],
-        });
-    }
-    variants
+    let today = options.baseline.clone().map(Variant::Today);
+    let serial = options.serial.then_some(Variant::OneAtATime);
+    today
+        .into_iter()
+        .chain([Variant::After])
+        .chain(serial)
+        .collect()
 }
 
 /// Runs one dry run as a user would, times it from spawn to exit, and
@@ -189,21 +205,22 @@ fn run_once(variant: &Variant, server: &mut ServerProcess, versions: &[Version])
     let base = server.base_url();
     let keep_last = KEEP_LAST.to_string();
     let start = Instant::now();
-    let output: Output = Command::new(&variant.binary)
+    let binary = variant.binary();
+    let output: Output = Command::new(&binary)
         .args(["--api-url", &base, "--json", "prune", "container", PACKAGE])
         .args(["--org", ORG, "--untagged", "--keep-last", &keep_last])
         .args(["--registry-url", &base])
-        .args(variant.extra)
+        .args(variant.extra_flags())
         .env("GITHUB_TOKEN", "bench-token")
         .env_remove("GH_TOKEN")
         .env_remove("GITHUB_API_URL")
         .stdin(Stdio::null())
         .output()
-        .unwrap_or_else(|e| panic!("cannot run {}: {e}", variant.binary.display()));
+        .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
     let wall = start.elapsed();
     let counters = server.take_counters();
     let planned = check::dry_run(&output, versions, &counters)
-        .unwrap_or_else(|why| panic!("{}: wrong dry run: {why}", variant.label));
+        .unwrap_or_else(|why| panic!("{}: wrong dry run: {why}", variant.label()));
     Run {
         wall,
         counters,
@@ -245,11 +262,11 @@ fn report(variants: &[Variant], runs: &[Vec<Run>], latency: Duration) {
         .iter()
         .map(|r| median_min(&r.iter().map(|r| r.wall).collect::<Vec<_>>()))
         .collect();
-    let wall_of = |prefix: &str| {
-        let j = variants.iter().position(|v| v.label.starts_with(prefix))?;
+    let wall_of = |which: fn(&Variant) -> bool| {
+        let j = variants.iter().position(which)?;
         Some(walls[j].0)
     };
-    let today = wall_of("today");
+    let today = wall_of(|v| matches!(v, Variant::Today(_)));
     println!("## Wall time and requests\n");
     println!(
         "| variant | wall median (min) | today / variant | API requests | manifest reads \
@@ -262,7 +279,7 @@ fn report(variants: &[Variant], runs: &[Vec<Run>], latency: Duration) {
         });
         println!(
             "| {} | {:.2} s ({:.2}) | {ratio} | {} | {} | {} | {} | {} / {} |",
-            variant.label,
+            variant.label(),
             median.as_secs_f64(),
             min.as_secs_f64(),
             count(runs, |r| r.counters.api_requests),
@@ -303,7 +320,7 @@ fn report(variants: &[Variant], runs: &[Vec<Run>], latency: Duration) {
         println!(
             "| {} | {listing:.0} ms | {planning:.0} ms | {registry:.0} ms ({idle:.0} ms) | {startup:.0} ms \
              | {tail:.0} ms | {:.0} ms |",
-            variant.label,
+            variant.label(),
             (PAGES + rounds) as f64 * ms,
         );
     }
@@ -323,7 +340,7 @@ fn report(variants: &[Variant], runs: &[Vec<Run>], latency: Duration) {
         println!(
             "| {} | {:.1} ms | {:.2} ms | {} ({mean_in_flight:.1}) | {:.2} ms | {:.1} ms | {:.2} ms \
              | {} + {} |",
-            variant.label,
+            variant.label(),
             median_of(runs, |c| c.listing_ms) / PAGES as f64,
             median_of(runs, |c| c.api_turnaround_ms),
             count(runs, |r| r.counters.max_reads_in_flight),
@@ -339,7 +356,7 @@ fn report(variants: &[Variant], runs: &[Vec<Run>], latency: Duration) {
          GitHub asks for no concurrent requests.\n",
         PAGES as f64 * ms
     );
-    let after = wall_of("after (").expect("the after variant always runs");
+    let after = wall_of(|v| matches!(v, Variant::After)).expect("the after variant always runs");
     println!(
         "Target (issue 9): after under {} s: {:.2} s, {}.\n",
         TARGET.as_secs(),
