@@ -50,11 +50,14 @@ pub(crate) fn plural(n: usize, noun: &str) -> String {
     }
 }
 
-/// Writes `value` as pretty JSON followed by a newline.
+/// Writes `value` as pretty JSON followed by a newline, through one buffer:
+/// stdout is line-buffered, and a large report would otherwise be a write
+/// per line.
 pub(crate) fn json(value: &impl Serialize) -> io::Result<()> {
-    let mut out = io::stdout().lock();
+    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
     serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)
+    writeln!(out)?;
+    out.flush()
 }
 
 /// Columns padded to their widest cell; the last column is not padded.
