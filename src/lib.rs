@@ -1,10 +1,14 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 #![warn(rustdoc::broken_intra_doc_links)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod budget;
 mod client;
 mod error;
+#[cfg(feature = "fake")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
+pub mod fake;
 pub mod generated;
 mod packages;
 mod pagination;
