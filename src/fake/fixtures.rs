@@ -926,23 +926,14 @@ fn create(
     now: DateTime<Utc>,
     builder: PackageBuilder<'_>,
 ) -> Result<CreatedPackage, FakeError> {
-    let owner_login = inner
+    // Every check comes before the first change, so a refused fixture
+    // leaves the fake as it was.
+    let lookup = PackageKey::new(builder.owner.login(), builder.package_type, &builder.name);
+    let mut seen: Vec<String> = inner
         .store
-        .ensure_account(builder.owner.login(), builder.owner.kind())
-        .map_err(|problem| FakeError::invalid("owner", problem))?
-        .login
-        .clone();
-    let key = PackageKey {
-        owner: &owner_login,
-        package_type: builder.package_type,
-        name: &builder.name,
-    };
-    let existing_names: Vec<String> = inner
-        .store
-        .active_package(key)
+        .active_package(lookup)
         .map(|p| p.versions.iter().map(|v| v.name.clone()).collect())
         .unwrap_or_default();
-    let mut seen = existing_names;
     for spec in &builder.versions {
         if let Some(name) = &spec.name {
             if seen.iter().any(|n| n.eq_ignore_ascii_case(name)) {
@@ -954,6 +945,13 @@ fn create(
             seen.push(name.clone());
         }
     }
+    let owner_login = inner
+        .store
+        .ensure_account(builder.owner.login(), builder.owner.kind())
+        .map_err(|problem| FakeError::invalid("owner", problem))?
+        .login
+        .clone();
+    let key = PackageKey::new(&owner_login, builder.package_type, &builder.name);
 
     let mut maker = Maker {
         inner,
