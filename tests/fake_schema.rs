@@ -481,7 +481,7 @@ fn the_validator_catches_what_it_must() {
         &json!({"login": "x", "gravatar_id": null, "avatar_url": "not a uri"}),
     );
     assert!(
-        problems.iter().any(|p| p.contains("not a URI")),
+        problems.iter().any(|p| p.contains("is not a \"uri\"")),
         "{problems:#?}"
     );
     assert!(

@@ -46,6 +46,9 @@
 //! let untagged = app.versions[1].id;
 //! let token = gh.token_with_scopes(&["read:packages", "delete:packages"]);
 //!
+//! # // reqwest is built without a TLS provider of its own (see the `rustls` feature).
+//! # #[cfg(feature = "rustls")]
+//! # let _ = rustls::crypto::ring::default_provider().install_default();
 //! let http = reqwest::Client::new();
 //! let url = format!("{}/orgs/acme/packages/container/app/versions/{untagged}", gh.url());
 //! let answer = http.delete(&url).bearer_auth(&token).send().await?;

@@ -199,20 +199,18 @@ impl Spec {
                     self.walk(item_schema, item, &format!("{at}[{i}]"), problems);
                 }
             }
-            ("string", Value::String(s)) => match object.get("format").and_then(Value::as_str) {
-                Some("date-time") => {
-                    if chrono::DateTime::parse_from_rfc3339(s).is_err() {
-                        problems.push(format!("{at}: `{s}` is not an RFC 3339 date-time"));
-                    }
+            ("string", Value::String(s)) => {
+                let malformed = match object.get("format").and_then(Value::as_str) {
+                    Some("date-time") => chrono::DateTime::parse_from_rfc3339(s).is_err(),
+                    Some("uri") => url::Url::parse(s).is_err(),
+                    Some(other) => panic!("the validator does not know format `{other}` (at {at})"),
+                    None => false,
+                };
+                if malformed {
+                    let format = &object["format"];
+                    problems.push(format!("{at}: `{s}` is not a {format}"));
                 }
-                Some("uri") => {
-                    if url::Url::parse(s).is_err() {
-                        problems.push(format!("{at}: `{s}` is not a URI"));
-                    }
-                }
-                Some(other) => panic!("the validator does not know format `{other}` (at {at})"),
-                None => {}
-            },
+            }
             ("integer", Value::Number(n)) if n.is_i64() || n.is_u64() => {}
             ("number", Value::Number(_)) | ("boolean", Value::Bool(_)) => {}
             _ => problems.push(format!("{at}: {value} is not of type {kind}")),
