@@ -82,19 +82,31 @@ impl Pattern {
     }
 }
 
+/// Whether the path's segments match the pattern's. Dynamic programming
+/// over (pattern, path) positions keeps this linear in each for any number
+/// of `**`, however long a request's path is.
 fn match_segments(pattern: &[String], path: &[&str]) -> bool {
-    match pattern.split_first() {
-        None => path.is_empty(),
-        Some((first, rest)) if first == "**" => {
-            (0..=path.len()).any(|skip| match_segments(rest, &path[skip..]))
-        }
-        Some((first, rest)) => match path.split_first() {
-            Some((segment, path_rest)) => {
-                segment_matches(first, segment) && match_segments(rest, path_rest)
+    // matches[j]: pattern[i..] matches path[j..], for the current i (going
+    // backwards from the end of the pattern).
+    let mut matches = vec![false; path.len() + 1];
+    matches[path.len()] = true;
+    for segment in pattern.iter().rev() {
+        let mut next = vec![false; path.len() + 1];
+        if segment == "**" {
+            // `**` then the rest: the rest may start at j or anywhere later.
+            let mut later = false;
+            for j in (0..=path.len()).rev() {
+                later = later || matches[j];
+                next[j] = later;
             }
-            None => false,
-        },
+        } else {
+            for j in 0..path.len() {
+                next[j] = matches[j + 1] && segment_matches(segment, path[j]);
+            }
+        }
+        matches = next;
     }
+    matches[0]
 }
 
 fn segment_matches(pattern: &str, raw: &str) -> bool {
@@ -286,7 +298,9 @@ impl<'a> FaultBuilder<'a> {
         self.respond(status, body)
     }
 
-    /// Answers with `status` and exactly `body` (sent as JSON).
+    /// Answers with `status` and exactly `body` (sent as JSON). A canned
+    /// answer carries only `content-type` and the headers given with
+    /// [`header`](Self::header): no rate-limit or scope headers.
     ///
     /// # Errors
     ///
@@ -407,6 +421,18 @@ mod tests {
         ));
         assert!(!matches("GET", "/user/*", ("GET", "/user/packages/npm")));
         assert!(glob("a*c*e", "abcde") && !glob("a*c*e", "abcd") && glob("*", ""));
+        assert!(matches("*", "/**/**", ("GET", "/")));
+        assert!(matches("*", "/a/**", ("GET", "/a")));
+        assert!(!matches("*", "/a/**/b", ("GET", "/a/c")));
+        assert!(matches("*", "/a/**/b/**", ("GET", "/a/x/y/b")));
+    }
+
+    #[test]
+    fn many_wildcards_stay_fast_on_long_paths() {
+        let path = format!("/{}", vec!["a"; 5_000].join("/"));
+        let start = std::time::Instant::now();
+        assert!(!matches("*", "/**/**/**/**/**/b", ("GET", &path)));
+        assert!(start.elapsed() < std::time::Duration::from_secs(2));
     }
 
     #[test]
