@@ -31,6 +31,13 @@
 //! latency; [`FakeGitHub::requests`], [`FakeGitHub::deleted_ids`] and
 //! [`FakeGitHub::manifest_reads`] tell a test what happened.
 //!
+//! Not modelled: permissions per package or repository (any valid token
+//! with the scopes sees and manages every package), fine-grained and GitHub
+//! App tokens, the `repository` of a package, conditional requests, request
+//! bodies, HTTP/2 and TLS, registry blobs and pushes. Manifest digests are
+//! names, not hashes of the bytes served. GitHub does not document its
+//! answer to restoring an active version; [`ActiveRestore`] picks one.
+//!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
