@@ -7,30 +7,18 @@ mod fake_support;
 use std::time::{Duration, Instant};
 
 use github_packages::PackageType;
-use github_packages::fake::{FakeGitHub, Owner};
+use github_packages::fake::FakeGitHub;
 use reqwest::Method;
 
-use fake_support::{ALL, http, send};
+use fake_support::{ALL, acme_app, http, send, unlimited};
 
 const VERSIONS: &str = "/orgs/acme/packages/container/app/versions";
 
 async fn fake_with_app() -> (FakeGitHub, String, Vec<i64>) {
-    let gh = FakeGitHub::builder()
-        .without_rate_limits()
-        .start()
-        .await
-        .unwrap();
-    let app = gh
-        .package(Owner::org("acme"), PackageType::Container, "app")
-        .image()
-        .tags(["v1"])
-        .image()
-        .image()
-        .image()
-        .create()
-        .unwrap();
+    let gh = unlimited().await;
+    let ids = acme_app(&gh, 3).ids();
     let token = gh.token_with_scopes(ALL);
-    (gh, token, app.ids())
+    (gh, token, ids)
 }
 
 #[tokio::test]

@@ -9,10 +9,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use futures::future::join_all;
 use github_packages::PackageType;
-use github_packages::fake::{Clock, FakeGitHub, Owner};
+use github_packages::fake::{Clock, FakeGitHub};
 use reqwest::Method;
 
-use fake_support::{ALL, http, send};
+use fake_support::{ALL, acme_app, http, send};
 
 const VERSIONS: &str = "/orgs/acme/packages/container/app/versions";
 
@@ -20,17 +20,9 @@ fn noon() -> DateTime<Utc> {
     "2025-06-01T12:00:00Z".parse().unwrap()
 }
 
-/// acme/app with one tagged image and `untagged` untagged ones; their ids.
+/// The ids of acme/app's `untagged` untagged images.
 fn app(gh: &FakeGitHub, untagged: usize) -> Vec<i64> {
-    let mut builder = gh
-        .package(Owner::org("acme"), PackageType::Container, "app")
-        .image()
-        .tags(["v1"])
-        .package();
-    for _ in 0..untagged {
-        builder = builder.image().package();
-    }
-    builder.create().unwrap().ids()[1..].to_vec()
+    acme_app(gh, untagged).ids()[1..].to_vec()
 }
 
 #[tokio::test]

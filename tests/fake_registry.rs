@@ -10,20 +10,12 @@ use github_packages::{PackageType, Visibility};
 use reqwest::Method;
 use serde_json::Value;
 
-use fake_support::{ALL, Reply, http, send};
+use fake_support::{ALL, Reply, http, send, unlimited};
 
 const ACCEPT: &str = "application/vnd.oci.image.index.v1+json, \
      application/vnd.docker.distribution.manifest.list.v2+json, \
      application/vnd.oci.image.manifest.v1+json, \
      application/vnd.docker.distribution.manifest.v2+json";
-
-async fn fake() -> FakeGitHub {
-    FakeGitHub::builder()
-        .without_rate_limits()
-        .start()
-        .await
-        .unwrap()
-}
 
 /// `Basic base64(user:password)`.
 fn basic(password: &str) -> String {
@@ -81,7 +73,7 @@ async fn manifest(
 
 #[tokio::test]
 async fn the_token_flow_leads_to_an_index_whose_children_are_untagged_versions() {
-    let gh = fake().await;
+    let gh = unlimited().await;
     let app = gh
         .package(Owner::org("acme"), PackageType::Container, "app")
         .image()
@@ -185,7 +177,7 @@ async fn the_token_flow_leads_to_an_index_whose_children_are_untagged_versions()
 
 #[tokio::test]
 async fn docker_manifest_lists_and_accept_headers() {
-    let gh = fake().await;
+    let gh = unlimited().await;
     let app = gh
         .package(Owner::org("acme"), PackageType::Container, "app")
         .image()
@@ -243,7 +235,7 @@ async fn docker_manifest_lists_and_accept_headers() {
 
 #[tokio::test]
 async fn the_token_service_checks_the_github_token() {
-    let gh = fake().await;
+    let gh = unlimited().await;
     gh.package(Owner::org("acme"), PackageType::Container, "app")
         .image()
         .tags(["v1"])
@@ -295,7 +287,7 @@ async fn the_token_service_checks_the_github_token() {
 
 #[tokio::test]
 async fn deleted_versions_leave_the_registry_and_come_back() {
-    let gh = fake().await;
+    let gh = unlimited().await;
     let app = gh
         .package(Owner::org("acme"), PackageType::Container, "app")
         .image()
@@ -347,7 +339,7 @@ async fn deleted_versions_leave_the_registry_and_come_back() {
 
 #[tokio::test]
 async fn cosign_tags_and_referrers_follow_their_subject() {
-    let gh = fake().await;
+    let gh = unlimited().await;
     let app = gh
         .package(Owner::org("acme"), PackageType::Container, "app")
         .image()

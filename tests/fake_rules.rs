@@ -11,20 +11,12 @@ use github_packages::fake::{ActiveRestore, Clock, FakeGitHub, Owner, PackagesPer
 use github_packages::{PackageType, Visibility};
 use reqwest::Method;
 
-use fake_support::{ALL, Reply, http, send};
+use fake_support::{ALL, Reply, acme_app, http, send, unlimited};
 
 const APP: &str = "/orgs/acme/packages/container/app";
 
 fn start_of_june() -> DateTime<Utc> {
     "2025-06-01T12:00:00Z".parse().unwrap()
-}
-
-async fn fake() -> FakeGitHub {
-    FakeGitHub::builder()
-        .without_rate_limits()
-        .start()
-        .await
-        .unwrap()
 }
 
 async fn call(gh: &FakeGitHub, method: Method, path: &str, token: Option<&str>) -> Reply {
@@ -33,7 +25,7 @@ async fn call(gh: &FakeGitHub, method: Method, path: &str, token: Option<&str>) 
 
 #[tokio::test]
 async fn the_last_version_and_the_last_tagged_image_cannot_be_deleted() {
-    let gh = fake().await;
+    let gh = unlimited().await;
     let token = gh.token_with_scopes(ALL);
     let npm = gh
         .package(Owner::user("octocat"), PackageType::Npm, "tool")
@@ -123,15 +115,9 @@ async fn the_last_version_and_the_last_tagged_image_cannot_be_deleted() {
 
 #[tokio::test]
 async fn restoring_an_active_version_is_refused() {
-    let gh = fake().await;
+    let gh = unlimited().await;
     let token = gh.token_with_scopes(ALL);
-    let app = gh
-        .package(Owner::org("acme"), PackageType::Container, "app")
-        .image()
-        .tags(["v1"])
-        .image()
-        .create()
-        .unwrap();
+    let app = acme_app(&gh, 1);
     let path = format!("{APP}/versions/{}/restore", app.versions[1].id);
     let refused = call(&gh, Method::POST, &path, Some(&token)).await;
     assert_eq!(refused.status, 404);
@@ -160,7 +146,7 @@ async fn restoring_an_active_version_is_refused() {
 
 #[tokio::test]
 async fn a_restored_version_comes_back_with_its_tags() {
-    let gh = fake().await;
+    let gh = unlimited().await;
     let token = gh.token_with_scopes(ALL);
     let app = gh
         .package(Owner::org("acme"), PackageType::Container, "app")
@@ -272,14 +258,8 @@ async fn deleted_versions_can_be_restored_for_30_days() {
 
 #[tokio::test]
 async fn requests_need_a_known_token_with_the_right_scopes() {
-    let gh = fake().await;
-    let app = gh
-        .package(Owner::org("acme"), PackageType::Container, "app")
-        .image()
-        .tags(["v1"])
-        .image()
-        .create()
-        .unwrap();
+    let gh = unlimited().await;
+    let app = acme_app(&gh, 1);
     let versions = format!("{APP}/versions");
     let untagged = format!("{versions}/{}", app.versions[1].id);
 
@@ -373,14 +353,8 @@ async fn requests_need_a_known_token_with_the_right_scopes() {
 
 #[tokio::test]
 async fn actions_tokens_answer_without_scope_headers() {
-    let gh = fake().await;
-    let app = gh
-        .package(Owner::org("acme"), PackageType::Container, "app")
-        .image()
-        .tags(["v1"])
-        .image()
-        .create()
-        .unwrap();
+    let gh = unlimited().await;
+    let app = acme_app(&gh, 1);
     let read = gh
         .actions_token(Owner::org("acme"), PackagesPermission::Read)
         .unwrap();
@@ -421,7 +395,7 @@ async fn actions_tokens_answer_without_scope_headers() {
 
 #[tokio::test]
 async fn listings_page_newest_first_with_githubs_link_headers() {
-    let gh = fake().await;
+    let gh = unlimited().await;
     let token = gh.token_with_scopes(ALL);
     let now = Utc::now();
     let mut builder = gh.package(Owner::org("acme"), PackageType::Container, "app");
@@ -518,7 +492,7 @@ async fn listings_page_newest_first_with_githubs_link_headers() {
 
 #[tokio::test]
 async fn whole_packages_are_deleted_and_restored() {
-    let gh = fake().await;
+    let gh = unlimited().await;
     let token = gh.token_with_scopes(ALL);
     gh.package(Owner::org("acme"), PackageType::Npm, "lib")
         .version("1.0.0")
@@ -579,7 +553,7 @@ async fn whole_packages_are_deleted_and_restored() {
 
 #[tokio::test]
 async fn popular_public_packages_cannot_be_deleted() {
-    let gh = fake().await;
+    let gh = unlimited().await;
     let token = gh.token_with_scopes(ALL);
     let web = gh
         .package(Owner::org("acme"), PackageType::Npm, "web")
@@ -621,7 +595,7 @@ async fn popular_public_packages_cannot_be_deleted() {
 
 #[tokio::test]
 async fn names_with_slashes_travel_encoded_and_filters_apply() {
-    let gh = fake().await;
+    let gh = unlimited().await;
     let token = gh.token_with_scopes(ALL);
     gh.package(Owner::org("acme"), PackageType::Container, "team/app")
         .visibility(Visibility::Public)

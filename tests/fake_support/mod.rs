@@ -4,12 +4,37 @@
 
 use std::collections::BTreeSet;
 
+use github_packages::PackageType;
+use github_packages::fake::{CreatedPackage, FakeGitHub, Owner};
 use serde_json::{Map, Value};
 
 pub const SPEC: &str = include_str!("../../spec/api.github.com.packages.json");
 
 /// Every scope a token can have for packages.
 pub const ALL: &[&str] = &["read:packages", "write:packages", "delete:packages"];
+
+/// A fake without rate limits, for tests about something else.
+pub async fn unlimited() -> FakeGitHub {
+    FakeGitHub::builder()
+        .without_rate_limits()
+        .start()
+        .await
+        .expect("the fake starts")
+}
+
+/// acme's container `app`: an image tagged `v1`, then `untagged` untagged
+/// images (ids ascending in that order).
+pub fn acme_app(gh: &FakeGitHub, untagged: usize) -> CreatedPackage {
+    let mut builder = gh
+        .package(Owner::org("acme"), PackageType::Container, "app")
+        .image()
+        .tags(["v1"])
+        .package();
+    for _ in 0..untagged {
+        builder = builder.image().package();
+    }
+    builder.create().expect("a valid fixture")
+}
 
 /// A plain reqwest client. reqwest is built without a TLS crypto provider
 /// of its own (see the `rustls` feature), so install ring first.
