@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 #![warn(rustdoc::broken_intra_doc_links)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 // No module imports a module that imports it back (tests/architecture.rs
 // checks the whole graph for cycles). From the leaves up: links, ratelimit,
@@ -10,6 +11,9 @@ mod budget;
 mod classify;
 mod client;
 mod error;
+#[cfg(feature = "fake")]
+#[cfg_attr(docsrs, doc(cfg(feature = "fake")))]
+pub mod fake;
 pub mod generated;
 mod links;
 mod listing;

@@ -16,16 +16,33 @@ fn modules() -> Vec<String> {
         .collect()
 }
 
-/// The code of a module, without comments and without its unit tests.
+/// The code of a module, without comments and without its unit tests. A
+/// module with submodules (`src/fake/`) counts as all its files together.
 fn code_of(module: &str) -> String {
-    let text = if module == "generated" {
-        include_str!(concat!(env!("OUT_DIR"), "/codegen.rs")).to_owned()
-    } else {
-        std::fs::read_to_string(format!("src/{module}.rs")).unwrap()
-    };
+    if module == "generated" {
+        return without_tests(include_str!(concat!(env!("OUT_DIR"), "/codegen.rs")));
+    }
+    if let Ok(text) = std::fs::read_to_string(format!("src/{module}.rs")) {
+        return without_tests(&text);
+    }
+    let mut files: Vec<_> = std::fs::read_dir(format!("src/{module}"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "rs"))
+        .collect();
+    files.sort();
+    files
+        .iter()
+        .map(|path| without_tests(&std::fs::read_to_string(path).unwrap()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `text` without its unit tests and comment lines.
+fn without_tests(text: &str) -> String {
     let text = match text.find("#[cfg(test)]") {
         Some(at) => &text[..at],
-        None => &text[..],
+        None => text,
     };
     text.lines()
         .filter(|line| !line.trim_start().starts_with("//"))

@@ -1,0 +1,277 @@
+//! The HTTP server: listens on a loopback port, hands every request through
+//! the concurrency cap and the faults to the API or the registry, and logs
+//! it. Built directly on hyper's HTTP/1 server.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::task::{JoinHandle, JoinSet};
+
+use super::api;
+use super::auth::Tokens;
+use super::clock::Clock;
+use super::error::FakeError;
+use super::faults::{Action, Faults};
+use super::limits::{Counters, InFlight, LimitSettings};
+use super::log::{Log, RecordedRequest};
+use super::registry::{self, RegistryGrant};
+use super::routes;
+use super::seed::Rng;
+use super::state::{Rules, Store};
+
+/// How the fake behaves, fixed when it starts.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    /// The user that [`FakeGitHub::token_with_scopes`](super::FakeGitHub::token_with_scopes) acts as.
+    pub(crate) login: String,
+    pub(crate) limits: LimitSettings,
+    pub(crate) rules: Rules,
+    pub(crate) seed: u64,
+}
+
+/// Everything that changes while the fake runs, behind one lock that is
+/// never held across an `await`.
+#[derive(Debug)]
+pub(crate) struct Inner {
+    pub(crate) store: Store,
+    pub(crate) tokens: Tokens,
+    pub(crate) counters: Counters,
+    pub(crate) faults: Faults,
+    pub(crate) log: Log,
+    pub(crate) registry_tokens: HashMap<String, RegistryGrant>,
+    /// Digests of generated manifests and names of seeded data.
+    pub(crate) rng: Rng,
+    pub(crate) requests_answered: u64,
+}
+
+/// What the server task and the test's handle share.
+#[derive(Debug)]
+pub(crate) struct Shared {
+    /// `http://127.0.0.1:<port>`, without a trailing slash.
+    pub(crate) base_url: String,
+    pub(crate) clock: Clock,
+    pub(crate) settings: Settings,
+    pub(crate) in_flight: InFlight,
+    inner: Mutex<Inner>,
+}
+
+impl Shared {
+    pub(crate) fn new(base_url: String, clock: Clock, settings: Settings) -> Shared {
+        let seed = settings.seed;
+        Shared {
+            base_url,
+            clock,
+            inner: Mutex::new(Inner {
+                store: Store::new(),
+                tokens: Tokens::new(seed),
+                counters: Counters::default(),
+                faults: Faults::default(),
+                log: Log::default(),
+                registry_tokens: HashMap::new(),
+                rng: Rng::new(seed),
+                requests_answered: 0,
+            }),
+            settings,
+            in_flight: InFlight::default(),
+        }
+    }
+
+    /// The state. A panic while it was held (only a bug in the fake could
+    /// cause one) leaves data that is still consistent enough for a test to
+    /// report on, so a poisoned lock is taken as is.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The state as of `now`: what left the restore window is purged first.
+    pub(crate) fn lock_at(&self, now: chrono::DateTime<chrono::Utc>) -> MutexGuard<'_, Inner> {
+        let mut inner = self.lock();
+        inner.store.purge(now, self.settings.rules.restore_window);
+        inner
+    }
+}
+
+/// An answer before it becomes a hyper response.
+#[derive(Debug, Clone)]
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Answer {
+    pub(crate) fn new(status: u16) -> Answer {
+        Answer {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    pub(crate) fn with_body(mut self, content_type: &str, body: Vec<u8>) -> Answer {
+        self.headers
+            .push(("content-type".into(), content_type.into()));
+        self.body = body;
+        self
+    }
+
+    pub(crate) fn json(status: u16, body: Vec<u8>) -> Answer {
+        Answer::new(status).with_body("application/json; charset=utf-8", body)
+    }
+
+    pub(crate) fn header(mut self, name: &str, value: impl Into<String>) -> Answer {
+        self.headers.push((name.to_owned(), value.into()));
+        self
+    }
+
+    fn into_response(self) -> Response<Full<Bytes>> {
+        let mut response = Response::new(Full::new(Bytes::from(self.body)));
+        *response.status_mut() = http::StatusCode::from_u16(self.status)
+            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+        let headers = response.headers_mut();
+        for (name, value) in self.headers {
+            // Names and values were checked where they were made; one that
+            // still fails is left out rather than failing the answer.
+            if let (Ok(name), Ok(value)) = (
+                http::HeaderName::from_bytes(name.as_bytes()),
+                http::HeaderValue::from_str(&value),
+            ) {
+                headers.append(name, value);
+            }
+        }
+        response
+    }
+}
+
+/// Returned by the service to make hyper close the connection unanswered.
+#[derive(Debug)]
+struct Dropped;
+
+impl fmt::Display for Dropped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection dropped by an injected fault")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+/// Binds a port on 127.0.0.1 only: the fake is never reachable from another
+/// machine.
+pub(crate) async fn bind() -> Result<(TcpListener, SocketAddr), FakeError> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .map_err(|e| FakeError::Start {
+            reason: e.to_string(),
+        })?;
+    let addr = listener.local_addr().map_err(|e| FakeError::Start {
+        reason: e.to_string(),
+    })?;
+    Ok((listener, addr))
+}
+
+/// Serves until the returned task is aborted; aborting it also ends every
+/// open connection.
+pub(crate) fn spawn(listener: TcpListener, shared: Arc<Shared>) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut connections = JoinSet::new();
+        loop {
+            while connections.try_join_next().is_some() {}
+            let stream = match listener.accept().await {
+                Ok((stream, _)) => stream,
+                // Out of file descriptors and the like: wait a moment
+                // instead of spinning.
+                Err(_) => {
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                    continue;
+                }
+            };
+            let shared = shared.clone();
+            connections.spawn(async move {
+                let service = service_fn(move |request| handle(shared.clone(), request));
+                // A connection that ends badly (a dropped fault, a client
+                // that hangs up) concerns only that connection.
+                let _ = http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service)
+                    .await;
+            });
+        }
+    })
+}
+
+async fn handle(
+    shared: Arc<Shared>,
+    request: Request<Incoming>,
+) -> Result<Response<Full<Bytes>>, Dropped> {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let query = request.uri().query().map(str::to_owned);
+    let headers = request.headers().clone();
+    // The packages API and the registry take no request bodies.
+    drop(request);
+    let at = shared.clock.now();
+    let record = |status: Option<u16>| {
+        shared.lock().log.record(RecordedRequest {
+            method: method.clone(),
+            path: path.clone(),
+            query: query.clone(),
+            status,
+            at,
+        });
+    };
+
+    let registry_request = routes::is_registry_path(&path);
+    let _slot = if registry_request {
+        None
+    } else {
+        match shared
+            .in_flight
+            .enter(shared.settings.limits.max_concurrent)
+        {
+            Some(slot) => Some(slot),
+            None => {
+                let answer = api::too_many_in_flight(&shared);
+                record(Some(answer.status));
+                return Ok(answer.into_response());
+            }
+        }
+    };
+
+    let decision = shared.lock().faults.decide(&method, &path);
+    if !decision.latency.is_zero() {
+        tokio::time::sleep(decision.latency).await;
+    }
+    let answer = match decision.outcome {
+        Some(Action::Drop) => {
+            record(None);
+            return Err(Dropped);
+        }
+        Some(Action::Respond {
+            status,
+            body,
+            headers,
+        }) => {
+            let mut answer = Answer::json(status, body.into_bytes());
+            answer.headers.extend(headers);
+            answer
+        }
+        Some(Action::Latency(_)) | None => {
+            if registry_request {
+                registry::answer(&shared, &method, &path, query.as_deref(), &headers)
+            } else {
+                api::answer(&shared, &method, &path, query.as_deref(), &headers)
+            }
+        }
+    };
+    record(Some(answer.status));
+    Ok::<_, Dropped>(answer.into_response())
+}
