@@ -6,12 +6,17 @@
 #[path = "cli/support.rs"]
 mod support;
 
+#[path = "cli/fakes.rs"]
+mod fakes;
+
 #[path = "cli/commands.rs"]
 mod commands;
 #[path = "cli/multi_arch.rs"]
 mod multi_arch;
 #[path = "cli/output.rs"]
 mod output;
+#[path = "cli/pacing.rs"]
+mod pacing;
 #[path = "cli/policy.rs"]
 mod policy;
 #[path = "cli/safety.rs"]
