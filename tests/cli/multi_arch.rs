@@ -212,7 +212,7 @@ fn platform_images_and_attestations_of_kept_indexes_survive_untagged() {
         &["--untagged", "--yes"],
     );
     run.expect(0);
-    let report = run.json();
+    let report = run.prune_json();
     assert_eq!(planned(&report, "delete"), vec![ORPHAN_1, ORPHAN_2]);
     assert_eq!(ids(&report["deleted"]), vec![ORPHAN_1, ORPHAN_2]);
     for (id, mock) in &deletes {
@@ -269,7 +269,7 @@ fn a_token_realm_on_another_host_gets_no_token_and_untagged_versions_are_kept() 
         &["--untagged", "--yes"],
     );
     run.expect(1);
-    let report = run.json();
+    let report = run.prune_json();
     assert_eq!(planned(&report, "delete"), Vec::<i64>::new());
     assert!(run.stderr.contains("another host"), "{}", run.stderr);
     assert!(run.stderr.contains("--no-registry-check"), "{}", run.stderr);
@@ -295,7 +295,7 @@ fn an_unreachable_registry_stops_untagged_deletes_unless_overridden() {
     let plain_delete = mock_delete(&github, VERSIONS, PLAIN);
     let (run, _dir) = prune(&github, &closed, &["--untagged", "--tag", "old", "--yes"]);
     run.expect(1);
-    let report = run.json();
+    let report = run.prune_json();
     assert_eq!(planned(&report, "delete"), vec![PLAIN]);
     assert!(
         run.stderr
@@ -316,7 +316,7 @@ fn an_unreachable_registry_stops_untagged_deletes_unless_overridden() {
     );
     run.expect(0);
     assert!(run.stderr.contains("not protected"), "{}", run.stderr);
-    assert_eq!(ids(&run.json()["deleted"]), UNTAGGED.to_vec());
+    assert_eq!(ids(&run.prune_json()["deleted"]), UNTAGGED.to_vec());
     for (id, mock) in &deletes {
         assert_eq!(mock.calls(), 1, "DELETE of version {id}");
     }
@@ -369,7 +369,7 @@ fn for_the_authenticated_user_the_image_path_comes_from_the_package_owner() {
         ],
     );
     run.expect(0);
-    let report = run.json();
+    let report = run.prune_json();
     assert_eq!(report["package"]["owner"], "Octo-Cat");
     assert_eq!(planned(&report, "delete"), Vec::<i64>::new());
     assert_eq!(package.calls(), 1);
@@ -464,7 +464,7 @@ fn an_untagged_index_kept_by_keep_last_protects_its_children_and_nested_indexes(
         &["--keep-last", "1", "--untagged", "--yes"],
     );
     run.expect(0);
-    let report = run.json();
+    let report = run.prune_json();
     assert_eq!(planned(&report, "delete"), vec![ORPHAN]);
     assert_eq!(ids(&report["deleted"]), vec![ORPHAN]);
     assert_eq!(orphan_delete.calls(), 1);
@@ -522,7 +522,7 @@ fn a_registry_answer_over_4_mib_is_refused_and_untagged_versions_are_kept() {
         "{}",
         run.stderr
     );
-    assert_eq!(planned(&run.json(), "delete"), Vec::<i64>::new());
+    assert_eq!(planned(&run.prune_json(), "delete"), Vec::<i64>::new());
     assert_eq!(deletes.calls(), 0);
 
     // The token service's answer is capped the same way.
@@ -660,7 +660,7 @@ fn a_version_deleted_while_planning_is_dropped_not_fatal() {
 
     let (run, _dir) = prune(&github, &registry.base_url(), &["--untagged", "--yes"]);
     run.expect(0);
-    let report = run.json();
+    let report = run.prune_json();
     assert_eq!(ids(&report["deleted"]), vec![ORPHAN_1, ORPHAN_2]);
     assert!(
         report["plan"]

@@ -78,7 +78,7 @@ fn dry_run(flags: &[&str]) -> Value {
     args.extend_from_slice(flags);
     let run = ghpkg_in(dir.path(), &server, &args);
     run.expect(0);
-    let report = run.json();
+    let report = run.prune_json();
     assert_eq!(report["dry_run"], true);
     assert_eq!(report["plan"].as_array().unwrap().len(), 300);
     assert_eq!(report["journal"], Value::Null);
@@ -237,7 +237,7 @@ fn max_delete_refuses_a_plan_that_is_too_big() {
         ],
     );
     run.expect(1);
-    let report = run.json();
+    let report = run.prune_json();
     assert_eq!(planned(&report, "delete").len(), 200);
     assert!(
         report["error"]
@@ -383,7 +383,7 @@ fn npm_packages_are_pruned_by_age_and_count() {
         ],
     );
     run.expect(0);
-    let report = run.json();
+    let report = run.prune_json();
     assert_eq!(planned(&report, "keep"), vec![4, 5]);
     assert_eq!(ids(&report["deleted"]), vec![1, 2, 3]);
     assert!(deletes.iter().all(|m| m.calls() == 1));

@@ -80,7 +80,7 @@ fn versions_that_changed_since_the_plan_are_skipped_not_deleted() {
 
     let run = prune_untagged(&github, dir.path(), path_str(&journal));
     run.expect(0);
-    let report = run.json();
+    let report = run.prune_json();
     assert_eq!(planned(&report, "delete"), vec![1, 2, 3, 4, 5]);
     assert_eq!(ids(&report["deleted"]), vec![1, 5]);
     assert_eq!(ids(&report["skipped"]), vec![2, 3, 4]);
@@ -175,7 +175,7 @@ fn a_404_on_delete_is_gone_not_failed_and_undo_still_tries_it() {
 
     let run = prune_untagged(&github, dir.path(), path_str(&journal));
     run.expect(0);
-    let report = run.json();
+    let report = run.prune_json();
     assert_eq!(ids(&report["deleted"]), vec![1, 3]);
     assert_eq!(ids(&report["gone"]), vec![2]);
     assert_eq!(report["failed"], json!([]));
@@ -238,7 +238,7 @@ fn five_identical_failures_in_a_row_stop_the_prune() {
 
     let run = prune_untagged(&github, dir.path(), path_str(&journal));
     run.expect(1);
-    let report = run.json();
+    let report = run.prune_json();
     assert_eq!(ids(&report["failed"]), vec![1, 2, 3, 4, 5]);
     assert_eq!(ids(&report["not_attempted"]), vec![6, 7, 8]);
     let calls: Vec<usize> = refused.iter().map(Mock::calls).collect();
@@ -271,7 +271,7 @@ fn different_failures_do_not_stop_the_prune() {
     let journal = dir.path().join("j.jsonl");
     let run = prune_untagged(&github, dir.path(), path_str(&journal));
     run.expect(1);
-    assert_eq!(ids(&run.json()["failed"]), vec![1, 2, 3, 4, 5, 6]);
+    assert_eq!(ids(&run.prune_json()["failed"]), vec![1, 2, 3, 4, 5, 6]);
     assert!(refused.iter().all(|m| m.calls() == 1));
     assert!(
         run.stderr.contains("6 of 6 deletes failed"),
@@ -321,7 +321,7 @@ fn with_another_api_url_the_registry_url_must_be_given() {
     with_override.push("--no-registry-check");
     let run = ghpkg_in(dir.path(), &github, &with_override);
     run.expect(0);
-    assert_eq!(planned(&run.json(), "delete"), vec![2]);
+    assert_eq!(planned(&run.prune_json(), "delete"), vec![2]);
 
     // So does naming the registry.
     let registry = plain_registry();
@@ -330,7 +330,7 @@ fn with_another_api_url_the_registry_url_must_be_given() {
     with_registry.extend(["--registry-url", &url]);
     let run = ghpkg_in(dir.path(), &github, &with_registry);
     run.expect(0);
-    assert_eq!(planned(&run.json(), "delete"), vec![2]);
+    assert_eq!(planned(&run.prune_json(), "delete"), vec![2]);
     assert_eq!(deletes.calls(), 0);
 }
 
@@ -354,7 +354,7 @@ fn a_prune_that_needs_no_registry_does_not_ask_for_one() {
         ],
     );
     run.expect(0);
-    assert_eq!(planned(&run.json(), "delete"), vec![1, 2, 3]);
+    assert_eq!(planned(&run.prune_json(), "delete"), vec![1, 2, 3]);
 }
 
 #[test]

@@ -32,6 +32,21 @@ impl Run {
         })
     }
 
+    /// The `--json` report of a one-package prune or apply: its only
+    /// package, with the run's `dry_run`, `journal`, `plan_file` and `error`
+    /// (for one package, the run's error holds the package's).
+    #[track_caller]
+    pub(crate) fn prune_json(&self) -> Value {
+        let mut all = self.json();
+        assert_eq!(all["version"], 2, "{all}");
+        assert_eq!(all["packages"].as_array().map(Vec::len), Some(1), "{all}");
+        let mut one = all["packages"][0].take();
+        for key in ["dry_run", "journal", "plan_file", "error"] {
+            one[key] = all[key].take();
+        }
+        one
+    }
+
     #[track_caller]
     pub(crate) fn expect(&self, code: i32) -> &Self {
         assert_eq!(

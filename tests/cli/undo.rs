@@ -123,7 +123,7 @@ fn an_interrupted_prune_is_undone_exactly() {
 
     let run = prune(&github, dir.path(), path_str(&journal));
     run.expect(1);
-    let report = run.json();
+    let report = run.prune_json();
     assert_eq!(ids(&report["deleted"]), vec![1, 2, 3, 4]);
     assert_eq!(ids(&report["failed"]), vec![5]);
     assert_eq!(ids(&report["not_attempted"]), vec![6, 7, 8, 9, 10]);
@@ -209,7 +209,10 @@ fn a_rerun_with_the_same_journal_continues_and_undo_restores_all() {
     let second = versions.recover();
     let run = prune(&github, dir.path(), path_str(&journal));
     run.expect(0);
-    assert_eq!(ids(&run.json()["deleted"]), (4..=10).collect::<Vec<_>>());
+    assert_eq!(
+        ids(&run.prune_json()["deleted"]),
+        (4..=10).collect::<Vec<_>>()
+    );
     assert!(
         versions.deleted.iter().all(|m| m.calls() == 1),
         "nothing is deleted twice"
@@ -415,7 +418,10 @@ fn a_journal_cut_inside_a_record_is_continued_and_undone_exactly() {
     let second = versions.recover();
     let rerun = prune(&github, dir.path(), path_str(&journal));
     rerun.expect(0);
-    assert_eq!(ids(&rerun.json()["deleted"]), (5..=10).collect::<Vec<_>>());
+    assert_eq!(
+        ids(&rerun.prune_json()["deleted"]),
+        (5..=10).collect::<Vec<_>>()
+    );
     assert!(
         versions
             .deleted

@@ -264,6 +264,10 @@ pub(crate) enum Command {
     #[command(long_about = PRUNE_HELP, after_long_help = PRUNE_AFTER)]
     /// Delete old versions by a retention policy (a dry run unless --yes).
     Prune(Box<PruneArgs>),
+    /// Delete exactly the versions a plan file (prune --plan-out) plans to
+    /// delete.
+    #[command(long_about = APPLY_HELP)]
+    Apply(Box<ApplyArgs>),
     /// Restore every version a prune journal records as deleted.
     #[command(long_about = UNDO_HELP)]
     Undo {
@@ -278,6 +282,48 @@ pub(crate) enum Command {
         api_url_source: Option<clap::parser::ValueSource>,
     },
 }
+
+/// `ghpkg apply`.
+#[derive(Debug, Args)]
+pub(crate) struct ApplyArgs {
+    /// The plan file `ghpkg prune --plan-out` wrote.
+    #[arg(value_name = "PLAN")]
+    pub(crate) plan: PathBuf,
+    /// Delete for real; without it, print what would be deleted.
+    #[arg(long)]
+    pub(crate) yes: bool,
+    /// Refuse a plan made longer ago than this (default 24h).
+    #[arg(long, value_name = "DURATION", default_value = "24h",
+          value_parser = duration::parse_positive)]
+    pub(crate) max_plan_age: Duration,
+    /// Journal file to write (and continue); default
+    /// ghpkg-journal-OWNER-PACKAGES-TIME.jsonl in the current directory.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) journal: Option<PathBuf>,
+    /// Where --api-url came from (set after parsing): only a default gives
+    /// way to the plan's API URL.
+    #[arg(skip)]
+    pub(crate) api_url_source: Option<clap::parser::ValueSource>,
+}
+
+const APPLY_HELP: &str = "\
+Delete exactly the versions a plan file plans to delete.
+
+`ghpkg prune ... --plan-out plan.json` writes a plan and deletes nothing;
+after a person (or a review step) has read it, `ghpkg apply plan.json --yes`
+deletes the versions it marks `delete`, oldest first, paced like a prune,
+with a journal that `ghpkg undo` restores from. Before each delete the
+version is read again: one whose tags changed since the plan, or that is
+already gone, is skipped. Nothing the plan does not mark is deleted, and the
+policy is not applied again.
+
+A plan older than --max-plan-age (default 24h) is refused: the registry has
+moved on since. The API URL, owner and packages come from the plan; an
+--api-url (or GITHUB_API_URL) given must match the plan's, so a plan cannot
+send your token elsewhere. Without --yes, apply prints what it would delete.
+
+The plan format is documented in the README (`\"format\": \"ghpkg-plan\"`,
+`\"version\": 1`); apply refuses any other version.";
 
 /// A package: its type, name and owner.
 #[derive(Debug, Clone, Args)]
@@ -442,8 +488,33 @@ JSON output (--json):
 
 #[derive(Debug, Args)]
 pub(crate) struct PruneArgs {
+    /// Package type.
+    #[arg(value_name = "TYPE")]
+    pub(crate) kind: Kind,
+    /// The package to prune (or use --package / --all-packages).
+    #[arg(value_name = "NAME", required_unless_present_any = ["packages", "all_packages"],
+          conflicts_with_all = ["packages", "all_packages"])]
+    pub(crate) name: Option<String>,
     #[command(flatten)]
-    pub(crate) target: Target,
+    pub(crate) owner: Owner,
+
+    /// A package to prune (repeatable); a glob (`app-*`, `team/**`) picks
+    /// every listed package it matches, where `*` stays within one `/` part.
+    #[arg(
+        long = "package",
+        value_name = "NAME|GLOB",
+        conflicts_with = "all_packages"
+    )]
+    pub(crate) packages: Vec<String>,
+
+    /// Prune every package of TYPE the owner has (listed through the API).
+    #[arg(long)]
+    pub(crate) all_packages: bool,
+
+    /// Write the plan to this file and delete nothing; `ghpkg apply FILE
+    /// --yes` deletes exactly what it plans.
+    #[arg(long, value_name = "FILE", conflicts_with = "yes")]
+    pub(crate) plan_out: Option<PathBuf>,
 
     /// Keep the N most recent versions (N at least 1).
     #[arg(long, value_name = "N", value_parser = keep_count)]

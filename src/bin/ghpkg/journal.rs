@@ -86,7 +86,12 @@ pub(crate) struct Header {
     /// else null.
     pub(crate) owner: Option<String>,
     pub(crate) package_type: PackageType,
+    /// The package of a one-package prune; the first one of several.
     pub(crate) package: String,
+    /// Every package of a prune of several (absent for one): its `intent`
+    /// and `skipped` records name theirs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub(crate) packages: Vec<String>,
     pub(crate) api_url: String,
     pub(crate) started_at: DateTime<Utc>,
 }
@@ -110,6 +115,7 @@ impl Header {
             owner,
             package_type,
             package: package.to_owned(),
+            packages: Vec::new(),
             api_url: api_url.trim_end_matches('/').to_owned(),
             started_at: Utc::now(),
         }
@@ -124,13 +130,15 @@ impl Header {
         }
     }
 
-    /// Whether `other` is about the same package at the same API (the start
-    /// time may differ).
+    /// Whether `other` is about the same packages of the same owner at the
+    /// same API (the start time may differ). A prune of several packages
+    /// may be continued with a different set: every record names its own.
     fn same_target(&self, other: &Header) -> bool {
+        let several = !self.packages.is_empty() || !other.packages.is_empty();
         self.owner_kind == other.owner_kind
             && (self.owner_kind == OwnerKind::Me || self.owner == other.owner)
             && self.package_type == other.package_type
-            && self.package == other.package
+            && (several || self.package == other.package)
             && self.api_url == other.api_url
     }
 }
@@ -153,6 +161,9 @@ pub(crate) enum Record {
         id: i64,
         name: String,
         tags: Vec<String>,
+        /// The package, in a journal of several; absent means the header's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        package: Option<String>,
         at: DateTime<Utc>,
     },
     Deleted {
@@ -176,6 +187,9 @@ pub(crate) enum Record {
         name: String,
         tags: Vec<String>,
         reason: String,
+        /// The package, in a journal of several; absent means the header's.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        package: Option<String>,
         at: DateTime<Utc>,
     },
     Undone {
@@ -302,6 +316,8 @@ pub(crate) struct Pending {
     pub(crate) id: i64,
     pub(crate) name: String,
     pub(crate) tags: Vec<String>,
+    /// The package, when the `intent` named one (a prune of several).
+    pub(crate) package: Option<String>,
     /// Whether GitHub confirmed the delete (a `deleted` record). Without it
     /// the process may have stopped before the delete was sent.
     pub(crate) confirmed: bool,
@@ -324,6 +340,7 @@ fn touch<'s>(
         id,
         name: String::new(),
         tags: Vec::new(),
+        package: None,
         confirmed: false,
         gone: false,
     })
@@ -353,12 +370,19 @@ impl Journal {
         let mut state: HashMap<i64, Pending> = HashMap::new();
         for record in &self.records {
             match record {
-                Record::Intent { id, name, tags, .. } => {
+                Record::Intent {
+                    id,
+                    name,
+                    tags,
+                    package,
+                    ..
+                } => {
                     let entry = touch(&mut order, &mut seen, &mut state, *id);
                     *entry = Pending {
                         id: *id,
                         name: name.clone(),
                         tags: tags.clone(),
+                        package: package.clone(),
                         confirmed: false,
                         gone: false,
                     };
@@ -542,6 +566,7 @@ mod tests {
             id,
             name: format!("sha256:{id}"),
             tags: vec![],
+            package: None,
             at: at(),
         }
     }
@@ -608,6 +633,7 @@ mod tests {
                 name: "sha256:1".into(),
                 tags: vec![],
                 reason: "tags changed".into(),
+                package: None,
                 at: at(),
             },
             intent(2),
@@ -922,6 +948,7 @@ mod crash_tests {
                     name,
                     tags,
                     reason: "tags changed since the plan: - then, café now".into(),
+                    package: None,
                     at: when,
                 });
                 continue;
@@ -930,6 +957,7 @@ mod crash_tests {
                 id: id(i),
                 name,
                 tags,
+                package: None,
                 at: when,
             });
             records.push(match v.fate {
@@ -1060,6 +1088,7 @@ mod crash_tests {
                 id: 9000,
                 name: "sha256:9000".into(),
                 tags: vec![],
+                package: None,
                 at: at(900),
             },
             Record::Deleted {

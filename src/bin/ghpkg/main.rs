@@ -4,16 +4,23 @@
 //! is the container registry (`registry.rs`), read to protect multi-arch
 //! images. `args.rs` is the manual; `policy.rs` decides, `prune.rs` acts.
 
+mod apply;
 mod args;
 mod commands;
+mod deleting;
 mod duration;
 mod journal;
 mod output;
 mod pattern;
+mod planfile;
+mod planning;
 mod policy;
 mod progress;
 mod prune;
 mod registry;
+mod report;
+mod summary;
+mod targets;
 mod undo;
 
 use std::fmt;
@@ -156,9 +163,11 @@ fn token_needed(command: &Command) -> Option<(&'static str, &'static [&'static s
     let me = |owner: &args::Owner| owner.me.then_some(("--me", READ));
     match command {
         Command::Prune(args) if args.yes => Some(("prune --yes", DELETE)),
-        Command::Prune(args) => me(&args.target.owner),
+        Command::Prune(args) => me(&args.owner),
         Command::Delete { .. } => Some(("delete", DELETE)),
         Command::Restore { .. } => Some(("restore", RESTORE)),
+        Command::Apply(args) if args.yes => Some(("apply --yes", DELETE)),
+        Command::Apply(_) => None,
         Command::Undo { dry_run: false, .. } => Some(("undo", RESTORE)),
         Command::Undo { .. } => None,
         Command::List { owner, .. } | Command::Conflicts { owner } => me(owner),
@@ -238,6 +247,10 @@ async fn run(mut cli: Cli) -> Outcome {
     {
         cli.global.api_url = undo::api_url(journal, &cli.global.api_url, *api_url_source)?;
     }
+    // So does an apply, with its plan's.
+    if let Command::Apply(args) = &cli.command {
+        cli.global.api_url = apply::api_url(&args.plan, &cli.global.api_url, args.api_url_source)?;
+    }
     // An empty GITHUB_API_URL means the default, as if it were unset.
     if cli.global.api_url.trim().is_empty() {
         github_packages::DEFAULT_BASE_URL.clone_into(&mut cli.global.api_url);
@@ -268,6 +281,7 @@ async fn run(mut cli: Cli) -> Outcome {
         } => commands::restore(&ctx, &target, version, token).await,
         Command::Conflicts { owner } => commands::conflicts(&ctx, &owner.scope()).await,
         Command::Prune(args) => prune::run(&ctx, &args).await,
+        Command::Apply(args) => apply::run(&ctx, &args).await,
         Command::Undo {
             journal, dry_run, ..
         } => undo::run(&ctx, &journal, dry_run).await,
@@ -290,8 +304,12 @@ fn usage_error(subcommand: &str, kind: clap::error::ErrorKind, message: String) 
 fn parse() -> Cli {
     let matches = Cli::command().get_matches();
     let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
-    if let Command::Undo { api_url_source, .. } = &mut cli.command {
-        *api_url_source = matches.value_source("api_url");
+    match &mut cli.command {
+        Command::Undo { api_url_source, .. } => {
+            *api_url_source = matches.value_source("api_url");
+        }
+        Command::Apply(args) => args.api_url_source = matches.value_source("api_url"),
+        _ => {}
     }
     // A restore token from GHPKG_RESTORE_TOKEN is simply not used with
     // --version; only one typed on the command line is a mistake.

@@ -9,10 +9,11 @@ use clap::parser::ValueSource;
 use github_packages::{PackageType, Scope};
 use serde::Serialize;
 
+use crate::deleting::is_version_specific;
 use crate::journal::{self, Pending, Record, UndoOutcome, Writer};
 use crate::output::{self, Table, plural};
 use crate::progress::Progress;
-use crate::prune::{FailedRef, VersionRef, is_version_specific};
+use crate::report::{FailedRef, VersionRef};
 use crate::{Ctx, Failure, Outcome, describe, out};
 
 /// The `--json` document of an undo.
@@ -31,6 +32,7 @@ fn version_ref(p: &Pending) -> VersionRef {
         id: p.id,
         name: p.name.clone(),
         tags: p.tags.clone(),
+        package: p.package.clone(),
     }
 }
 
@@ -61,21 +63,33 @@ pub(crate) fn api_url(
         // Nothing to restore, so nothing is sent anywhere.
         return Ok(given.to_owned());
     };
-    let theirs = normalized(&header.api_url);
+    recorded_api_url("journal", path, &header.api_url, given, source)
+}
+
+/// The API URL a file (`noun`: a journal, a plan) was written against,
+/// checked against the one given: see [`api_url`].
+pub(crate) fn recorded_api_url(
+    noun: &str,
+    path: &Path,
+    recorded: &str,
+    given: &str,
+    source: Option<ValueSource>,
+) -> Result<String, Failure> {
+    let theirs = normalized(recorded);
     let ours = normalized(given);
     let flag = match source {
         Some(ValueSource::CommandLine) => "--api-url",
         Some(ValueSource::EnvVariable) if !given.trim().is_empty() => "GITHUB_API_URL",
         _ => {
             if theirs != ours {
-                eprintln!("undo: using the journal's API, {theirs}");
+                eprintln!("using the {noun}'s API, {theirs}");
             }
             return Ok(theirs);
         }
     };
     if theirs != ours {
         return Err(Failure::Usage(format!(
-            "{} was written against {theirs}, but {flag} is {ours}; if you trust the journal \
+            "{} was written against {theirs}, but {flag} is {ours}; if you trust the {noun} \
              with your token, pass --api-url {theirs}",
             path.display()
         )));
@@ -212,6 +226,11 @@ pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
         .map_err(|e| Failure::Failed(format!("{}: {e}", path.display())))?;
     let kind = header.package_type;
     let name = header.package.as_str();
+    // What the journal covers, for messages.
+    let what = match header.packages.len() {
+        0 | 1 => format!("{kind} package {name}"),
+        n => format!("{n} {kind} packages"),
+    };
     let pending = journal.pending();
 
     if dry_run {
@@ -220,7 +239,7 @@ pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
             output::json(&report)?;
         } else {
             out!(
-                "would restore {} of {kind} package {name} ({scope})",
+                "would restore {} of {what} ({scope})",
                 plural(pending.len(), "version")
             )?;
             let mut table = Table::new(&["ID", "TAGS", "STATE", "NAME"]);
@@ -244,11 +263,7 @@ pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
         return Ok(());
     }
 
-    let target = Target {
-        scope: &scope,
-        kind,
-        name,
-    };
+    let default_package = name;
     let mut writer = Writer::append_to(path).map_err(Failure::Failed)?;
     let mut record = |id: i64, outcome: UndoOutcome| {
         writer
@@ -262,6 +277,12 @@ pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
     let progress = Progress::bar("restoring", pending.len());
     let mut stopped = None;
     for (index, p) in pending.iter().enumerate() {
+        let name = p.package.as_deref().unwrap_or(default_package);
+        let target = Target {
+            scope: &scope,
+            kind,
+            name,
+        };
         match settle(ctx, &target, p).await {
             Settled::Restored => {
                 record(p.id, UndoOutcome::Restored)?;
@@ -304,7 +325,7 @@ pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
             out!("nothing to restore: every version the journal records is settled")?;
         } else {
             out!(
-                "restored {} of {} of {kind} package {name}",
+                "restored {} of {} of {what}",
                 report.restored.len(),
                 plural(pending.len(), "version")
             )?;

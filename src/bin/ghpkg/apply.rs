@@ -1,0 +1,175 @@
+//! `ghpkg apply PLAN`: delete exactly the versions a plan file marks
+//! `delete`, each read again first (changed or gone: skipped), with the same
+//! pacing, journal and reports as `prune --yes`. The policy is not applied
+//! again: what a person reviewed is what happens.
+
+use std::path::Path;
+
+use chrono::Utc;
+use clap::parser::ValueSource;
+
+use crate::args::ApplyArgs;
+use crate::deleting::{self, delete_all};
+use crate::journal;
+use crate::output::{self, Table, plural};
+use crate::planfile::PlanFile;
+use crate::policy::{Action, short_digest};
+use crate::report::{PackageRef, PackageReport, Report, VersionRef};
+use crate::summary;
+use crate::{Ctx, Failure, Outcome, out};
+
+/// The API URL an apply of `path` must use: the plan's, checked against one
+/// given explicitly (as for `undo`).
+pub(crate) fn api_url(
+    path: &Path,
+    given: &str,
+    source: Option<ValueSource>,
+) -> Result<String, Failure> {
+    let plan = PlanFile::read(path).map_err(Failure::Failed)?;
+    crate::undo::recorded_api_url("plan", path, &plan.api_url, given, source)
+}
+
+pub(crate) async fn run(ctx: &Ctx, args: &ApplyArgs) -> Outcome {
+    let path = &args.plan;
+    let plan = PlanFile::read(path).map_err(Failure::Failed)?;
+    let age = Utc::now().signed_duration_since(plan.created_at);
+    let max_age = chrono::TimeDelta::from_std(args.max_plan_age).unwrap_or(chrono::TimeDelta::MAX);
+    if age > max_age {
+        return Err(Failure::Failed(format!(
+            "{} was made {} ago, longer than --max-plan-age {}: the registry has moved on \
+             since. Make a new plan with `ghpkg prune ... --plan-out`, or raise \
+             --max-plan-age; nothing was deleted",
+            path.display(),
+            crate::duration::format(age.to_std().unwrap_or_default()),
+            crate::duration::format(args.max_plan_age)
+        )));
+    }
+    let scope = plan
+        .owner
+        .scope()
+        .map_err(|e| Failure::Failed(format!("{}: {e}", path.display())))?;
+    let kind = plan.package_type;
+
+    let mut report = Report::new(!args.yes);
+    report.plan_file = Some(path.display().to_string());
+    let mut work = Vec::new();
+    for (index, package) in plan.packages.iter().enumerate() {
+        let mut entry = PackageReport::new(PackageRef {
+            owner: plan.owner.login.clone(),
+            package_type: kind,
+            name: package.name.clone(),
+        });
+        entry.listed_at = Some(output::time(package.listed_at));
+        entry.plan = package.versions.clone();
+        entry.warnings = package.warnings.clone();
+        let versions: Vec<VersionRef> = package.deletions().map_err(Failure::Failed)?;
+        if !versions.is_empty() {
+            work.push((index, versions));
+        }
+        report.packages.push(entry);
+    }
+    let planned = report.planned();
+    if !ctx.json {
+        out!(
+            "plan {} ({}, made {} ago): {} of {} to delete",
+            path.display(),
+            scope,
+            crate::duration::format(age.to_std().unwrap_or_default()),
+            plural(planned, "version"),
+            plural(plan.packages.len(), &format!("{kind} package"))
+        )?;
+        let mut table = Table::new(&["PACKAGE", "ID", "CREATED", "TAGS", "NAME"]);
+        for package in &plan.packages {
+            for v in package
+                .versions
+                .iter()
+                .filter(|v| v.action == Action::Delete)
+            {
+                table.row(vec![
+                    package.name.clone(),
+                    v.id.to_string(),
+                    v.created_at.clone(),
+                    output::tags(&v.tags),
+                    short_digest(&v.name),
+                ]);
+            }
+        }
+        if planned > 0 {
+            table.print()?;
+        }
+    }
+
+    let started_at = Utc::now();
+    let mut problems = Vec::new();
+    if !args.yes {
+        if !ctx.json {
+            out!("nothing deleted; pass --yes to delete exactly these")?;
+        }
+    } else if planned > 0 {
+        ctx.client.check_scopes(crate::DELETE)?;
+        let label = match plan.packages.as_slice() {
+            [one] => one.name.clone(),
+            many => format!("{}-packages", many.len()),
+        };
+        let login = plan.owner.login.as_deref();
+        let journal_path = args
+            .journal
+            .clone()
+            .unwrap_or_else(|| journal::default_path(login.unwrap_or("me"), &label, Utc::now()));
+        let again = format!("`ghpkg apply {} --yes`", path.display());
+        let run = deleting::Run {
+            scope: &scope,
+            kind,
+            login,
+            journal: &journal_path,
+            again: &again,
+        };
+        problems = delete_all(ctx, &run, work, &mut report, !ctx.json).await?;
+        if !ctx.json {
+            if report.packages.len() == 1 {
+                crate::report::print_outcome(&report.packages[0])?;
+            }
+            out!(
+                "deleted {} of {}; journal: {}",
+                report.deleted(),
+                plural(planned, "version"),
+                journal_path.display()
+            )?;
+        }
+    } else if !ctx.json {
+        out!("nothing to delete")?;
+    }
+
+    let failed = report.failed_packages();
+    if !failed.is_empty() {
+        problems.insert(
+            0,
+            format!(
+                "{} failed: {}",
+                plural(failed.len(), "package"),
+                report
+                    .packages
+                    .iter()
+                    .filter_map(|p| Some(format!("{}: {}", p.package.name, p.error.as_deref()?)))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        );
+    }
+    report.error = (!problems.is_empty()).then(|| problems.join("; "));
+    if ctx.json {
+        output::json(&report)?;
+    }
+    let context = summary::Context {
+        command: "apply",
+        owner: scope.to_string(),
+        package_type: kind.to_string(),
+        policy: &plan.policy,
+        started_at,
+    };
+    summary::publish(&report, &context);
+    match report.error {
+        Some(error) => Err(Failure::Failed(error)),
+        None => Ok(()),
+    }
+}
