@@ -391,6 +391,18 @@ async fn actions_tokens_answer_without_scope_headers() {
     .await;
     assert_eq!(user.status, 403);
     assert_eq!(user.message(), "Resource not accessible by integration");
+    // It cannot list the organization's packages either (GitHub answers
+    // 400, cli/cli#9606), though it reads a package it names.
+    let org = call(
+        &gh,
+        Method::GET,
+        "/orgs/acme/packages?package_type=container",
+        Some(&write),
+    )
+    .await;
+    assert_eq!(org.status, 400);
+    assert_eq!(org.message(), "Invalid argument.");
+    assert_eq!(call(&gh, Method::GET, APP, Some(&read)).await.status, 200);
 }
 
 #[tokio::test]

@@ -139,10 +139,13 @@ fn respond(
     }
 
     if let Some(per_minute) = limits.points_per_minute
-        && let Err(wait) =
-            inner
-                .counters
-                .spend_points(&token.login, points_for(method), per_minute, now)
+        && let Err(wait) = inner.counters.spend_points(
+            &token.login,
+            points_for(method),
+            per_minute,
+            limits.points_window,
+            now,
+        )
     {
         return error(
             403,
@@ -164,6 +167,11 @@ fn respond(
         ));
         if route.target == Target::AuthenticatedUser {
             return error(403, "Resource not accessible by integration", &docs);
+        }
+        // A workflow's GITHUB_TOKEN cannot list an owner's packages; GitHub
+        // answers 400 (cli/cli#9606), though named packages can be read.
+        if matches!(route.operation, Operation::ListPackages) {
+            return error(400, "Invalid argument.", &docs);
         }
     } else {
         headers_out.push((

@@ -31,6 +31,8 @@ pub(crate) struct LimitSettings {
     /// 403 or 429: GitHub documents both for an exhausted quota.
     pub(crate) primary_status: u16,
     pub(crate) points_per_minute: Option<u32>,
+    /// How long spent points count against the budget (GitHub: a minute).
+    pub(crate) points_window: TimeDelta,
     pub(crate) max_concurrent: Option<usize>,
 }
 
@@ -41,6 +43,7 @@ impl Default for LimitSettings {
             anonymous_per_hour: Some(GITHUB_ANONYMOUS_PER_HOUR),
             primary_status: 403,
             points_per_minute: Some(GITHUB_POINTS_PER_MINUTE),
+            points_window: MINUTE,
             max_concurrent: Some(GITHUB_MAX_CONCURRENT),
         }
     }
@@ -122,12 +125,13 @@ impl Counters {
         who: &str,
         cost: u32,
         per_minute: u32,
+        window: TimeDelta,
         now: DateTime<Utc>,
     ) -> Result<(), u64> {
         let spent = self.points.entry(who.to_ascii_lowercase()).or_default();
         while spent
             .front()
-            .is_some_and(|(at, _)| *at + MINUTE <= now || *at > now)
+            .is_some_and(|(at, _)| *at + window <= now || *at > now)
         {
             spent.pop_front();
         }
@@ -138,20 +142,21 @@ impl Counters {
             spent.push_back((now, cost));
             return Ok(());
         }
+        let whole_window = window.num_seconds().max(1) as u64;
         if cost64 > budget {
-            return Err(60);
+            return Err(whole_window);
         }
-        // Points come back a minute after they were spent: find the oldest
+        // Points come back a window after they were spent: find the oldest
         // spending whose return makes room.
         let mut freed = 0;
         for (at, points) in spent.iter() {
             freed += u64::from(*points);
             if total - freed + cost64 <= budget {
-                let wait = (*at + MINUTE - now).num_milliseconds().max(0) as u64;
+                let wait = (*at + window - now).num_milliseconds().max(0) as u64;
                 return Err(wait.div_ceil(1000).max(1));
             }
         }
-        Err(60)
+        Err(whole_window)
     }
 }
 
@@ -221,20 +226,20 @@ mod tests {
     fn points_come_back_a_minute_later() {
         let mut counters = Counters::default();
         let t = at("2025-01-01T10:00:00Z");
-        assert_eq!(counters.spend_points("a", 5, 10, t), Ok(()));
+        assert_eq!(counters.spend_points("a", 5, 10, MINUTE, t), Ok(()));
         assert_eq!(
-            counters.spend_points("a", 5, 10, t + TimeDelta::seconds(20)),
+            counters.spend_points("a", 5, 10, MINUTE, t + TimeDelta::seconds(20)),
             Ok(())
         );
         assert_eq!(
-            counters.spend_points("a", 5, 10, t + TimeDelta::seconds(30)),
+            counters.spend_points("a", 5, 10, MINUTE, t + TimeDelta::seconds(30)),
             Err(30)
         );
         assert_eq!(
-            counters.spend_points("a", 1, 10, t + TimeDelta::seconds(60)),
+            counters.spend_points("a", 1, 10, MINUTE, t + TimeDelta::seconds(60)),
             Ok(())
         );
-        assert_eq!(counters.spend_points("a", 11, 10, t), Err(60));
+        assert_eq!(counters.spend_points("a", 11, 10, MINUTE, t), Err(60));
     }
 
     #[test]

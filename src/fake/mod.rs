@@ -531,6 +531,16 @@ impl FakeBuilder {
         self
     }
 
+    /// How long spent points count against the secondary budget (GitHub:
+    /// a minute). A shorter window lets a test trip the limit and see it
+    /// lift within seconds; `retry-after` follows it.
+    pub fn secondary_window(mut self, window: Duration) -> Self {
+        self.limits.points_window = chrono::TimeDelta::from_std(window)
+            .unwrap_or(chrono::TimeDelta::MAX)
+            .max(chrono::TimeDelta::milliseconds(1));
+        self
+    }
+
     /// No secondary budget.
     pub fn no_secondary_limit(mut self) -> Self {
         self.limits.points_per_minute = None;
