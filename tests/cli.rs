@@ -17,6 +17,10 @@ mod multi_arch;
 mod output;
 #[path = "cli/pacing.rs"]
 mod pacing;
+#[path = "cli/packages.rs"]
+mod packages;
+#[path = "cli/plans.rs"]
+mod plans;
 #[path = "cli/policy.rs"]
 mod policy;
 #[path = "cli/safety.rs"]

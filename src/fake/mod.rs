@@ -397,6 +397,55 @@ impl FakeGitHub {
             .collect()
     }
 
+    /// Sets the tags of an active version, as a push of a tag (or moving
+    /// one) would: other versions of the package lose any tag it takes, and
+    /// its `updated_at` becomes now.
+    ///
+    /// # Errors
+    ///
+    /// [`FakeError::Invalid`] when the package or the active version does
+    /// not exist, or the package is not a container or docker package.
+    pub fn set_tags<I, S>(
+        &self,
+        owner: impl AsRef<str>,
+        package_type: PackageType,
+        name: &str,
+        id: i64,
+        tags: I,
+    ) -> Result<(), FakeError>
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        let tags: Vec<String> = tags.into_iter().map(Into::into).collect();
+        let invalid = |problem: String| FakeError::Invalid {
+            what: "set_tags".to_owned(),
+            problem,
+        };
+        if !matches!(package_type, PackageType::Container | PackageType::Docker) {
+            return Err(invalid(format!("{package_type} versions carry no tags")));
+        }
+        let now = self.shared.clock.now();
+        let mut inner = self.shared.lock_at(now);
+        let key = PackageKey::new(owner.as_ref(), package_type, name);
+        let package = inner
+            .store
+            .active_package_mut(key)
+            .ok_or_else(|| invalid(format!("no active {package_type} package {name}")))?;
+        if !package.versions.iter().any(|v| v.id == id && v.is_active()) {
+            return Err(invalid(format!("no active version {id} in {name}")));
+        }
+        for version in &mut package.versions {
+            if version.id == id {
+                version.tags = tags.clone();
+                version.updated_at = now;
+            } else {
+                version.tags.retain(|t| !tags.contains(t));
+            }
+        }
+        Ok(())
+    }
+
     /// The `token` query parameter that restores the most recently deleted
     /// package of that name (GitHub shows it to the owner); `None` if none
     /// is deleted.

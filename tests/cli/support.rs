@@ -108,6 +108,23 @@ pub(crate) fn ghpkg_raw(dir: &Path, args: &[&str]) -> Run {
     finish(output)
 }
 
+/// `ghpkg` without the test's defaults, with extra environment variables
+/// (GITHUB_API_URL is not set unless given).
+pub(crate) fn ghpkg_raw_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let output = Command::new(env!("CARGO_BIN_EXE_ghpkg"))
+        .args(args)
+        .current_dir(dir)
+        .env("GITHUB_TOKEN", TOKEN)
+        .env_remove("GH_TOKEN")
+        .env_remove("GITHUB_API_URL")
+        .env_remove("GHPKG_RESTORE_TOKEN")
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .output()
+        .expect("ghpkg runs");
+    finish(output)
+}
+
 fn finish(output: Output) -> Run {
     Run {
         code: output.status.code().unwrap_or(-1),
