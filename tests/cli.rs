@@ -23,6 +23,8 @@ mod packages;
 mod plans;
 #[path = "cli/policy.rs"]
 mod policy;
+#[path = "cli/retention.rs"]
+mod retention;
 #[path = "cli/safety.rs"]
 mod safety;
 #[path = "cli/undo.rs"]

@@ -53,13 +53,13 @@ pub(crate) fn publish(report: &Report, context: &Context<'_>) {
             );
         }
     }
-    if let Some(path) = env_path("GITHUB_OUTPUT") {
-        if let Err(e) = append(&path, &outputs(report)) {
-            eprintln!(
-                "warning: cannot write the step outputs to {}: {e}",
-                path.display()
-            );
-        }
+    if let Some(path) = env_path("GITHUB_OUTPUT")
+        && let Err(e) = append(&path, &outputs(report))
+    {
+        eprintln!(
+            "warning: cannot write the step outputs to {}: {e}",
+            path.display()
+        );
     }
 }
 
