@@ -9,6 +9,8 @@ mod support;
 #[path = "cli/fakes.rs"]
 mod fakes;
 
+#[path = "cli/action.rs"]
+mod action;
 #[path = "cli/commands.rs"]
 mod commands;
 #[path = "cli/multi_arch.rs"]
