@@ -29,6 +29,8 @@ mod policy;
 mod retention;
 #[path = "cli/safety.rs"]
 mod safety;
+#[path = "cli/shared_token.rs"]
+mod shared_token;
 #[path = "cli/undo.rs"]
 mod undo;
 #[path = "cli/usage.rs"]
