@@ -339,10 +339,19 @@ pub(crate) struct Target {
 }
 
 const PRUNE_HELP: &str = "\
-Delete old versions of a package by a retention policy.
+Delete old versions of packages by a retention policy.
 
-Without --yes this is a dry run: it prints the plan (every active version,
-DELETE or KEEP, and why) and deletes nothing. With --yes it prints a summary
+Which packages: NAME, or --package NAME|GLOB (repeatable; a glob such as
+'app-*' picks every listed package it matches, * within one /-part of a
+name, ** across), or --all-packages (every package of TYPE). Named packages
+must exist (checked before anything is planned). Listing packages needs a
+personal access token: a workflow's GITHUB_TOKEN cannot list them, so name
+packages with it. Each package is planned and reported on its own; one
+journal covers the run; a package that fails does not stop the others.
+
+Without --yes this is a dry run: it prints each plan (every active version,
+DELETE or KEEP, and why) and deletes nothing. --plan-out FILE writes the
+plans to FILE for `ghpkg apply FILE --yes`. With --yes it prints a summary
 line and the versions it deletes (--show-kept adds the kept ones), then what
 happened to each version that was not simply deleted.
 
@@ -353,8 +362,10 @@ The policy, applied to every active version:
                         --exclude-tag-regex REGEX. A pattern that matches no
                         tag of any listed version is reported, and stops a
                         prune with --yes unless --allow-unmatched-exclude
-    --keep-last N       the N most recent versions (by created_at, then id)
-                        are kept; every version counts, tagged or not
+    referrers           a version whose tags are all referrer tags
+                        (sha256-<hex>, .sig, .att, .sbom: signatures,
+                        attestations, SBOMs) follows its subject: kept with
+                        it, deleted with it or when it is gone
     multi-arch          containers only: for every kept version, tagged or
                         not, the manifest is read from the registry; if it is
                         an image index, every manifest it lists (platform
@@ -362,28 +373,39 @@ The policy, applied to every active version:
                         list) is kept. Reads go --manifest-reads at a time
                         (default 8), each digest once (the registry counts
                         reads as downloads). A kept version deleted by
-                        someone else meanwhile is left out of the plan. If
-                        the registry cannot be read, no untagged version is
-                        deleted (exit 1) unless --no-registry-check is given. The registry is
-                        https://ghcr.io for GitHub.com; with another --api-url
-                        (GitHub Enterprise Server) --registry-url is required
-                        (exit 2 without it), so the token is not sent to
-                        ghcr.io.
+                        someone else meanwhile is left out of the plan; an
+                        index whose manifests are missing is reported. If the
+                        registry cannot be read, no untagged version is
+                        deleted (exit 1) unless --no-registry-check is given.
+                        The registry is https://ghcr.io for GitHub.com; with
+                        another --api-url (GitHub Enterprise Server)
+                        --registry-url is required (exit 2 without it), so
+                        the token is not sent to ghcr.io.
+    --keep-last N       the N most recent images (by created_at, then id)
+    --keep-tagged N     the N most recent tagged versions
+    --keep-untagged N   the N most recent untagged versions
+                        Keep counts skip versions kept by an exclusion, the
+                        parts of kept images and referrers: they count
+                        images. The N newest are kept whatever their age.
 
   Selection (a version not protected is deleted only if it meets ALL given):
+    keep rules          beyond the count; --keep-tagged alone selects only
+                        tagged versions, --keep-untagged alone only untagged
     --older-than D      created more than D ago (30d, 12h, 2w, 90m, 1d12h;
                         not zero)
-    --untagged / --tag  untagged (with --untagged) OR has a tag matching a
-                        --tag GLOB or --tag-regex REGEX; without any of
-                        them, tags do not matter
-    --keep-last alone selects every version beyond the N most recent.
+    --untagged / --tag  untagged (with --untagged) OR every tag matches a
+                        --tag GLOB or --tag-regex REGEX (deleting a version
+                        deletes all its tags); without any of them, tags do
+                        not matter
 
-  At least one of --keep-last, --older-than, --untagged, --tag, --tag-regex
-  is required: a prune without any would delete everything.
+  At least one keep rule, --older-than, --untagged, --tag or --tag-regex is
+  required: a prune without any would delete everything. Flags that can
+  never both hold (--keep-tagged with --untagged alone) are exit 2.
 
   Tags: only container and docker versions carry tags in GitHub's API, so
   --untagged and the tag pattern flags are refused (exit 2) for npm, maven,
-  nuget and rubygems packages; use --keep-last and --older-than there.
+  nuget and rubygems packages; use --keep-last, --keep-untagged and
+  --older-than there.
 
   Globs (globset): * matches any run of characters, ? exactly one,
   [0-9] a class, [!a] a negated class, {a,b} either, \\* a literal *; the
@@ -392,7 +414,7 @@ The policy, applied to every active version:
   to match the whole tag. An invalid or empty pattern is exit 2.
 
 Safety:
-  --max-delete N   refuse (exit 1, nothing deleted) if the plan deletes more;
+  --max-delete N   refuse (exit 1, nothing deleted) if the run deletes more;
                    a dry run reports the refusal the same way
   --yes            delete the planned versions, oldest first, paced by
                    --write-interval; nothing outside the plan is deleted.
@@ -413,36 +435,49 @@ A DELETE answered with 404 means the version is already gone (a retried
 request whose first answer was lost, or someone else): it is listed as
 `gone`, not as a failure, and `undo` still tries to restore it. A failed
 delete of one version (422 such as GitHub refusing to delete the last tagged
-version) is reported and the prune goes on, unless 5 deletes in a row fail
-the same way; any other error (network, 5xx after retries, rate limit,
-token) stops it, exit 1.
+version) is reported and the package goes on, unless 5 deletes in a row
+fail the same way; a 5xx after retries stops that package; the token, the
+network or a rate limit that outlasts --max-rate-limit-wait stops the run.
+Either way exit 1, with the rest listed as not attempted.
+
+Under GitHub Actions (GITHUB_STEP_SUMMARY, GITHUB_OUTPUT set) a job summary
+and the outputs deleted-count, failed-count, planned-count, journal and plan
+are written.
 
 Not detected: a new multi-arch image pushed during the prune that reuses a
 platform manifest planned for deletion (its index is not read again).";
 
 const PRUNE_AFTER: &str = "\
-JSON output (--json):
+JSON output (--json), version 2 (also `ghpkg apply`):
   {
+    \"version\": 2,
     \"dry_run\": true,
-    \"package\": {\"owner\": \"acme\" | null, \"type\": \"container\", \"name\": \"app\"},
-    \"plan\": [{\"id\": 1, \"name\": \"sha256:…\", \"tags\": [\"v1\"],
-              \"created_at\": \"2025-01-01T00:00:00Z\",
-              \"action\": \"delete\" | \"keep\", \"reason\": \"…\"}],
-    \"deleted\": [{\"id\", \"name\", \"tags\"}],
-    \"gone\": [{\"id\", \"name\", \"tags\"}],
-    \"skipped\": [{\"id\", \"name\", \"tags\", \"reason\"}],
-    \"failed\": [{\"id\", \"name\", \"tags\", \"error\"}],
-    \"not_attempted\": [{\"id\", \"name\", \"tags\"}],
+    \"packages\": [{
+      \"package\": {\"owner\": \"acme\" | null, \"type\": \"container\", \"name\": \"app\"},
+      \"listed_at\": \"2025-01-01T00:00:00Z\" | null,
+      \"plan\": [{\"id\": 1, \"name\": \"sha256:…\", \"tags\": [\"v1\"],
+                \"created_at\": \"2025-01-01T00:00:00Z\",
+                \"action\": \"delete\" | \"keep\", \"reason\": \"…\"}],
+      \"deleted\": [{\"id\", \"name\", \"tags\"}],
+      \"gone\": [{\"id\", \"name\", \"tags\"}],
+      \"skipped\": [{\"id\", \"name\", \"tags\", \"reason\"}],
+      \"failed\": [{\"id\", \"name\", \"tags\", \"error\"}],
+      \"not_attempted\": [{\"id\", \"name\", \"tags\"}],
+      \"warnings\": [\"an exclusion that matches no tag, a version deleted while
+                    planning, a ghost image, ...\"],
+      \"error\": \"why this package failed or was refused\" | null
+    }],
     \"journal\": \"path\" | null,
-    \"warnings\": [\"an exclusion that matches no tag, a version deleted while
-                  planning, ...\"],
-    \"error\": \"why the prune stopped or refused\" | null
+    \"plan_file\": \"path\" | null,
+    \"error\": \"why the run failed or was refused\" | null
   }
-The plan lists every active version, newest first.
+Each plan lists every active version, newest first.
 
 Example:
-  ghpkg prune container app --org acme --keep-last 10 --untagged --older-than 2w
-  ghpkg prune container app --org acme --keep-last 10 --untagged --older-than 2w --yes
+  ghpkg prune container app --org acme --keep-tagged 10 --untagged --older-than 2w
+  ghpkg prune container --org acme --package 'app-*' --keep-untagged 0 --yes
+  ghpkg prune container --org acme --all-packages --keep-tagged 20 --plan-out plan.json
+  ghpkg apply plan.json --yes
   ghpkg undo ghpkg-journal-acme-app-20250601T120000Z.jsonl";
 
 const UNDO_HELP: &str = "\
