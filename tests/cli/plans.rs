@@ -21,6 +21,29 @@ fn app(fake: &Fake) -> CreatedPackage {
     builder.image().tags(["latest"]).create().unwrap()
 }
 
+/// `prune --keep-untagged 1 --plan-out plan_path`: four of the six versions.
+fn write_plan(
+    fake: &Fake,
+    dir: &std::path::Path,
+    plan_path: &std::path::Path,
+) -> crate::support::Run {
+    fake.ghpkg(
+        dir,
+        &[
+            "prune",
+            "container",
+            "app",
+            "--org",
+            "acme",
+            "--keep-untagged",
+            "1",
+            "--no-registry-check",
+            "--plan-out",
+            path_str(plan_path),
+        ],
+    )
+}
+
 fn planned_deletes(plan: &Value) -> Vec<i64> {
     let mut ids: Vec<i64> = plan["packages"][0]["versions"]
         .as_array()
@@ -47,21 +70,7 @@ fn apply_deletes_exactly_the_plan_and_skips_what_changed_since() {
     let created = app(&fake);
     let dir = tempdir();
     let plan_path = dir.path().join("plan.json");
-    let run = fake.ghpkg(
-        dir.path(),
-        &[
-            "prune",
-            "container",
-            "app",
-            "--org",
-            "acme",
-            "--keep-untagged",
-            "1",
-            "--no-registry-check",
-            "--plan-out",
-            path_str(&plan_path),
-        ],
-    );
+    let run = write_plan(&fake, dir.path(), &plan_path);
     run.expect(0);
     assert!(run.stdout.contains("plan written to"), "{}", run.stdout);
     assert_eq!(deletes(&fake), 0, "a plan deletes nothing");
@@ -131,22 +140,7 @@ fn a_stale_or_damaged_plan_is_refused() {
     app(&fake);
     let dir = tempdir();
     let plan_path = dir.path().join("plan.json");
-    fake.ghpkg(
-        dir.path(),
-        &[
-            "prune",
-            "container",
-            "app",
-            "--org",
-            "acme",
-            "--keep-untagged",
-            "1",
-            "--no-registry-check",
-            "--plan-out",
-            path_str(&plan_path),
-        ],
-    )
-    .expect(0);
+    write_plan(&fake, dir.path(), &plan_path).expect(0);
     let mut plan: Value =
         serde_json::from_str(&std::fs::read_to_string(&plan_path).unwrap()).unwrap();
     let two_days_ago = chrono::Utc::now() - chrono::TimeDelta::days(2);
@@ -186,22 +180,7 @@ fn a_plan_keeps_its_api_and_an_explicit_other_one_is_refused() {
     app(&fake);
     let dir = tempdir();
     let plan_path = dir.path().join("plan.json");
-    fake.ghpkg(
-        dir.path(),
-        &[
-            "prune",
-            "container",
-            "app",
-            "--org",
-            "acme",
-            "--keep-untagged",
-            "1",
-            "--no-registry-check",
-            "--plan-out",
-            path_str(&plan_path),
-        ],
-    )
-    .expect(0);
+    write_plan(&fake, dir.path(), &plan_path).expect(0);
     // A token from the environment belongs to GITHUB_API_URL's API: a plan
     // written against another one is refused.
     let run = crate::support::ghpkg_raw_env(
