@@ -11,6 +11,8 @@ mod fakes;
 
 #[path = "cli/commands.rs"]
 mod commands;
+#[path = "cli/demo.rs"]
+mod demo;
 #[path = "cli/multi_arch.rs"]
 mod multi_arch;
 #[path = "cli/output.rs"]
