@@ -153,8 +153,8 @@ pub(crate) const DELETE: &[&str] = &["read:packages", "delete:packages"];
 pub(crate) const RESTORE: &[&str] = &["read:packages", "write:packages"];
 
 /// What `command` does that needs a token, and the scopes it needs; `None`
-/// when it can run without one (reads of public packages, dry runs, an
-/// undo dry run).
+/// when ghpkg leaves it to GitHub (reads and dry runs, whose 401 names the
+/// token to set) or sends nothing that needs one (an undo dry run).
 fn token_needed(command: &Command) -> Option<(&'static str, &'static [&'static str])> {
     let me = |owner: &args::Owner| owner.me.then_some(("--me", READ));
     match command {
