@@ -294,8 +294,10 @@ deleted (exit 1 if not).
 Nothing leaves the machine and no token is needed: the fake
 (github_packages::fake) listens on 127.0.0.1 and mints its own token. Each
 step is a ghpkg command line, run by the same code as when you type it,
-with --api-url pointing at the fake and no write pacing. The journal goes
-to a temporary directory that is removed at the end.
+with --api-url pointing at the fake and no write pacing; the token and API
+URL of your environment are not used. The fake reads the system clock, as
+ghpkg does, so the ages --older-than sees are real. The journal goes to a
+temporary directory that is removed at the end.
 
 The fake starts with sample data: organization acme with packages of every
 type, among them the container package app with about 300 versions over 90
