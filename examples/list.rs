@@ -3,10 +3,14 @@
 //! `PackageVersion::tags`).
 //!
 //! ```text
-//! cargo run --example list -- --org NAME [--type container]
-//! cargo run --example list -- --user NAME [--type npm]
+//! GITHUB_TOKEN=... cargo run --example list -- --org NAME [--type container]
+//! GITHUB_TOKEN=... cargo run --example list -- --user NAME [--type npm]
 //! GITHUB_TOKEN=... cargo run --example list -- --me
 //! ```
+//!
+//! GitHub's packages API needs a personal access token (classic) with
+//! `read:packages`, also for public packages. To try it without one, point
+//! it at the fake GitHub: `ghpkg fake serve` prints a URL and a token.
 
 use std::io::{self, Write};
 use std::process::ExitCode;
@@ -21,13 +25,15 @@ Lists packages of one type and, for each, its versions (id, created, name, tags)
 
   --org NAME     an organization's packages
   --user NAME    a user's packages
-  --me           the packages of the token's owner (needs a token)
+  --me           the packages of the token's owner
   --type TYPE    npm, maven, rubygems, docker, nuget or container (default: container)
   -h, --help     this text
 
-The token comes from GITHUB_TOKEN, else GH_TOKEN; without one only public packages can be
-listed. GITHUB_API_URL points the client at GitHub Enterprise Server
-(https://HOST/api/v3); the default is https://api.github.com.";
+The token comes from GITHUB_TOKEN, else GH_TOKEN: GitHub's packages API needs a personal
+access token (classic) with read:packages, also to list public packages. GITHUB_API_URL
+points the client at GitHub Enterprise Server (https://HOST/api/v3), or at a fake GitHub
+(`cargo run --features cli --bin ghpkg -- fake serve`); the default is
+https://api.github.com.";
 
 #[derive(Debug)]
 struct Args {
@@ -183,18 +189,13 @@ async fn main() -> ExitCode {
     };
 
     if !token_in_env() {
-        if args.scope == Scope::AuthenticatedUser {
-            eprintln!(
-                "error: --me lists the packages of the token's owner, so it needs a token: set \
-                 GITHUB_TOKEN (or GH_TOKEN) to a token with the `read:packages` scope"
-            );
-            return ExitCode::FAILURE;
-        }
         eprintln!(
-            "note: neither GITHUB_TOKEN nor GH_TOKEN is set, so only public packages of {} can \
-             be listed; set one to a token with `read:packages` to see private ones too",
+            "error: neither GITHUB_TOKEN nor GH_TOKEN is set. GitHub's packages API needs a \
+             personal access token (classic) with the `read:packages` scope, also to list \
+             public packages of {}",
             args.scope
         );
+        return ExitCode::FAILURE;
     }
 
     let mut builder = Client::builder().token_from_env();

@@ -275,7 +275,9 @@ impl ClientBuilder {
 
     /// Takes the token from `GITHUB_TOKEN`, else `GH_TOKEN`, as the GitHub
     /// CLI and Actions do. Leaves the client without a token when neither
-    /// is set, which still works for public packages.
+    /// is set, for servers that need none: GitHub's packages API requires
+    /// a token with `read:packages` for every call, public packages
+    /// included.
     ///
     /// ```
     /// use github_packages::Client;

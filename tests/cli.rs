@@ -13,6 +13,8 @@ mod fakes;
 mod action;
 #[path = "cli/commands.rs"]
 mod commands;
+#[path = "cli/demo.rs"]
+mod demo;
 #[path = "cli/multi_arch.rs"]
 mod multi_arch;
 #[path = "cli/output.rs"]

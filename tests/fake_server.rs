@@ -53,6 +53,34 @@ async fn the_fake_listens_on_loopback_only_and_stops_when_dropped() {
     );
 }
 
+#[tokio::test]
+async fn a_chosen_port_is_used_on_loopback_and_a_taken_one_is_an_error() {
+    let first = FakeGitHub::start().await;
+    let taken = first.addr().port();
+    let error = FakeGitHub::builder().port(taken).start().await.unwrap_err();
+    assert!(matches!(error, FakeError::Start { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains(&format!("port {taken}")),
+        "{error}"
+    );
+    drop(first);
+
+    // Once free, the port can be chosen (the aborted server lets go of it
+    // when its task is dropped, so allow a moment).
+    let mut again = None;
+    for _ in 0..50 {
+        match FakeGitHub::builder().port(taken).start().await {
+            Ok(gh) => {
+                again = Some(gh);
+                break;
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+        }
+    }
+    let gh = again.expect("the freed port can be listened on again");
+    assert_eq!(gh.addr().to_string(), format!("127.0.0.1:{taken}"));
+}
+
 /// Writes raw bytes to the fake and returns the status line it answers.
 async fn raw(gh: &FakeGitHub, request: &[u8]) -> String {
     let mut stream = tokio::net::TcpStream::connect(gh.addr()).await.unwrap();

@@ -503,6 +503,7 @@ pub struct FakeBuilder {
     login: String,
     clock: Clock,
     seed: u64,
+    port: u16,
     sample_data: bool,
     limits: LimitSettings,
     rules: Rules,
@@ -514,6 +515,7 @@ impl Default for FakeBuilder {
             login: DEFAULT_LOGIN.to_owned(),
             clock: Clock::system(),
             seed: 0,
+            port: 0,
             sample_data: false,
             limits: LimitSettings::default(),
             rules: Rules::default(),
@@ -539,6 +541,15 @@ impl FakeBuilder {
     /// same seed (and clock) gives the same fake.
     pub fn seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// The port to listen on, always on 127.0.0.1 (default 0: a free port
+    /// the operating system picks; [`FakeGitHub::addr`] tells which). A
+    /// fixed port lets tools that cannot be told a URL at run time find
+    /// the fake; [`start`](Self::start) fails if the port is taken.
+    pub fn port(mut self, port: u16) -> Self {
+        self.port = port;
         self
     }
 
@@ -650,11 +661,13 @@ impl FakeBuilder {
         self
     }
 
-    /// Starts serving on a free port of 127.0.0.1.
+    /// Starts serving on 127.0.0.1, on a free port unless
+    /// [`port`](Self::port) chose one.
     ///
     /// # Errors
     ///
-    /// An invalid login or primary-limit status, or no port to listen on.
+    /// An invalid login or primary-limit status, or the port cannot be
+    /// listened on (taken, or reserved for the superuser).
     pub async fn start(self) -> Result<FakeGitHub, FakeError> {
         fixtures::check_login(&self.login)?;
         if !matches!(self.limits.primary_status, 403 | 429) {
@@ -666,7 +679,7 @@ impl FakeBuilder {
                 ),
             ));
         }
-        let (listener, addr) = server::bind().await?;
+        let (listener, addr) = server::bind(self.port).await?;
         let settings = Settings {
             login: self.login.clone(),
             limits: self.limits,

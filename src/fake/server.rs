@@ -165,13 +165,16 @@ impl fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
-/// Binds a port on 127.0.0.1 only: the fake is never reachable from another
-/// machine.
-pub(crate) async fn bind() -> Result<(TcpListener, SocketAddr), FakeError> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+/// Binds `port` (0: any free one) on 127.0.0.1 only: the fake is never
+/// reachable from another machine.
+pub(crate) async fn bind(port: u16) -> Result<(TcpListener, SocketAddr), FakeError> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port))
         .await
         .map_err(|e| FakeError::Start {
-            reason: e.to_string(),
+            reason: match port {
+                0 => e.to_string(),
+                _ => format!("port {port}: {e}"),
+            },
         })?;
     let addr = listener.local_addr().map_err(|e| FakeError::Start {
         reason: e.to_string(),

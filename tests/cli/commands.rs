@@ -1,370 +1,249 @@
-//! The direct commands, their `--json` shapes, and usage errors.
+//! The direct commands, their `--json` shapes, and usage errors, against the
+//! fake GitHub: what a command changed is read from the fake's state and
+//! request log, not from mocks counting calls.
 
-use httpmock::prelude::*;
-use httpmock::{Mock, MockServer};
-use serde_json::{Value, json};
+use github_packages::fake::{CreatedPackage, Owner};
+use github_packages::{PackageType, Visibility};
+use http::Method;
+use serde_json::json;
 
+use crate::fakes::Fake;
 use crate::support::*;
 
-fn package(name: &str, kind: &str) -> Value {
-    let mut p: Value = serde_json::from_str(PACKAGE).unwrap();
-    p["name"] = json!(name);
-    p["package_type"] = json!(kind);
-    p
-}
-
-fn get_json<'a>(server: &'a MockServer, path: &str, body: Value) -> Mock<'a> {
-    server.mock(|when, then| {
-        when.method(GET)
-            .path(path)
-            .header("authorization", format!("Bearer {TOKEN}"));
-        then.status(200)
-            .header("content-type", "application/json")
-            .json_body(body);
-    })
+/// acme's container `app`: `v1`+`latest`, then two untagged images.
+fn acme_app(fake: &Fake) -> CreatedPackage {
+    fake.gh
+        .package(Owner::org("acme"), PackageType::Container, "app")
+        .image()
+        .tags(["v1", "latest"])
+        .image()
+        .image()
+        .create()
+        .unwrap()
 }
 
 #[test]
 fn list_prints_a_table_or_json() {
-    let server = MockServer::start();
-    let list = server.mock(|when, then| {
-        when.method(GET)
-            .path("/orgs/acme/packages")
-            .query_param("package_type", "container")
-            .query_param("visibility", "private");
-        then.status(200)
-            .header("content-type", "application/json")
-            .json_body(json!([
-                package("app", "container"),
-                package("web", "container")
-            ]));
-    });
+    let fake = Fake::start();
+    for (name, visibility) in [
+        ("app", Visibility::Private),
+        ("web", Visibility::Private),
+        ("site", Visibility::Public),
+    ] {
+        fake.gh
+            .package(Owner::org("acme"), PackageType::Container, name)
+            .visibility(visibility)
+            .image()
+            .create()
+            .unwrap();
+    }
+    let args = [
+        "list",
+        "--org",
+        "acme",
+        "--type",
+        "container",
+        "--visibility",
+        "private",
+    ];
     let dir = tempdir();
-    let run = ghpkg_in(
-        dir.path(),
-        &server,
-        &[
-            "--json",
-            "list",
-            "--org",
-            "acme",
-            "--type",
-            "container",
-            "--visibility",
-            "private",
-        ],
-    );
+    let run = fake.ghpkg(dir.path(), &with_json(&args));
     run.expect(0);
-    let names: Vec<String> = run
+    let mut names: Vec<String> = run
         .json()
         .as_array()
         .unwrap()
         .iter()
         .map(|p| p["name"].as_str().unwrap().to_owned())
         .collect();
+    names.sort();
     assert_eq!(names, ["app", "web"]);
 
-    let run = ghpkg_in(
-        dir.path(),
-        &server,
-        &[
-            "list",
-            "--org",
-            "acme",
-            "--type",
-            "container",
-            "--visibility",
-            "private",
-        ],
-    );
+    let run = fake.ghpkg(dir.path(), &args);
     run.expect(0);
     assert!(run.stdout.starts_with("TYPE"), "{}", run.stdout);
     assert!(run.stdout.contains("container  web"), "{}", run.stdout);
-    assert_eq!(list.calls(), 2);
+    assert!(!run.stdout.contains("site"), "{}", run.stdout);
 }
 
 #[test]
 fn list_without_a_type_asks_for_every_type() {
-    let server = MockServer::start();
-    let mocks: Vec<Mock> = ["container", "docker", "npm", "maven", "rubygems", "nuget"]
-        .iter()
-        .map(|kind| {
-            let body = if *kind == "npm" {
-                json!([package("lib", "npm")])
-            } else {
-                json!([])
-            };
-            server.mock(move |when, then| {
-                when.method(GET)
-                    .path("/users/octo/packages")
-                    .query_param("package_type", *kind);
-                then.status(200)
-                    .header("content-type", "application/json")
-                    .json_body(body);
-            })
-        })
-        .collect();
-    let run = ghpkg_in(
-        tempdir().path(),
-        &server,
-        &["--json", "list", "--user", "octo"],
-    );
+    let fake = Fake::start();
+    fake.gh
+        .package(Owner::user("octo"), PackageType::Npm, "lib")
+        .version("1.0.0")
+        .create()
+        .unwrap();
+    let run = fake.ghpkg(tempdir().path(), &["--json", "list", "--user", "octo"]);
     run.expect(0);
     assert_eq!(run.json().as_array().unwrap().len(), 1);
-    assert!(mocks.iter().all(|m| m.calls() == 1));
+    let mut asked: Vec<String> = fake
+        .gh
+        .requests()
+        .iter()
+        .filter(|r| r.path == "/users/octo/packages")
+        .filter_map(|r| r.query_param("package_type"))
+        .collect();
+    asked.sort();
+    assert_eq!(
+        asked,
+        ["container", "docker", "maven", "npm", "nuget", "rubygems"]
+    );
 }
 
 #[test]
 fn versions_get_and_conflicts_print_json() {
-    let server = MockServer::start();
-    let v = version(7, hours_ago(5), &["v1".to_owned(), "latest".to_owned()]);
-    let _listing = mock_listing(&server, VERSIONS, std::slice::from_ref(&v));
-    let deleted = server.mock(|when, then| {
-        when.method(GET)
-            .path(VERSIONS)
-            .query_param("state", "deleted");
-        then.status(200)
-            .header("content-type", "application/json")
-            .json_body(json!([]));
-    });
-    let _pkg = get_json(
-        &server,
-        "/orgs/acme/packages/container/app",
-        package("app", "container"),
-    );
-    let _one = get_json(&server, &format!("{VERSIONS}/7"), v.clone());
-    let _conflicts = get_json(
-        &server,
-        "/orgs/acme/docker/conflicts",
-        json!([package("old", "docker")]),
-    );
+    let fake = Fake::start();
+    let app = acme_app(&fake);
+    fake.gh
+        .package(Owner::org("acme"), PackageType::Docker, "old")
+        .docker_conflict(true)
+        .image()
+        .create()
+        .unwrap();
+    let tagged = app.versions[0].id.to_string();
     let dir = tempdir();
+    let versions = ["versions", "container", "app", "--org", "acme"];
 
-    let run = ghpkg_in(
+    let run = fake.ghpkg(
         dir.path(),
-        &server,
-        &[
-            "--json",
-            "versions",
-            "container",
-            "app",
-            "--org",
-            "acme",
-            "--state",
-            "active",
-        ],
+        &with_json(&with(&versions, &["--state", "active"])),
     );
     run.expect(0);
+    let listed = run.json();
+    assert_eq!(listed.as_array().unwrap().len(), 3);
     assert_eq!(
-        run.json()[0]["metadata"]["container"]["tags"],
+        listed[2]["metadata"]["container"]["tags"],
         json!(["v1", "latest"])
     );
 
-    let run = ghpkg_in(
-        dir.path(),
-        &server,
-        &[
-            "versions",
-            "container",
-            "app",
-            "--org",
-            "acme",
-            "--state",
-            "active",
-        ],
-    );
+    let run = fake.ghpkg(dir.path(), &versions);
     run.expect(0);
     assert!(run.stdout.contains("v1,latest"), "{}", run.stdout);
 
-    ghpkg_in(
+    let run = fake.ghpkg(
         dir.path(),
-        &server,
-        &[
-            "--json",
-            "versions",
-            "container",
-            "app",
-            "--org",
-            "acme",
-            "--state",
-            "deleted",
-        ],
-    )
-    .expect(0);
-    assert_eq!(deleted.calls(), 1);
-
-    let run = ghpkg_in(
-        dir.path(),
-        &server,
-        &["--json", "get", "container", "app", "--org", "acme"],
+        &with_json(&with(&versions, &["--state", "deleted"])),
     );
     run.expect(0);
-    assert_eq!(run.json()["owner"]["login"], "Octo-Cat");
+    assert_eq!(run.json(), json!([]));
+    let deleted_state = fake
+        .gh
+        .requests()
+        .iter()
+        .filter(|r| r.query_param("state").as_deref() == Some("deleted"))
+        .count();
+    assert_eq!(deleted_state, 1);
 
-    let run = ghpkg_in(
-        dir.path(),
-        &server,
-        &[
-            "--json",
-            "get",
-            "container",
-            "app",
-            "--org",
-            "acme",
-            "--version",
-            "7",
-        ],
-    );
+    let get = ["get", "container", "app", "--org", "acme"];
+    let run = fake.ghpkg(dir.path(), &with_json(&get));
     run.expect(0);
-    assert_eq!(run.json()["id"], 7);
+    assert_eq!(run.json()["owner"]["login"], "acme");
 
-    let run = ghpkg_in(
-        dir.path(),
-        &server,
-        &["get", "container", "app", "--org", "acme"],
-    );
+    let run = fake.ghpkg(dir.path(), &with_json(&with(&get, &["--version", &tagged])));
+    run.expect(0);
+    assert_eq!(run.json()["id"], app.versions[0].id);
+
+    let run = fake.ghpkg(dir.path(), &get);
     run.expect(0);
     assert!(
-        run.stdout.contains("owner") && run.stdout.contains("Octo-Cat"),
+        run.stdout.contains("owner") && run.stdout.contains("acme"),
         "{}",
         run.stdout
     );
 
-    let run = ghpkg_in(
-        dir.path(),
-        &server,
-        &["--json", "conflicts", "--org", "acme"],
-    );
+    let run = fake.ghpkg(dir.path(), &["--json", "conflicts", "--org", "acme"]);
     run.expect(0);
     assert_eq!(run.json()[0]["name"], "old");
 }
 
 #[test]
 fn delete_without_yes_and_without_a_terminal_is_refused() {
-    let server = MockServer::start();
-    let deletes = mock_any_delete(&server);
+    let fake = Fake::start();
+    let app = acme_app(&fake);
+    let id = app.versions[1].id.to_string();
     let dir = tempdir();
-    for args in [
-        &[
-            "delete",
-            "container",
-            "app",
-            "--org",
-            "acme",
-            "--version",
-            "7",
-        ][..],
-        &["delete", "container", "app", "--org", "acme"][..],
-    ] {
-        let run = ghpkg_in(dir.path(), &server, args);
+    let package = ["delete", "container", "app", "--org", "acme"];
+    for args in [with(&package, &["--version", &id]), package.to_vec()] {
+        let run = fake.ghpkg(dir.path(), &args);
         run.expect(2);
         assert!(run.stderr.contains("pass --yes"), "{}", run.stderr);
     }
-    assert_eq!(deletes.calls(), 0);
+    assert!(
+        fake.gh
+            .requests()
+            .iter()
+            .all(|r| r.method != Method::DELETE)
+    );
 }
 
 #[test]
 fn delete_and_restore_with_json() {
-    let server = MockServer::start();
-    let delete = mock_delete(&server, VERSIONS, 7);
-    let delete_package = server.mock(|when, then| {
-        when.method(DELETE)
-            .path("/orgs/acme/packages/container/app");
-        then.status(204);
-    });
-    let restore = server.mock(|when, then| {
-        when.method(POST).path(format!("{VERSIONS}/7/restore"));
-        then.status(204);
-    });
-    let restore_package = server.mock(|when, then| {
-        when.method(POST)
-            .path("/orgs/acme/packages/container/app/restore")
-            .query_param("token", "pkg-token");
-        then.status(204);
-    });
+    let fake = Fake::start();
+    let app = acme_app(&fake);
+    let id = app.versions[1].id;
+    let id_arg = id.to_string();
     let dir = tempdir();
-    let run = ghpkg_in(
+    let package = ["container", "app", "--org", "acme"];
+
+    let run = fake.ghpkg(
         dir.path(),
-        &server,
-        &[
-            "--json",
-            "delete",
-            "container",
-            "app",
-            "--org",
-            "acme",
-            "--version",
-            "7",
-            "--yes",
-        ],
+        &with(
+            &["--json", "delete"],
+            &with(&package, &["--version", &id_arg, "--yes"]),
+        ),
     );
     run.expect(0);
     assert_eq!(
         run.json(),
-        json!({"deleted": true, "package_type": "container", "package": "app", "version": 7})
+        json!({"deleted": true, "package_type": "container", "package": "app", "version": id})
     );
-    ghpkg_in(
+    let run = fake.ghpkg(
         dir.path(),
-        &server,
-        &["delete", "container", "app", "--org", "acme", "--yes"],
-    )
-    .expect(0);
-
-    let run = ghpkg_in(
-        dir.path(),
-        &server,
-        &[
-            "--json",
-            "restore",
-            "container",
-            "app",
-            "--org",
-            "acme",
-            "--version",
-            "7",
-        ],
+        &with(
+            &["--json", "restore"],
+            &with(&package, &["--version", &id_arg]),
+        ),
     );
     run.expect(0);
     assert_eq!(run.json()["restored"], true);
-    let run = ghpkg_in(
-        dir.path(),
-        &server,
-        &[
-            "restore",
-            "container",
-            "app",
-            "--org",
-            "acme",
-            "--token",
-            "pkg-token",
-        ],
-    );
-    run.expect(0);
     assert_eq!(
-        (
-            delete.calls(),
-            delete_package.calls(),
-            restore.calls(),
-            restore_package.calls()
-        ),
-        (1, 1, 1, 1)
+        fake.gh.deleted_ids("acme", PackageType::Container, "app"),
+        [id]
     );
+    assert_eq!(
+        fake.gh.restored_ids("acme", PackageType::Container, "app"),
+        [id]
+    );
+
+    fake.ghpkg(dir.path(), &with(&["delete"], &with(&package, &["--yes"])))
+        .expect(0);
+    assert!(
+        fake.gh
+            .find_package("acme", PackageType::Container, "app")
+            .is_none()
+    );
+    let token = fake
+        .gh
+        .restore_token("acme", PackageType::Container, "app")
+        .expect("a deleted package has a restore token");
+    fake.ghpkg(
+        dir.path(),
+        &with(&["restore"], &with(&package, &["--token", &token])),
+    )
+    .expect(0);
+    let restored = fake.gh.find_package("acme", PackageType::Container, "app");
+    assert_eq!(restored.expect("restored").version_count, 3);
 }
 
 #[test]
 fn api_errors_print_the_librarys_advice_and_exit_1() {
-    let server = MockServer::start();
-    server.mock(|when, then| {
-        when.method(DELETE);
-        then.status(403)
-            .header("content-type", "application/json")
-            .header("x-accepted-oauth-scopes", "delete:packages")
-            .header("x-oauth-scopes", "read:packages")
-            .json_body(json!({"message": "Must have admin rights"}));
-    });
-    let run = ghpkg_in(
+    let fake = Fake::start();
+    let app = acme_app(&fake);
+    let read_only = fake.gh.token_with_scopes(&["read:packages"]);
+    let id = app.versions[1].id.to_string();
+    let run = fake.ghpkg_env(
         tempdir().path(),
-        &server,
         &[
             "delete",
             "container",
@@ -372,17 +251,23 @@ fn api_errors_print_the_librarys_advice_and_exit_1() {
             "--org",
             "acme",
             "--version",
-            "7",
+            &id,
             "--yes",
         ],
+        &[("GITHUB_TOKEN", &read_only)],
     );
     run.expect(1);
     assert!(run.stderr.starts_with("error: "), "{}", run.stderr);
     assert!(run.stderr.contains("`delete:packages`"), "{}", run.stderr);
     assert!(
-        !run.stderr.contains(TOKEN),
+        !run.stderr.contains(&read_only),
         "the token leaked: {}",
         run.stderr
+    );
+    assert!(
+        fake.gh
+            .deleted_ids("acme", PackageType::Container, "app")
+            .is_empty()
     );
 }
 
@@ -496,54 +381,68 @@ fn help_documents_the_policy_and_json_shapes() {
 
 #[test]
 fn the_restore_token_can_come_from_the_environment() {
-    const SECRET: &str = "pkg-token-from-env";
-    let server = MockServer::start();
-    let restore_package = server.mock(|when, then| {
-        when.method(POST)
-            .path("/orgs/acme/packages/container/app/restore")
-            .query_param("token", SECRET);
-        then.status(204);
-    });
-    let restore_version = server.mock(|when, then| {
-        when.method(POST)
-            .path(format!("{VERSIONS}/7/restore"))
-            .query_param_missing("token");
-        then.status(204);
-    });
+    let fake = Fake::start();
+    let app = acme_app(&fake);
+    let id = app.versions[1].id;
+    let id_arg = id.to_string();
     let dir = tempdir();
-    let env = [("GHPKG_RESTORE_TOKEN", SECRET)];
-    let run = ghpkg_env(
+    let package = ["container", "app", "--org", "acme"];
+    fake.ghpkg(
         dir.path(),
-        &server,
-        &["restore", "container", "app", "--org", "acme"],
-        &env,
+        &with(
+            &["delete"],
+            &with(&package, &["--version", &id_arg, "--yes"]),
+        ),
+    )
+    .expect(0);
+    fake.ghpkg(dir.path(), &with(&["delete"], &with(&package, &["--yes"])))
+        .expect(0);
+    let secret = fake
+        .gh
+        .restore_token("acme", PackageType::Container, "app")
+        .expect("a restore token");
+    let env = [("GHPKG_RESTORE_TOKEN", secret.as_str())];
+    fake.ghpkg_env(dir.path(), &with(&["restore"], &package), &env)
+        .expect(0);
+    assert!(
+        fake.gh
+            .find_package("acme", PackageType::Container, "app")
+            .is_some()
     );
-    run.expect(0);
-    assert_eq!(restore_package.calls(), 1);
 
     // Set in the environment, it does not get in the way of a version
     // restore (which takes no package token).
-    let run = ghpkg_env(
+    fake.ghpkg_env(
         dir.path(),
-        &server,
-        &[
-            "restore",
-            "container",
-            "app",
-            "--org",
-            "acme",
-            "--version",
-            "7",
-        ],
+        &with(&["restore"], &with(&package, &["--version", &id_arg])),
         &env,
+    )
+    .expect(0);
+    assert_eq!(
+        fake.gh.restored_ids("acme", PackageType::Container, "app"),
+        [id]
     );
-    run.expect(0);
-    assert_eq!(restore_version.calls(), 1);
+    let version_restore = format!("/orgs/acme/packages/container/app/versions/{id}/restore");
+    let sent = fake.gh.requests();
+    let sent = sent.iter().find(|r| r.path == version_restore).unwrap();
+    assert_eq!(sent.query, None);
 
     // The help names the variable but never shows its value.
-    let run = ghpkg_env(dir.path(), &server, &["restore", "--help"], &env);
+    let run = fake.ghpkg_env(dir.path(), &["restore", "--help"], &env);
     run.expect(0);
     assert!(run.stdout.contains("GHPKG_RESTORE_TOKEN"), "{}", run.stdout);
-    assert!(!run.stdout.contains(SECRET), "{}", run.stdout);
-    assert!(!run.stderr.contains(SECRET), "{}", run.stderr);
+    assert!(!run.stdout.contains(&secret), "{}", run.stdout);
+    assert!(!run.stderr.contains(&secret), "{}", run.stderr);
+}
+
+/// `args` after `--json`.
+fn with_json<'a>(args: &[&'a str]) -> Vec<&'a str> {
+    with(&["--json"], args)
+}
+
+/// `first` followed by `then`.
+fn with<'a>(first: &[&'a str], then: &[&'a str]) -> Vec<&'a str> {
+    let mut all = first.to_vec();
+    all.extend_from_slice(then);
+    all
 }

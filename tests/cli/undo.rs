@@ -1,144 +1,104 @@
 //! An interrupted prune leaves a journal; `undo` restores exactly what was
 //! deleted, and a re-run of the prune with the same journal continues it.
+//! Against the fake GitHub: what was deleted and restored is the fake's
+//! record, and GitHub's refusals are injected faults.
 
-use httpmock::prelude::*;
-use httpmock::{Mock, MockServer};
+use std::path::Path;
+
+use github_packages::PackageType;
+use github_packages::fake::{FaultHandle, Owner};
+use http::Method;
 use serde_json::{Value, json};
 
+use crate::fakes::Fake;
 use crate::support::*;
 
-/// Ten untagged versions, id 1 the oldest.
-fn ten() -> Vec<Value> {
-    (1..=10)
-        .map(|id| version(id, hours_ago(1000 - id), &[]))
-        .collect()
-}
-
-/// The versions of the org's `app` as a prune meets them: the first
-/// `listed` of [`ten`], listed as active and each readable on its own; the
-/// DELETEs of 1..=`ok` go through and the next one answers `status`.
-struct Versions<'a> {
-    server: &'a MockServer,
-    listed: usize,
-    ok: i64,
-    listing: Vec<Mock<'a>>,
-    current: Vec<Mock<'a>>,
-    deleted: Vec<Mock<'a>>,
-    broken: Mock<'a>,
-}
-
-impl<'a> Versions<'a> {
-    fn serve(server: &'a MockServer, listed: usize, ok: i64, status: u16) -> Versions<'a> {
-        let versions = &ten()[..listed];
-        Versions {
-            server,
-            listed,
-            ok,
-            listing: mock_listing(server, VERSIONS, versions),
-            current: mock_current(server, VERSIONS, versions),
-            deleted: (1..=ok)
-                .map(|id| mock_delete(server, VERSIONS, id))
-                .collect(),
-            broken: mock_delete_status(server, VERSIONS, ok + 1, status),
-        }
+/// acme's container `app`: `n` untagged images, oldest first, and a newer
+/// one tagged `latest` that an `--untagged` prune keeps. The untagged ids,
+/// oldest first (the order a prune deletes them in).
+fn untagged_app(fake: &Fake, n: usize) -> Vec<i64> {
+    let mut builder = fake
+        .gh
+        .package(Owner::org("acme"), PackageType::Container, "app");
+    for i in 0..n {
+        let created = hours_ago(1000 - i as i64);
+        builder = builder.image().created_at(created).package();
     }
-
-    /// From now on reading a version answers 404, as when the token cannot
-    /// see it.
-    fn hide(&mut self) {
-        for mock in &mut self.current {
-            mock.delete();
-        }
-    }
-
-    /// GitHub recovers: the deleted versions are no longer listed as
-    /// active and every other delete succeeds. Returns those deletes.
-    fn recover(&mut self) -> Vec<Mock<'a>> {
-        self.broken.delete();
-        for mock in &mut self.listing {
-            mock.delete();
-        }
-        let remaining = &ten()[self.ok as usize..self.listed];
-        self.listing = mock_listing(self.server, VERSIONS, remaining);
-        (self.ok + 1..=self.listed as i64)
-            .map(|id| mock_delete(self.server, VERSIONS, id))
-            .collect()
-    }
+    let app = builder.image().tags(["latest"]).create().unwrap();
+    app.versions[..n].iter().map(|v| v.id).collect()
 }
 
-fn mock_restore(server: &MockServer, id: i64, status: u16) -> Mock<'_> {
-    mock_restore_saying(server, id, status, "nothing to restore")
-}
-
-/// A restore answering `status`, with GitHub's `message` unless 204.
-fn mock_restore_saying<'a>(
-    server: &'a MockServer,
+/// The fake answers `method` on version `id` (`suffix`: "" or "/restore")
+/// with `status` and GitHub's `message`, every time.
+fn refuse(
+    fake: &Fake,
+    method: &str,
     id: i64,
+    suffix: &str,
     status: u16,
     message: &str,
-) -> Mock<'a> {
-    let body = if status == 204 {
-        String::new()
-    } else {
-        json!({ "message": message }).to_string()
-    };
-    server.mock(|when, then| {
-        when.method(POST)
-            .path(format!("{VERSIONS}/{id}/restore"))
-            .header("authorization", format!("Bearer {TOKEN}"));
-        then.status(status)
-            .header("content-type", "application/json")
-            .body(body);
-    })
+) -> FaultHandle {
+    let body = json!({ "message": message }).to_string();
+    fake.gh
+        .fault(method, &format!("{VERSIONS}/{id}{suffix}"))
+        .respond(status, body)
+        .unwrap()
 }
 
 /// A prune that deletes every untagged version of the org's `app`.
-const PRUNE: [&str; 7] = [
-    "prune",
-    "container",
-    "app",
-    "--org",
-    "acme",
-    "--untagged",
-    "--yes",
-];
+fn prune_args(registry: &str) -> Vec<&str> {
+    let mut args = vec!["prune", "container", "app", "--org", "acme", "--untagged"];
+    args.extend(["--registry-url", registry, "--yes"]);
+    args
+}
 
-/// [`PRUNE`] with `--json` and `--journal`.
-fn prune(server: &MockServer, dir: &std::path::Path, journal: &str) -> Run {
+/// [`prune_args`] with `--json` and `--journal`.
+fn prune(fake: &Fake, dir: &Path, journal: &str) -> Run {
+    let registry = fake.url();
     let mut args = vec!["--json"];
-    args.extend(PRUNE);
+    args.extend(prune_args(&registry));
     args.extend(["--journal", journal]);
-    ghpkg_in(dir, server, &args)
+    fake.ghpkg(dir, &args)
+}
+
+/// `ghpkg --json undo JOURNAL ARGS`.
+fn undo(fake: &Fake, dir: &Path, journal: &Path, args: &[&str]) -> Run {
+    let mut all = vec!["--json", "undo", path_str(journal)];
+    all.extend_from_slice(args);
+    fake.ghpkg(dir, &all)
+}
+
+fn deleted(fake: &Fake) -> Vec<i64> {
+    fake.gh.deleted_ids("acme", PackageType::Container, "app")
+}
+
+fn restored(fake: &Fake) -> Vec<i64> {
+    let mut restored = fake.gh.restored_ids("acme", PackageType::Container, "app");
+    restored.sort();
+    restored
+}
+
+/// How many restores of version `id` the fake was asked for.
+fn restores_of(fake: &Fake, id: i64) -> usize {
+    let path = format!("{VERSIONS}/{id}/restore");
+    let log = fake.gh.requests();
+    log.iter()
+        .filter(|r| r.method == Method::POST && r.path == path)
+        .count()
 }
 
 #[test]
 fn an_interrupted_prune_is_undone_exactly() {
-    let github = MockServer::start();
-    // Deletes run oldest first: 1-4 succeed, 5 meets a server error and the
+    let fake = Fake::start();
+    let app = untagged_app(&fake, 10);
+    // Deletes run oldest first: the fifth meets a server error and the
     // prune stops there.
-    let mut versions = Versions::serve(&github, 10, 4, 500);
-    let rest = mock_any_delete(&github);
+    let _broken = refuse(&fake, "DELETE", app[4], "", 500, "Server Error");
     let dir = tempdir();
     let journal = dir.path().join("journal.jsonl");
 
-    let run = prune(&github, dir.path(), path_str(&journal));
-    run.expect(1);
-    let report = run.prune_json();
-    assert_eq!(ids(&report["deleted"]), vec![1, 2, 3, 4]);
-    assert_eq!(ids(&report["failed"]), vec![5]);
-    assert_eq!(ids(&report["not_attempted"]), vec![6, 7, 8, 9, 10]);
-    assert_eq!(report["journal"], path_str(&journal));
-    assert!(
-        run.stderr.contains("stopped after 4 of 10 deletes"),
-        "{}",
-        run.stderr
-    );
-    for mock in &versions.deleted {
-        assert_eq!(mock.calls(), 1);
-    }
-    assert_eq!(versions.broken.calls(), 1);
-    assert_eq!(rest.calls(), 0);
-
+    prune(&fake, dir.path(), path_str(&journal)).expect(1);
+    assert_eq!(deleted(&fake), app[..4]);
     let records = journal_records(&journal);
     let kinds: Vec<&str> = records
         .iter()
@@ -150,104 +110,77 @@ fn an_interrupted_prune_is_undone_exactly() {
     assert_eq!(kinds.iter().filter(|k| **k == "intent").count(), 5);
     assert_eq!(kinds.iter().filter(|k| **k == "deleted").count(), 4);
     assert_eq!(kinds.iter().filter(|k| **k == "failed").count(), 1);
-    versions.hide();
+    // The token cannot see the fifth version: reading it answers 404.
+    let _hidden = refuse(&fake, "GET", app[4], "", 404, "Not Found");
 
     // A dry run of undo lists the candidates and restores nothing.
-    let restores: Vec<Mock> = (1..=4).map(|id| mock_restore(&github, id, 204)).collect();
-    let never_deleted = mock_restore(&github, 5, 404);
-    let others: Vec<Mock> = (6..=10).map(|id| mock_restore(&github, id, 204)).collect();
-    let run = ghpkg_in(
-        dir.path(),
-        &github,
-        &["--json", "undo", path_str(&journal), "--dry-run"],
-    );
+    let run = undo(&fake, dir.path(), &journal, &["--dry-run"]);
     run.expect(0);
-    assert_eq!(ids(&run.json()["would_restore"]), vec![1, 2, 3, 4, 5]);
-    assert!(restores.iter().all(|m| m.calls() == 0));
+    assert_eq!(ids(&run.json()["would_restore"]), app[..5]);
+    assert!(restored(&fake).is_empty());
 
-    let run = ghpkg_in(dir.path(), &github, &["--json", "undo", path_str(&journal)]);
+    let run = undo(&fake, dir.path(), &journal, &[]);
     run.expect(0);
     let report = run.json();
-    assert_eq!(ids(&report["restored"]), vec![1, 2, 3, 4]);
-    assert_eq!(ids(&report["not_deleted"]), vec![5]);
+    assert_eq!(ids(&report["restored"]), app[..4]);
+    assert_eq!(ids(&report["not_deleted"]), [app[4]]);
     assert_eq!(report["failed"], json!([]));
-    for mock in &restores {
-        assert_eq!(mock.calls(), 1);
-    }
-    assert_eq!(never_deleted.calls(), 1);
-    assert!(others.iter().all(|m| m.calls() == 0));
+    assert_eq!(restored(&fake), app[..4]);
+    assert_eq!(restores_of(&fake, app[4]), 1);
 
-    // The restores are settled; the 404 for version 5 is not (it may only
-    // mean the token cannot see it), so a second undo asks about it again
-    // and nothing else.
-    let run = ghpkg_in(dir.path(), &github, &["--json", "undo", path_str(&journal)]);
+    // The restores are settled; the 404s for the fifth are not (they may
+    // only mean the token cannot see it), so a second undo asks about it
+    // again and nothing else.
+    let run = undo(&fake, dir.path(), &journal, &[]);
     run.expect(0);
     let report = run.json();
     assert_eq!(report["restored"], json!([]));
-    assert_eq!(ids(&report["not_deleted"]), vec![5]);
-    for mock in &restores {
-        assert_eq!(mock.calls(), 1);
-    }
-    assert_eq!(never_deleted.calls(), 2);
-    let undone = journal_records(&journal)
-        .iter()
-        .filter(|r| r["record"] == "undone")
-        .count();
-    assert_eq!(undone, 4);
+    assert_eq!(ids(&report["not_deleted"]), [app[4]]);
+    assert_eq!(restored(&fake), app[..4]);
+    assert_eq!(restores_of(&fake, app[4]), 2);
+    assert_eq!(undone(&journal).len(), 4);
 }
 
 #[test]
 fn a_rerun_with_the_same_journal_continues_and_undo_restores_all() {
-    let github = MockServer::start();
-    let mut versions = Versions::serve(&github, 10, 3, 503);
+    let fake = Fake::start();
+    let app = untagged_app(&fake, 10);
+    let broken = refuse(&fake, "DELETE", app[3], "", 503, "Service Unavailable");
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
+    prune(&fake, dir.path(), path_str(&journal)).expect(1);
+    assert_eq!(deleted(&fake), app[..3]);
 
-    prune(&github, dir.path(), path_str(&journal)).expect(1);
-    assert!(versions.deleted.iter().all(|m| m.calls() == 1));
-
-    let second = versions.recover();
-    let run = prune(&github, dir.path(), path_str(&journal));
-    run.expect(0);
-    assert_eq!(
-        ids(&run.prune_json()["deleted"]),
-        (4..=10).collect::<Vec<_>>()
-    );
-    assert!(
-        versions.deleted.iter().all(|m| m.calls() == 1),
-        "nothing is deleted twice"
-    );
-    assert!(second.iter().all(|m| m.calls() == 1));
+    broken.remove();
+    prune(&fake, dir.path(), path_str(&journal)).expect(0);
+    assert_eq!(deleted(&fake), app, "each version deleted once, in order");
     let headers = journal_records(&journal)
         .iter()
         .filter(|r| r["record"] == "header")
         .count();
     assert_eq!(headers, 1, "the journal is continued, not restarted");
 
-    let restores: Vec<Mock> = (1..=10).map(|id| mock_restore(&github, id, 204)).collect();
-    let run = ghpkg_in(dir.path(), &github, &["--json", "undo", path_str(&journal)]);
+    let run = undo(&fake, dir.path(), &journal, &[]);
     run.expect(0);
-    assert_eq!(ids(&run.json()["restored"]), (1..=10).collect::<Vec<_>>());
-    assert!(restores.iter().all(|m| m.calls() == 1));
+    assert_eq!(ids(&run.json()["restored"]), app);
+    assert_eq!(restored(&fake), app);
 }
 
 #[test]
 fn a_restore_that_fails_for_a_confirmed_delete_is_a_failure() {
-    let github = MockServer::start();
-    let mut versions = Versions::serve(&github, 2, 2, 500);
+    let fake = Fake::start();
+    let app = untagged_app(&fake, 2);
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
-    prune(&github, dir.path(), path_str(&journal)).expect(0);
-    // Neither the restore nor a read finds version 1.
-    versions.hide();
+    prune(&fake, dir.path(), path_str(&journal)).expect(0);
+    // Neither the restore nor a read finds the first version.
+    let _gone = refuse(&fake, "POST", app[0], "/restore", 404, "Not Found");
 
-    let _gone = mock_restore(&github, 1, 404);
-    let _ok = mock_restore(&github, 2, 204);
-    let run = ghpkg_in(dir.path(), &github, &["--json", "undo", path_str(&journal)]);
+    let run = undo(&fake, dir.path(), &journal, &[]);
     run.expect(1);
     let report = run.json();
-    assert_eq!(ids(&report["failed"]), vec![1]);
-    assert_eq!(ids(&report["restored"]), vec![2]);
+    assert_eq!(ids(&report["failed"]), [app[0]]);
+    assert_eq!(ids(&report["restored"]), [app[1]]);
     assert_eq!(report["not_deleted"], json!([]));
     assert_eq!(report["already_active"], json!([]));
     assert!(
@@ -266,19 +199,37 @@ fn a_restore_that_fails_for_a_confirmed_delete_is_a_failure() {
 
 #[test]
 fn a_restore_refused_for_a_version_still_deleted_is_a_failure() {
-    let github = MockServer::start();
-    let mut versions = Versions::serve(&github, 1, 1, 500);
+    let fake = Fake::start();
+    let app = untagged_app(&fake, 1);
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
-    prune(&github, dir.path(), path_str(&journal)).expect(0);
+    prune(&fake, dir.path(), path_str(&journal)).expect(0);
 
-    versions.hide();
-    let _refused = mock_restore_saying(&github, 1, 422, "Something else went wrong.");
-    let _state = mock_version_state(&github, 1, true);
-    let run = ghpkg_in(dir.path(), &github, &["--json", "undo", path_str(&journal)]);
+    let _refused = refuse(
+        &fake,
+        "POST",
+        app[0],
+        "/restore",
+        422,
+        "Something else went wrong.",
+    );
+    // Unlike the fake, GitHub may show a deleted version when it is read.
+    let still_deleted = fake
+        .gh
+        .versions("acme", PackageType::Container, "app")
+        .into_iter()
+        .find(|v| v.id == app[0])
+        .expect("the deleted version");
+    assert!(still_deleted.deleted_at.is_some());
+    let body = serde_json::to_string(&still_deleted).unwrap();
+    fake.gh
+        .fault("GET", &format!("{VERSIONS}/{}", app[0]))
+        .respond(200, body)
+        .unwrap();
+    let run = undo(&fake, dir.path(), &journal, &[]);
     run.expect(1);
     let report = run.json();
-    assert_eq!(ids(&report["failed"]), vec![1]);
+    assert_eq!(ids(&report["failed"]), [app[0]]);
     assert!(
         report["failed"][0]["error"]
             .as_str()
@@ -291,7 +242,7 @@ fn a_restore_refused_for_a_version_still_deleted_is_a_failure() {
 
 #[test]
 fn undo_refuses_a_journal_written_for_another_api() {
-    let github = MockServer::start();
+    let fake = Fake::start();
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
     let header = json!({
@@ -301,8 +252,7 @@ fn undo_refuses_a_journal_written_for_another_api() {
     let intent = json!({"record": "intent", "id": 1, "name": digest(1), "tags": [],
                         "at": "2025-01-01T00:00:00Z"});
     std::fs::write(&journal, format!("{header}\n{intent}\n")).unwrap();
-    let unexpected = catch_all(&github);
-    let run = ghpkg_in(dir.path(), &github, &["undo", path_str(&journal)]);
+    let run = fake.ghpkg(dir.path(), &["undo", path_str(&journal)]);
     run.expect(2);
     assert!(
         run.stderr
@@ -310,27 +260,11 @@ fn undo_refuses_a_journal_written_for_another_api() {
         "{}",
         run.stderr
     );
-    assert_eq!(unexpected.calls(), 0);
-}
-
-/// `GET` of version `id` on its own, answering it active or deleted.
-fn mock_version_state(server: &MockServer, id: i64, deleted: bool) -> Mock<'_> {
-    let mut body = version(id, hours_ago(1000 - id), &[]);
-    if deleted {
-        body["deleted_at"] = json!(time(hours_ago(1)));
-    }
-    server.mock(|when, then| {
-        when.method(GET)
-            .path(format!("{VERSIONS}/{id}"))
-            .header("authorization", format!("Bearer {TOKEN}"));
-        then.status(200)
-            .header("content-type", "application/json")
-            .json_body(body);
-    })
+    assert!(fake.gh.requests().is_empty());
 }
 
 /// The `undone` records of a journal: id and outcome.
-fn undone(journal: &std::path::Path) -> Vec<(i64, String)> {
+fn undone(journal: &Path) -> Vec<(i64, String)> {
     std::fs::read_to_string(journal)
         .unwrap()
         .lines()
@@ -342,10 +276,10 @@ fn undone(journal: &std::path::Path) -> Vec<(i64, String)> {
 
 /// `program` with the token as its only setting: no `--api-url` and no
 /// GITHUB_API_URL, as a user who just installed ghpkg would run it.
-fn bare(program: &str) -> std::process::Command {
+fn bare(program: &str, token: &str) -> std::process::Command {
     let mut command = std::process::Command::new(program);
     command
-        .env("GITHUB_TOKEN", TOKEN)
+        .env("GITHUB_TOKEN", token)
         .env_remove("GH_TOKEN")
         .env_remove("GITHUB_API_URL")
         .env_remove("GHPKG_RESTORE_TOKEN")
@@ -353,7 +287,7 @@ fn bare(program: &str) -> std::process::Command {
     command
 }
 
-fn run_in(dir: &std::path::Path, mut command: std::process::Command) -> Run {
+fn run_in(dir: &Path, mut command: std::process::Command) -> Run {
     let output = command.current_dir(dir).output().expect("the command runs");
     Run {
         code: output.status.code().unwrap_or(-1),
@@ -362,9 +296,9 @@ fn run_in(dir: &std::path::Path, mut command: std::process::Command) -> Run {
     }
 }
 
-/// `ghpkg` run [`bare`], with `env` added.
-fn ghpkg_plain(dir: &std::path::Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let mut command = bare(env!("CARGO_BIN_EXE_ghpkg"));
+/// `ghpkg` run [`bare`] with the fake's token, with `env` added.
+fn ghpkg_plain(fake: &Fake, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut command = bare(env!("CARGO_BIN_EXE_ghpkg"), &fake.token);
     command.args(args).envs(env.iter().copied());
     run_in(dir, command)
 }
@@ -380,14 +314,14 @@ fn printed_undo(stderr: &str) -> String {
 
 /// Runs `command` as a user would paste it: through `sh`, [`bare`], with
 /// the `ghpkg` under test first on PATH.
-fn run_as_printed(dir: &std::path::Path, command: &str) -> Run {
-    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_ghpkg"));
+fn run_as_printed(fake: &Fake, dir: &Path, command: &str) -> Run {
+    let bin = Path::new(env!("CARGO_BIN_EXE_ghpkg"));
     let path = format!(
         "{}:{}",
         bin.parent().unwrap().display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let mut sh = bare("sh");
+    let mut sh = bare("sh", &fake.token);
     sh.args(["-c", command]).env("PATH", path);
     run_in(dir, sh)
 }
@@ -397,46 +331,34 @@ fn run_as_printed(dir: &std::path::Path, command: &str) -> Run {
 /// line of its own, and undo restores exactly what was deleted.
 #[test]
 fn a_journal_cut_inside_a_record_is_continued_and_undone_exactly() {
-    let github = MockServer::start();
-    let mut versions = Versions::serve(&github, 10, 4, 500);
+    let fake = Fake::start();
+    let app = untagged_app(&fake, 10);
+    let broken = refuse(&fake, "DELETE", app[4], "", 500, "Server Error");
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
-    prune(&github, dir.path(), path_str(&journal)).expect(1);
+    prune(&fake, dir.path(), path_str(&journal)).expect(1);
 
-    // Version 4's DELETE went through; its `deleted` record was cut short
+    // The fourth DELETE went through; its `deleted` record was cut short
     // and nothing after it was written.
     let text = std::fs::read_to_string(&journal).unwrap();
     let start = text
-        .find(r#"{"record":"deleted","id":4,"#)
-        .expect("the deleted record of version 4");
+        .find(&format!(r#"{{"record":"deleted","id":{},"#, app[3]))
+        .expect("the deleted record of the fourth version");
     let end = start + text[start..].find('\n').unwrap();
     let cut = start + (end - start) / 2;
     std::fs::write(&journal, &text[..cut]).unwrap();
     let line = text[..start].lines().count() + 1;
     let warning = format!("line {line}: skipped {} bytes", cut - start);
 
-    let second = versions.recover();
-    let rerun = prune(&github, dir.path(), path_str(&journal));
+    broken.remove();
+    let rerun = prune(&fake, dir.path(), path_str(&journal));
     rerun.expect(0);
-    assert_eq!(
-        ids(&rerun.prune_json()["deleted"]),
-        (5..=10).collect::<Vec<_>>()
-    );
-    assert!(
-        versions
-            .deleted
-            .iter()
-            .chain(&second)
-            .all(|m| m.calls() == 1)
-    );
+    assert_eq!(deleted(&fake), app, "each version deleted once");
 
-    let restores: Vec<Mock> = (1..=10).map(|id| mock_restore(&github, id, 204)).collect();
-    let unexpected = catch_all(&github);
-    let run = ghpkg_in(dir.path(), &github, &["--json", "undo", path_str(&journal)]);
+    let run = undo(&fake, dir.path(), &journal, &[]);
     run.expect(0);
-    assert_eq!(ids(&run.json()["restored"]), (1..=10).collect::<Vec<_>>());
-    assert!(restores.iter().all(|m| m.calls() == 1));
-    assert_eq!(unexpected.calls(), 0);
+    assert_eq!(ids(&run.json()["restored"]), app);
+    assert_eq!(restored(&fake), app);
     // The fragment is kept on a line of its own; every other line is a
     // record.
     let after = std::fs::read_to_string(&journal).unwrap();
@@ -459,24 +381,23 @@ fn a_journal_cut_inside_a_record_is_continued_and_undone_exactly() {
 /// same command starts the journal again after the fragment.
 #[test]
 fn a_journal_cut_inside_its_header_is_started_again() {
-    let github = MockServer::start();
-    let _versions = Versions::serve(&github, 2, 2, 500);
+    let fake = Fake::start();
+    let app = untagged_app(&fake, 2);
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
     std::fs::write(&journal, r#"{"record":"header","owner_kind":"or"#).unwrap();
 
-    let run = prune(&github, dir.path(), path_str(&journal));
+    let run = prune(&fake, dir.path(), path_str(&journal));
     run.expect(0);
     assert!(
         run.stderr.contains("line 1: skipped 35 bytes"),
         "{}",
         run.stderr
     );
-    let restores: Vec<Mock> = (1..=2).map(|id| mock_restore(&github, id, 204)).collect();
-    let run = ghpkg_in(dir.path(), &github, &["--json", "undo", path_str(&journal)]);
+    let run = undo(&fake, dir.path(), &journal, &[]);
     run.expect(0);
-    assert_eq!(ids(&run.json()["restored"]), vec![1, 2]);
-    assert!(restores.iter().all(|m| m.calls() == 1));
+    assert_eq!(ids(&run.json()["restored"]), app);
+    assert_eq!(restored(&fake), app);
 }
 
 /// Issue 9, item 3: an undo killed after GitHub applied a restore but before
@@ -484,62 +405,56 @@ fn a_journal_cut_inside_its_header_is_started_again() {
 /// undo after that has nothing left to do.
 #[test]
 fn versions_already_active_settle_and_the_next_undo_has_nothing_to_do() {
-    let github = MockServer::start();
-    // GitHub refuses to delete 5; reading any version shows it active,
-    // from the prune on.
-    let _versions = Versions::serve(&github, 5, 4, 422);
+    let fake = Fake::start();
+    let app = untagged_app(&fake, 5);
+    // GitHub refuses to delete the fifth.
+    let _refused = refuse(&fake, "DELETE", app[4], "", 422, "Unprocessable");
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
-    prune(&github, dir.path(), path_str(&journal)).expect(1);
+    prune(&fake, dir.path(), path_str(&journal)).expect(1);
+    assert_eq!(deleted(&fake), app[..4]);
 
-    // The first undo restores 1-4 (5 was never deleted: 404, and reading it
-    // shows it active) and is killed while writing version 2's record.
-    let mut restores: Vec<Mock> = (1..=4).map(|id| mock_restore(&github, id, 204)).collect();
-    restores.push(mock_restore(&github, 5, 404));
+    // The first undo restores 1-4 (the fifth was never deleted: the fake
+    // answers 404, and reading it shows it active) and is killed while
+    // writing the second version's record.
     let before = std::fs::read_to_string(&journal).unwrap();
-    ghpkg_in(dir.path(), &github, &["--json", "undo", path_str(&journal)]).expect(0);
+    undo(&fake, dir.path(), &journal, &[]).expect(0);
+    assert_eq!(restored(&fake), app[..4]);
     let text = std::fs::read_to_string(&journal).unwrap();
     let start = before.len()
         + text[before.len()..]
-            .find(r#"{"record":"undone","id":2,"#)
-            .expect("the undone record of version 2");
+            .find(&format!(r#"{{"record":"undone","id":{},"#, app[1]))
+            .expect("the undone record of the second version");
     std::fs::write(&journal, &text[..start + 20]).unwrap();
-    assert_eq!(undone(&journal), vec![(1, "\"restored\"".to_owned())]);
+    assert_eq!(undone(&journal), [(app[0], "\"restored\"".to_owned())]);
 
-    // GitHub now refuses to restore what is active: 422 or 404.
-    for mock in &mut restores {
-        mock.delete();
-    }
+    // GitHub refuses to restore what is active: 422 or 404 (the fake's
+    // answer).
     let not_deleted = "Package version is not deleted.";
-    let second = [
-        mock_restore_saying(&github, 2, 422, not_deleted),
-        mock_restore_saying(&github, 3, 404, "Not Found"),
-        mock_restore_saying(&github, 4, 422, not_deleted),
-        mock_restore_saying(&github, 5, 404, "Not Found"),
-    ];
-    let unexpected = catch_all(&github);
-    let run = ghpkg_in(dir.path(), &github, &["--json", "undo", path_str(&journal)]);
+    let _second = refuse(&fake, "POST", app[1], "/restore", 422, not_deleted);
+    let _fourth = refuse(&fake, "POST", app[3], "/restore", 422, not_deleted);
+    let run = undo(&fake, dir.path(), &journal, &[]);
     run.expect(0);
     let report = run.json();
     assert_eq!(report["restored"], json!([]));
-    assert_eq!(ids(&report["already_active"]), vec![2, 3, 4]);
-    assert_eq!(ids(&report["not_deleted"]), vec![5]);
+    assert_eq!(ids(&report["already_active"]), app[1..4]);
+    assert_eq!(ids(&report["not_deleted"]), [app[4]]);
     assert_eq!(report["failed"], json!([]));
-    assert!(second.iter().all(|m| m.calls() == 1));
     let active = "\"already_active\"".to_owned();
     assert_eq!(
         undone(&journal),
-        vec![
-            (1, "\"restored\"".to_owned()),
-            (2, active.clone()),
-            (3, active.clone()),
-            (4, active),
-            (5, "\"not_deleted\"".to_owned()),
+        [
+            (app[0], "\"restored\"".to_owned()),
+            (app[1], active.clone()),
+            (app[2], active.clone()),
+            (app[3], active),
+            (app[4], "\"not_deleted\"".to_owned()),
         ]
     );
 
     // Everything is settled: the next undo sends nothing.
-    let run = ghpkg_in(dir.path(), &github, &["undo", path_str(&journal)]);
+    let sent = fake.gh.requests().len();
+    let run = fake.ghpkg(dir.path(), &["undo", path_str(&journal)]);
     run.expect(0);
     assert!(
         run.stdout
@@ -547,8 +462,7 @@ fn versions_already_active_settle_and_the_next_undo_has_nothing_to_do() {
         "{}",
         run.stdout
     );
-    assert!(second.iter().all(|m| m.calls() == 1));
-    assert_eq!(unexpected.calls(), 0);
+    assert_eq!(fake.gh.requests().len(), sent);
 }
 
 /// Issue 9, item 4: the undo commands ghpkg prints (after a stopped prune,
@@ -556,23 +470,22 @@ fn versions_already_active_settle_and_the_next_undo_has_nothing_to_do() {
 /// than GitHub.com's, with no --api-url: the journal's header names it.
 #[test]
 fn the_undo_commands_ghpkg_prints_work_as_printed() {
-    let github = MockServer::start();
-    let mut versions = Versions::serve(&github, 3, 2, 500);
+    let fake = Fake::start();
+    let app = untagged_app(&fake, 3);
+    let _broken = refuse(&fake, "DELETE", app[2], "", 500, "Server Error");
     let dir = tempdir();
     // No --journal: the default name, in the current directory.
-    let run = ghpkg_in(dir.path(), &github, &PRUNE);
+    let registry = fake.url();
+    let run = fake.ghpkg(dir.path(), &prune_args(&registry));
     run.expect(1);
     let command = printed_undo(&run.stderr);
-    versions.hide();
 
-    // Version 2 cannot be restored yet; 3 was never deleted.
-    let _one = mock_restore(&github, 1, 204);
-    let mut two = mock_restore_saying(&github, 2, 422, "Try again later.");
-    let mut two_state = mock_version_state(&github, 2, true);
-    let _three = mock_restore(&github, 3, 404);
-    let run = run_as_printed(dir.path(), &command);
+    // The second version cannot be restored yet; the third was never
+    // deleted.
+    let later = refuse(&fake, "POST", app[1], "/restore", 422, "Try again later.");
+    let run = run_as_printed(&fake, dir.path(), &command);
     run.expect(1);
-    let origin = format!("using the journal's API, {}", github.base_url());
+    let origin = format!("using the journal's API, {}", fake.url());
     assert!(run.stderr.contains(&origin), "{}", run.stderr);
     assert!(
         run.stdout.contains("restored 1 of 3 versions"),
@@ -582,17 +495,17 @@ fn the_undo_commands_ghpkg_prints_work_as_printed() {
     let again = printed_undo(&run.stderr);
     assert_eq!(again, command);
 
-    two.delete();
-    two_state.delete();
-    let two = mock_restore(&github, 2, 204);
-    let run = run_as_printed(dir.path(), &again);
+    // The third is settled (the fake shows it active); only the second is
+    // left.
+    later.remove();
+    let run = run_as_printed(&fake, dir.path(), &again);
     run.expect(0);
     assert!(
-        run.stdout.contains("restored 1 of 2 versions"),
+        run.stdout.contains("restored 1 of 1 version"),
         "{}",
         run.stdout
     );
-    assert_eq!(two.calls(), 1);
+    assert_eq!(restored(&fake), app[..2]);
 }
 
 /// An explicit --api-url, or GITHUB_API_URL (which says where the token in
@@ -600,56 +513,59 @@ fn the_undo_commands_ghpkg_prints_work_as_printed() {
 /// gives way to it.
 #[test]
 fn an_api_url_given_must_match_the_journals() {
-    let github = MockServer::start();
+    let fake = Fake::start();
+    let app = untagged_app(&fake, 1);
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
-    let header = json!({
-        "record": "header", "owner_kind": "org", "owner": "acme", "package_type": "container",
-        "package": "app", "api_url": github.base_url(), "started_at": "2025-01-01T00:00:00Z"
-    });
-    let at = "2025-01-01T00:00:00Z";
-    let intent = json!({"record": "intent", "id": 1, "name": digest(1), "tags": [], "at": at});
-    let deleted = json!({"record": "deleted", "id": 1, "at": at});
-    std::fs::write(&journal, format!("{header}\n{intent}\n{deleted}\n")).unwrap();
-    let restore = mock_restore(&github, 1, 204);
-    let unexpected = catch_all(&github);
+    prune(&fake, dir.path(), path_str(&journal)).expect(0);
     let j = path_str(&journal);
     let dotcom = "https://api.github.com";
-    let quick = ["--write-interval", "0"];
+    let base = fake.url();
+    let sent = fake.gh.requests().len();
 
-    let run = ghpkg_plain(dir.path(), &["undo", j], &[("GITHUB_API_URL", dotcom)]);
+    let run = ghpkg_plain(
+        &fake,
+        dir.path(),
+        &["undo", j],
+        &[("GITHUB_API_URL", dotcom)],
+    );
     run.expect(2);
     let advice = format!(
-        "GITHUB_API_URL is {dotcom}; if you trust the journal with your token, pass --api-url {}",
-        github.base_url()
+        "GITHUB_API_URL is {dotcom}; if you trust the journal with your token, pass --api-url {base}"
     );
     assert!(run.stderr.contains(&advice), "{}", run.stderr);
 
-    let run = ghpkg_plain(dir.path(), &["undo", j, "--api-url", dotcom], &[]);
+    let run = ghpkg_plain(&fake, dir.path(), &["undo", j, "--api-url", dotcom], &[]);
     run.expect(2);
     assert!(
         run.stderr.contains(&format!("but --api-url is {dotcom}")),
         "{}",
         run.stderr
     );
-    assert_eq!(restore.calls() + unexpected.calls(), 0);
+    assert_eq!(fake.gh.requests().len(), sent, "nothing was sent");
 
-    let base = github.base_url();
     for same in [format!("{base}/"), String::new()] {
         let run = ghpkg_plain(
+            &fake,
             dir.path(),
             &["--json", "undo", j, "--dry-run"],
             &[("GITHUB_API_URL", &same)],
         );
         run.expect(0);
-        assert_eq!(ids(&run.json()["would_restore"]), vec![1]);
+        assert_eq!(ids(&run.json()["would_restore"]), app);
     }
 
-    let mut args = quick.to_vec();
-    args.extend(["--json", "--api-url", &base, "undo", j]);
-    let run = ghpkg_plain(dir.path(), &args, &[("GITHUB_API_URL", dotcom)]);
+    let args = [
+        "--write-interval",
+        "0",
+        "--json",
+        "--api-url",
+        &base,
+        "undo",
+        j,
+    ];
+    let run = ghpkg_plain(&fake, dir.path(), &args, &[("GITHUB_API_URL", dotcom)]);
     run.expect(0);
-    assert_eq!(ids(&run.json()["restored"]), vec![1]);
-    assert_eq!(restore.calls(), 1);
-    assert_eq!(unexpected.calls(), 0);
+    assert_eq!(ids(&run.json()["restored"]), app);
+    assert_eq!(restored(&fake), app);
 }

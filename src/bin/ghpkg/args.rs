@@ -281,6 +281,89 @@ pub(crate) enum Command {
         #[arg(skip)]
         api_url_source: Option<clap::parser::ValueSource>,
     },
+    /// Show the main job on a fake GitHub in this process: list, prune, undo.
+    #[command(long_about = DEMO_HELP)]
+    Demo(DemoArgs),
+    /// A fake GitHub packages API and registry, for testing other tools.
+    #[command(subcommand)]
+    Fake(FakeCommand),
+}
+
+const DEMO_HELP: &str = "\
+Show the main job on a fake GitHub started in this process: list the
+packages, a prune dry run, the prune, the state after it, undo, the state
+after the undo, and a check that the undo restored exactly what the prune
+deleted (exit 1 if not).
+
+Nothing leaves the machine and no token is needed: the fake
+(github_packages::fake) listens on 127.0.0.1 and mints its own token. Each
+step is a ghpkg command line, run by the same code as when you type it,
+with --api-url pointing at the fake and no write pacing; the token and API
+URL of your environment are not used. The fake reads the system clock, as
+ghpkg does, so the ages --older-than sees are real. The journal goes to a
+temporary directory that is removed at the end.
+
+The fake starts with sample data: organization acme with packages of every
+type, among them the container package app with about 300 versions over 90
+days (multi-arch releases with attestations and signatures, `latest`, PR
+builds, main-branch builds, untagged builds). --seed picks another sample.";
+
+/// `ghpkg demo`.
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Seed of the fake's sample data.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub(crate) seed: u64,
+}
+
+/// `ghpkg fake ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum FakeCommand {
+    /// Serve a fake GitHub on 127.0.0.1 until Ctrl-C, printing its URL and a
+    /// token.
+    #[command(long_about = SERVE_HELP)]
+    Serve(ServeArgs),
+}
+
+const SERVE_HELP: &str = "\
+Serve a fake GitHub packages API and container registry on 127.0.0.1 until
+Ctrl-C (or SIGTERM), for testing any tool, in any language, without
+touching real packages.
+
+It prints the API URL (the registry is at the same URL, under /v2/), a
+personal access token (classic) with read:packages, write:packages and
+delete:packages, and how to use them; with --json, one JSON line instead:
+  {\"api_url\", \"registry_url\", \"token\", \"scopes\": [..], \"port\", \"seed\"}
+
+The fake keeps state (deletes and restores stick, for 30 days), applies
+GitHub's rules (the last version of a package cannot be deleted, scopes,
+pagination) and GitHub's rate limits unless --without-rate-limits. It
+listens on loopback only: other machines cannot reach it.
+
+Example:
+  ghpkg fake serve --port 8090 &
+  export GITHUB_TOKEN=...    # as printed
+  ghpkg --api-url http://127.0.0.1:8090 list --org acme";
+
+/// `ghpkg fake serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Port on 127.0.0.1; 0 picks a free one (printed).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) port: u16,
+    /// Seed of the sample data, tokens and digests: the same seed serves
+    /// the same data.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub(crate) seed: u64,
+    /// Start with the sample packages (as `ghpkg demo` does); false starts
+    /// with none.
+    #[arg(long, value_name = "BOOL", default_value_t = true, num_args = 0..=1,
+          default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub(crate) sample_data: bool,
+    /// No primary or secondary rate limit and no cap on concurrent
+    /// requests (by default they are GitHub's).
+    #[arg(long)]
+    pub(crate) without_rate_limits: bool,
 }
 
 /// `ghpkg apply`.

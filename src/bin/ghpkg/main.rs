@@ -8,6 +8,7 @@ mod apply;
 mod args;
 mod commands;
 mod deleting;
+mod demo;
 mod duration;
 mod journal;
 mod output;
@@ -19,10 +20,12 @@ mod progress;
 mod prune;
 mod registry;
 mod report;
+mod serve;
 mod summary;
 mod targets;
 mod undo;
 
+use std::ffi::OsString;
 use std::fmt;
 use std::io::{BufRead, IsTerminal};
 use std::process::ExitCode;
@@ -157,8 +160,8 @@ pub(crate) const DELETE: &[&str] = &["read:packages", "delete:packages"];
 pub(crate) const RESTORE: &[&str] = &["read:packages", "write:packages"];
 
 /// What `command` does that needs a token, and the scopes it needs; `None`
-/// when it can run without one (reads of public packages, dry runs, an
-/// undo dry run).
+/// when ghpkg leaves it to GitHub (reads and dry runs, whose 401 names the
+/// token to set) or sends nothing that needs one (an undo dry run).
 fn token_needed(command: &Command) -> Option<(&'static str, &'static [&'static str])> {
     let me = |owner: &args::Owner| owner.me.then_some(("--me", READ));
     match command {
@@ -172,6 +175,7 @@ fn token_needed(command: &Command) -> Option<(&'static str, &'static [&'static s
         Command::Undo { .. } => None,
         Command::List { owner, .. } | Command::Conflicts { owner } => me(owner),
         Command::Versions { target, .. } | Command::Get { target, .. } => me(&target.owner),
+        Command::Demo(_) | Command::Fake(_) => None,
     }
 }
 
@@ -231,8 +235,21 @@ pub(crate) fn interactive() -> bool {
     std::io::stdin().is_terminal() && std::io::stderr().is_terminal()
 }
 
-async fn run(mut cli: Cli) -> Outcome {
+async fn run(cli: Cli) -> Outcome {
+    // These two serve a fake GitHub of their own and need no token.
+    match &cli.command {
+        Command::Demo(args) => return demo::run(args).await,
+        Command::Fake(args) => return serve::run(args, cli.global.json).await,
+        _ => {}
+    }
     let token = read_token(&cli.global)?;
+    run_with_token(cli, token).await
+}
+
+/// Runs a parsed command with `token` instead of one from the environment:
+/// `main`'s path after reading the token, and the one `ghpkg demo` runs its
+/// steps through.
+pub(crate) async fn run_with_token(mut cli: Cli, token: Option<String>) -> Outcome {
     if token.is_none()
         && let Some((what, scopes)) = token_needed(&cli.command)
     {
@@ -285,11 +302,16 @@ async fn run(mut cli: Cli) -> Outcome {
         Command::Undo {
             journal, dry_run, ..
         } => undo::run(&ctx, &journal, dry_run).await,
+        Command::Demo(_) | Command::Fake(_) => Err(Failure::Usage(
+            "`ghpkg demo` and `ghpkg fake` start a fake GitHub of their own; they do not run \
+             as a step of another command"
+                .to_owned(),
+        )),
     }
 }
 
-/// Exits with a usage error (exit 2) of `subcommand`.
-fn usage_error(subcommand: &str, kind: clap::error::ErrorKind, message: String) -> ! {
+/// A usage error (exit 2) of `subcommand`.
+fn usage_error(subcommand: &str, kind: clap::error::ErrorKind, message: String) -> clap::Error {
     let mut command = Cli::command();
     // Building propagates the binary name, so the usage line reads
     // `ghpkg prune ...` rather than `prune ...`.
@@ -297,13 +319,24 @@ fn usage_error(subcommand: &str, kind: clap::error::ErrorKind, message: String) 
     let sub = command
         .find_subcommand_mut(subcommand)
         .expect("a known subcommand");
-    sub.error(kind, message).exit()
+    sub.error(kind, message)
 }
 
-/// Parses the command line, with the checks clap cannot express.
+/// Parses the command line, with the checks clap cannot express; exits on
+/// bad usage (2) and after `--help` or `--version` (0).
 fn parse() -> Cli {
-    let matches = Cli::command().get_matches();
-    let mut cli = Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
+    parse_from(std::env::args_os()).unwrap_or_else(|e| e.exit())
+}
+
+/// Parses `args` (the program name first) as [`parse`] does, returning
+/// clap's error instead of exiting: `ghpkg demo` parses its steps with it.
+pub(crate) fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString> + Clone,
+{
+    let matches = Cli::command().try_get_matches_from(args)?;
+    let mut cli = Cli::from_arg_matches(&matches)?;
     match &mut cli.command {
         Command::Undo { api_url_source, .. } => {
             *api_url_source = matches.value_source("api_url");
@@ -317,20 +350,20 @@ fn parse() -> Cli {
         && sub.value_source("token") == Some(ValueSource::CommandLine)
         && sub.value_source("version").is_some()
     {
-        usage_error(
+        return Err(usage_error(
             "restore",
             clap::error::ErrorKind::ArgumentConflict,
             "the argument '--token <TOKEN>' cannot be used with '--version <ID>': a version \
              is restored without a package token"
                 .to_owned(),
-        );
+        ));
     }
     if let Command::Prune(args) = &cli.command
         && let Err((kind, message)) = prune::check_usage(args)
     {
-        usage_error("prune", kind, message);
+        return Err(usage_error("prune", kind, message));
     }
-    cli
+    Ok(cli)
 }
 
 #[tokio::main(flavor = "current_thread")]

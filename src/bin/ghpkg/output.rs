@@ -4,7 +4,12 @@
 //!
 //! Nothing here panics when stdout is closed early (`ghpkg ... | head`): every
 //! write returns the error, which `main` turns into a quiet exit.
+//!
+//! Every result goes through [`write_out`], so `ghpkg demo` can run a command
+//! inside [`capture`] and show a summary of a long result instead.
 
+use std::cell::RefCell;
+use std::future::Future;
 use std::io::{self, Write};
 
 use chrono::{DateTime, SecondsFormat, Utc};
@@ -24,12 +29,38 @@ pub(crate) fn tags(tags: &[String]) -> String {
     }
 }
 
+tokio::task_local! {
+    /// What a command run inside [`capture`] printed on stdout.
+    static CAPTURED: RefCell<Vec<u8>>;
+}
+
+/// Writes `bytes` to stdout, or to the capture if the task runs inside
+/// [`capture`].
+fn write_out(bytes: &[u8]) -> io::Result<()> {
+    match CAPTURED.try_with(|captured| captured.borrow_mut().extend_from_slice(bytes)) {
+        Ok(()) => Ok(()),
+        Err(_not_captured) => io::stdout().lock().write_all(bytes),
+    }
+}
+
+/// Runs `command`, keeping what it prints on stdout (stderr is left alone);
+/// returns its outcome and that output.
+pub(crate) async fn capture<F: Future>(command: F) -> (F::Output, String) {
+    let (outcome, bytes) = CAPTURED
+        .scope(RefCell::new(Vec::new()), async {
+            let outcome = command.await;
+            (outcome, CAPTURED.with(RefCell::take))
+        })
+        .await;
+    (outcome, String::from_utf8_lossy(&bytes).into_owned())
+}
+
 /// Writes one line to stdout, returning (not panicking on) a closed pipe.
 /// Use through [`out!`](crate::out).
 pub(crate) fn write_line(args: std::fmt::Arguments<'_>) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    out.write_fmt(args)?;
-    out.write_all(b"\n")
+    let mut line = args.to_string();
+    line.push('\n');
+    write_out(line.as_bytes())
 }
 
 /// `println!` that returns an `io::Result` instead of panicking when stdout
@@ -50,14 +81,22 @@ pub(crate) fn plural(n: usize, noun: &str) -> String {
     }
 }
 
-/// Writes `value` as pretty JSON followed by a newline, through one buffer:
+/// Writes `value` as pretty JSON followed by a newline, in one write:
 /// stdout is line-buffered, and a large report would otherwise be a write
 /// per line.
 pub(crate) fn json(value: &impl Serialize) -> io::Result<()> {
-    let mut out = io::BufWriter::with_capacity(64 * 1024, io::stdout().lock());
-    serde_json::to_writer_pretty(&mut out, value)?;
-    writeln!(out)?;
-    out.flush()
+    let mut buffer = Vec::with_capacity(64 * 1024);
+    serde_json::to_writer_pretty(&mut buffer, value)?;
+    buffer.push(b'\n');
+    write_out(&buffer)
+}
+
+/// Writes `value` as JSON on a single line, for a program that reads the
+/// output of a process that keeps running (`ghpkg fake serve --json`).
+pub(crate) fn json_line(value: &impl Serialize) -> io::Result<()> {
+    let mut buffer = serde_json::to_vec(value)?;
+    buffer.push(b'\n');
+    write_out(&buffer)
 }
 
 /// Columns padded to their widest cell; the last column is not padded.
@@ -108,7 +147,7 @@ impl Table {
     }
 
     pub(crate) fn print(&self) -> io::Result<()> {
-        io::stdout().lock().write_all(self.render().as_bytes())
+        write_out(self.render().as_bytes())
     }
 }
 

@@ -1,0 +1,183 @@
+//! `ghpkg demo` and `ghpkg fake serve`: the main job on a fake GitHub, and
+//! the fake served to other tools.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use crate::support::*;
+
+#[test]
+fn the_demo_prunes_undoes_and_checks_offline_without_a_token() {
+    let dir = tempdir();
+    let output = Command::new(env!("CARGO_BIN_EXE_ghpkg"))
+        .arg("demo")
+        .current_dir(dir.path())
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GH_TOKEN")
+        .env_remove("GITHUB_API_URL")
+        .stdin(Stdio::null())
+        .output()
+        .expect("ghpkg runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    let commands: Vec<&str> = stdout
+        .lines()
+        .filter_map(|l| l.strip_prefix("$ ghpkg "))
+        .map(|l| l.split(' ').next().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        commands,
+        [
+            "list", "versions", "prune", "prune", "versions", "undo", "versions"
+        ],
+        "{stdout}"
+    );
+    // Each command is explained first.
+    let lines: Vec<&str> = stdout.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        if line.starts_with("$ ghpkg ") {
+            assert!(
+                lines[i - 1].starts_with("==> "),
+                "{line} has no explanation"
+            );
+        }
+    }
+    assert!(stdout.contains("--yes --journal"), "{stdout}");
+    let verdict = lines.last().copied().unwrap_or_default();
+    assert!(
+        verdict.starts_with("ok: the prune deleted ") && verdict.contains("restored exactly those"),
+        "{stdout}"
+    );
+    assert!(
+        std::fs::read_dir(dir.path()).unwrap().next().is_none(),
+        "the demo left files in the current directory"
+    );
+}
+
+/// A `ghpkg fake serve` child, killed when dropped.
+struct Served(Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(args: &[&str]) -> (Served, BufReader<std::process::ChildStdout>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ghpkg"))
+        .args(["fake", "serve"])
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("ghpkg starts");
+    let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
+    (Served(child), stdout)
+}
+
+/// The value after `label` on the first line that starts with it.
+fn value_after(lines: &mut impl Iterator<Item = String>, label: &str) -> String {
+    let line = lines
+        .find(|l| l.starts_with(label))
+        .unwrap_or_else(|| panic!("no `{label}` line"));
+    line[label.len()..]
+        .split_whitespace()
+        .next()
+        .expect("a value")
+        .to_owned()
+}
+
+#[test]
+fn a_served_fake_answers_ghpkg_with_the_printed_url_and_token() {
+    let (_served, stdout) = serve(&["--port", "0", "--seed", "3"]);
+    let mut lines = stdout.lines().map(|l| l.expect("a line of output"));
+    let first = lines.next().expect("the first line");
+    assert!(
+        first.starts_with("fake GitHub listening on 127.0.0.1:"),
+        "{first}"
+    );
+    let api = value_after(&mut lines, "api:");
+    let registry = value_after(&mut lines, "registry:");
+    let token = value_after(&mut lines, "token:");
+    assert_eq!(api, registry);
+    let port = api.rsplit(':').next().unwrap();
+    assert!(first.contains(&format!(":{port} ")), "{first}");
+    assert_ne!(port, "0");
+    assert!(api.starts_with("http://127.0.0.1:"), "{api}");
+    let export = value_after(&mut lines, "  export");
+    assert_eq!(export, format!("GITHUB_TOKEN={token}"));
+
+    let dir = tempdir();
+    let ghpkg = |args: &[&str]| {
+        let output = Command::new(env!("CARGO_BIN_EXE_ghpkg"))
+            .args(["--api-url", &api])
+            .args(args)
+            .current_dir(dir.path())
+            .env("GITHUB_TOKEN", &token)
+            .env_remove("GH_TOKEN")
+            .env_remove("GITHUB_API_URL")
+            .stdin(Stdio::null())
+            .output()
+            .expect("ghpkg runs");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    };
+    let run = ghpkg(&["--json", "list", "--org", "acme", "--type", "container"]);
+    run.expect(0);
+    let packages = run.json();
+    assert!(
+        packages
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "app"),
+        "{}",
+        run.stdout
+    );
+    // The registry at the same URL serves the manifests a prune reads.
+    ghpkg(&[
+        "prune",
+        "container",
+        "app",
+        "--org",
+        "acme",
+        "--registry-url",
+        &registry,
+        "--keep-last",
+        "10",
+        "--untagged",
+    ])
+    .expect(0);
+}
+
+#[test]
+fn with_json_the_fake_prints_one_line_and_a_taken_port_is_an_error() {
+    let (_served, mut stdout) = serve(&["--json", "--sample-data=false", "--without-rate-limits"]);
+    let mut line = String::new();
+    stdout.read_line(&mut line).unwrap();
+    let served: serde_json::Value = serde_json::from_str(&line).expect("one JSON line");
+    let port = served["port"].as_u64().expect("the port");
+    assert_eq!(served["api_url"], format!("http://127.0.0.1:{port}"));
+    assert_eq!(served["registry_url"], served["api_url"]);
+    assert_eq!(
+        served["scopes"],
+        serde_json::json!(["read:packages", "write:packages", "delete:packages"])
+    );
+    assert!(served["token"].as_str().is_some_and(|t| !t.is_empty()));
+
+    let taken = port.to_string();
+    let output = Command::new(env!("CARGO_BIN_EXE_ghpkg"))
+        .args(["fake", "serve", "--port", &taken])
+        .stdin(Stdio::null())
+        .output()
+        .expect("ghpkg runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&format!("port {taken}")), "{stderr}");
+}
