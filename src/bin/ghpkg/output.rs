@@ -25,7 +25,25 @@ pub(crate) fn tags(tags: &[String]) -> String {
     if tags.is_empty() {
         "-".to_owned()
     } else {
-        tags.join(",")
+        tags.iter()
+            .map(|t| short_tag(t))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// A referrer tag (`sha256-<64 hex>.sig`) with its digest shortened, as
+/// digests are in tables; any other tag whole.
+fn short_tag(tag: &str) -> String {
+    match crate::policy::referrer_tag(tag) {
+        Some(_) => {
+            let rest = &tag["sha256-".len() + 64..];
+            format!(
+                "sha256-{}…{rest}",
+                &tag["sha256-".len().."sha256-".len() + 12]
+            )
+        }
+        None => tag.to_owned(),
     }
 }
 
@@ -161,6 +179,14 @@ mod tests {
         t.row(vec!["1".into(), "app".into()]);
         t.row(vec!["12345".into(), "é".into()]);
         assert_eq!(t.render(), "ID     NAME\n1      app\n12345  é\n");
+    }
+
+    #[test]
+    fn referrer_tags_are_shortened_in_tables() {
+        let sig = format!("sha256-{}.sig", "ab".repeat(32));
+        assert_eq!(tags(&[sig, "v1".to_owned()]), "sha256-abababababab….sig,v1");
+        assert_eq!(tags(&[]), "-");
+        assert_eq!(tags(&["sha256-abc.sig".to_owned()]), "sha256-abc.sig");
     }
 
     #[test]
