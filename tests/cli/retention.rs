@@ -364,10 +364,11 @@ fn referrers_are_deleted_with_their_subject_and_kept_with_it() {
     assert_eq!(deleted, want);
 }
 
-/// Row 10, continued: a referrer whose subject is no longer in the package
-/// is deleted, and the plan says why.
+/// Row 10, continued: a referrer whose subject is not in the package (gone,
+/// or kept in a package of its own, as cosign's COSIGN_REPOSITORY does) is
+/// decided by the keep and selection rules; selected, the plan says why.
 #[test]
-fn a_referrer_whose_subject_is_gone_is_deleted() {
+fn a_referrer_whose_subject_is_gone_follows_the_rules() {
     let fake = Fake::start();
     let orphan_sig = format!("sha256-{}.sig", "ab".repeat(32));
     let package = fake
@@ -382,34 +383,37 @@ fn a_referrer_whose_subject_is_gone_is_deleted() {
     let sig = package.tagged(&orphan_sig).unwrap().id;
     let dir = tempdir();
     let url = fake.url();
-    let run = fake.ghpkg(
-        dir.path(),
-        &[
-            "--json",
-            "prune",
-            "container",
-            "signed",
-            "--org",
-            "acme",
-            "--keep-tagged",
-            "5",
-            "--registry-url",
-            &url,
-        ],
-    );
-    run.expect(0);
-    let report = run.prune_json();
-    let entry = report["plan"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|v| v["id"] == sig)
-        .unwrap()
-        .clone();
-    assert_eq!(entry["action"], "delete");
+    let decision = |flags: &[&str]| {
+        let mut args = vec!["--json", "prune", "container", "signed", "--org", "acme"];
+        args.extend_from_slice(flags);
+        args.extend(["--registry-url", url.as_str()]);
+        let run = fake.ghpkg(dir.path(), &args);
+        run.expect(0);
+        let report = run.prune_json();
+        let entry = report["plan"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|v| v["id"] == sig)
+            .unwrap()
+            .clone();
+        (entry["action"].clone(), entry["reason"].clone())
+    };
+    // Kept by a keep rule like any tagged version: it uses a slot.
     assert_eq!(
-        entry["reason"],
-        "delete: signature of sha256:abababababab…, which is gone"
+        decision(&["--keep-tagged", "5"]),
+        (
+            "keep".into(),
+            "kept: one of the 5 most recent tagged versions".into()
+        )
+    );
+    // Selected, it goes, and the plan says its subject is gone.
+    assert_eq!(
+        decision(&["--tag", "sha256-*"]),
+        (
+            "delete".into(),
+            "delete: signature of sha256:abababababab…, which is gone".into()
+        )
     );
 }
 

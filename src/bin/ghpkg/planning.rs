@@ -110,6 +110,7 @@ pub(crate) async fn plan_package(
             );
         } else {
             let registry_url = registry_url(ctx, settings.registry_url)?;
+            let mut images = Images::default();
             let checked = async {
                 let owner = owner_login(ctx, scope, kind, name).await?;
                 login = Some(owner.clone());
@@ -122,6 +123,7 @@ pub(crate) async fn plan_package(
                     policy,
                     now,
                     &mut plan,
+                    &mut images,
                     &registry,
                     settings.manifest_reads,
                 )
@@ -149,15 +151,19 @@ pub(crate) async fn plan_package(
                     }
                 }
                 Err(cause) => {
-                    let held = plan.hold_untagged();
-                    if held > 0 {
-                        problems.push(format!(
-                            "kept {} because the registry could not be read ({cause}); they \
-                             may be platform images of a kept multi-arch image. Fix the \
-                             registry access, or pass --no-registry-check to delete them anyway",
-                            plural(held, "untagged version")
-                        ));
-                    }
+                    // Any version, tagged or not, may be part of a kept
+                    // image: plan again holding every delete.
+                    images.mark_unreadable();
+                    plan = policy::plan(&versions, policy, now, &images);
+                    problems.push(format!(
+                        "the registry could not be read ({cause}), so {} kept: any of them may \
+                         be part of a kept multi-arch image. Fix the registry access, or pass \
+                         --no-registry-check to delete without that protection",
+                        match plan.held() {
+                            1 => "1 version planned for deletion is".to_owned(),
+                            n => format!("{n} versions planned for deletion are"),
+                        }
+                    ));
                 }
             }
         }
@@ -277,10 +283,10 @@ async fn protect_multi_arch(
     policy: &Policy,
     now: DateTime<Utc>,
     plan: &mut Plan,
+    images: &mut Images,
     registry: &Registry,
     concurrency: usize,
 ) -> Result<RegistryCheck, String> {
-    let mut images = Images::default();
     let mut check = RegistryCheck::default();
     // The total is an estimate (every kept digest) that grows if nested
     // indexes or newly kept versions turn up.
@@ -333,7 +339,7 @@ async fn protect_multi_arch(
                     Err(ManifestError::Failed(why)) => return Err(why),
                 }
             }
-            *plan = policy::plan(versions, policy, now, &images);
+            *plan = policy::plan(versions, policy, now, images);
         }
         Ok(())
     }

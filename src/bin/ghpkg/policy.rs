@@ -292,8 +292,8 @@ impl fmt::Display for Reason {
                 f.write_str("kept: untagged, and --tag given without --untagged")
             }
             Reason::RegistryUnreadable => f.write_str(
-                "kept: untagged and the registry could not be read to rule out that it \
-                 belongs to a multi-arch image",
+                "kept: the registry could not be read to rule out that it belongs to a kept \
+                 multi-arch image",
             ),
             Reason::Selected { criteria } if criteria.is_empty() => f.write_str("delete"),
             Reason::Selected { criteria } => write!(f, "delete: {}", criteria.join(", ")),
@@ -354,12 +354,21 @@ pub(crate) struct Images {
     /// Each digest read (or known to be a single image), with the manifests
     /// it lists; empty for a single image.
     read: HashMap<String, Vec<(String, ChildKind)>>,
+    /// The registry could not be read: any version may be part of a kept
+    /// image, so nothing is deleted but what follows a deleted subject.
+    unreadable: bool,
 }
 
 impl Images {
     /// Records what the manifest `digest` lists.
     pub(crate) fn record(&mut self, digest: String, children: Vec<(String, ChildKind)>) {
         self.read.insert(digest, children);
+    }
+
+    /// Records that the registry could not be read: planning again holds
+    /// every delete (a referrer of a held subject is held with it).
+    pub(crate) fn mark_unreadable(&mut self) {
+        self.unreadable = true;
     }
 
     /// Whether `digest` was read (or needs no read).
@@ -436,7 +445,7 @@ pub(crate) fn plan(
     // may keep a nested index whose children are then kept too.
     let mut children: HashMap<String, (String, ChildKind, Option<String>)> = HashMap::new();
     loop {
-        decide_all(&mut entries, policy, cutoff, &children);
+        decide_all(&mut entries, policy, cutoff, &children, images.unreadable);
         let mut learned = false;
         for entry in entries.iter().filter(|e| e.action == Action::Keep) {
             for (child, kind) in images.children(&entry.name) {
@@ -486,9 +495,12 @@ fn decide_all(
     policy: &Policy,
     cutoff: Option<DateTime<Utc>>,
     children: &HashMap<String, (String, ChildKind, Option<String>)>,
+    hold: bool,
 ) {
+    let present: HashSet<String> = entries.iter().map(|e| e.name.clone()).collect();
     let mut ranks = Ranks::default();
-    let mut referrers = Vec::new();
+    // Referrers whose subject is in the package, decided once it is.
+    let mut referrers: Vec<(usize, String, ReferrerKind)> = Vec::new();
     for (index, entry) in entries.iter_mut().enumerate() {
         if let Some((tag, pattern)) = pattern::first_match(&policy.exclude_tags, &entry.tags) {
             entry.action = Action::Keep;
@@ -498,8 +510,12 @@ fn decide_all(
             };
             continue;
         }
-        if referrer_of(&entry.tags).is_some() {
-            referrers.push(index);
+        let referrer = referrer_of(&entry.tags);
+        if let Some((subject, kind)) = &referrer
+            && present.contains(subject)
+            && *subject != entry.name
+        {
+            referrers.push((index, subject.clone(), kind.clone()));
             continue;
         }
         if let Some((parent, kind, parent_tag)) = children.get(&entry.name) {
@@ -511,36 +527,65 @@ fn decide_all(
             };
             continue;
         }
-        let (action, reason) = decide(entry, &mut ranks, policy, cutoff);
+        // Everything else, a referrer whose subject is not in the package
+        // included (signatures kept in a package of their own, say), goes
+        // by the keep and selection rules.
+        let (mut action, mut reason) = decide(entry, &mut ranks, policy, cutoff);
+        if action == Action::Delete
+            && let Some((subject, kind)) = referrer
+        {
+            reason = Reason::Referrer {
+                kind,
+                subject,
+                state: Subject::Gone,
+            };
+        }
+        if hold && action == Action::Delete {
+            action = Action::Keep;
+            reason = Reason::RegistryUnreadable;
+        }
         entry.action = action;
         entry.reason = reason;
     }
-    // Referrers follow their subject, now that every subject is decided.
-    let decided: HashMap<String, Action> = entries
+    // Referrers follow their subject, which may itself be a referrer (the
+    // signature of an SBOM): resolve until nothing changes.
+    let mut decided: HashMap<String, Action> = entries
         .iter()
         .enumerate()
-        .filter(|(i, _)| !referrers.contains(i))
+        .filter(|(i, _)| !referrers.iter().any(|(r, _, _)| r == i))
         .map(|(_, e)| (e.name.clone(), e.action))
         .collect();
-    for index in referrers {
-        let entry = &mut entries[index];
-        let Some((subject, kind)) = referrer_of(&entry.tags) else {
-            continue;
-        };
-        let state = match decided.get(&subject) {
-            Some(Action::Keep) => Subject::Kept,
-            Some(Action::Delete) => Subject::Deleted,
-            None => Subject::Gone,
-        };
-        entry.action = match state {
-            Subject::Kept => Action::Keep,
-            Subject::Deleted | Subject::Gone => Action::Delete,
-        };
-        entry.reason = Reason::Referrer {
-            kind,
-            subject,
-            state,
-        };
+    while !referrers.is_empty() {
+        let before = referrers.len();
+        referrers.retain(|(index, subject, kind)| {
+            let Some(&action) = decided.get(subject) else {
+                return true;
+            };
+            let entry = &mut entries[*index];
+            entry.action = action;
+            entry.reason = Reason::Referrer {
+                kind: kind.clone(),
+                subject: subject.clone(),
+                state: match action {
+                    Action::Keep => Subject::Kept,
+                    Action::Delete => Subject::Deleted,
+                },
+            };
+            decided.insert(entry.name.clone(), action);
+            false
+        });
+        if referrers.len() == before {
+            // Referrers of each other only: keep them.
+            for (index, subject, kind) in referrers.drain(..) {
+                let entry = &mut entries[index];
+                entry.action = Action::Keep;
+                entry.reason = Reason::Referrer {
+                    kind,
+                    subject,
+                    state: Subject::Kept,
+                };
+            }
+        }
     }
 }
 
@@ -684,18 +729,12 @@ impl Plan {
             .collect()
     }
 
-    /// Keeps every untagged version the plan would delete, because the
-    /// registry could not say which belong to a kept image. Returns how many.
-    pub(crate) fn hold_untagged(&mut self) -> usize {
-        let mut held = 0;
-        for entry in &mut self.entries {
-            if entry.action == Action::Delete && entry.tags.is_empty() {
-                entry.action = Action::Keep;
-                entry.reason = Reason::RegistryUnreadable;
-                held += 1;
-            }
-        }
-        held
+    /// How many versions are kept because the registry could not be read.
+    pub(crate) fn held(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| e.reason == Reason::RegistryUnreadable)
+            .count()
     }
 }
 
@@ -1082,7 +1121,7 @@ mod tests {
             ..Policy::default()
         };
         let plan = super::plan(&versions, &policy, now(), &Images::default());
-        assert_eq!(deleted_ids(&plan), vec![1, 3, 5, 7, 9, 22, 23]);
+        assert_eq!(deleted_ids(&plan), vec![1, 3, 5, 7, 9, 22]);
         let reason = |id| {
             plan.entries
                 .iter()
@@ -1099,8 +1138,17 @@ mod tests {
             reason(22),
             "delete: attestation of sha256:000000000000…, deleted with it"
         );
+        // Its subject is not in the package: the rules decide, and a tagged
+        // version stays under --untagged.
+        assert_eq!(reason(23), "kept: tagged and --untagged given");
+        let policy = Policy {
+            tags: globs(&["sha256-*"]),
+            ..Policy::default()
+        };
+        let plan = super::plan(&versions, &policy, now(), &Images::default());
+        let gone = plan.entries.iter().find(|e| e.id == 23).unwrap();
         assert_eq!(
-            reason(23),
+            gone.reason.to_string(),
             "delete: SBOM of sha256:000000000000…, which is gone"
         );
         // An exclusion still protects a referrer, and referrers never use up
@@ -1168,14 +1216,71 @@ mod tests {
     }
 
     #[test]
-    fn an_unreadable_registry_holds_back_every_untagged_deletion() {
+    fn an_unreadable_registry_holds_back_every_deletion_and_its_referrers() {
+        // Tagged versions may be platform images too (`app:v1-amd64` joined
+        // into `app:v1`), and a signature follows its held subject.
         let policy = Policy {
             older_than: Some(Duration::from_secs(43_200)),
             ..Policy::default()
         };
-        let mut plan = super::plan(&ten(), &policy, now(), &Images::default());
-        assert_eq!(plan.hold_untagged(), 5);
-        assert_eq!(deleted_ids(&plan), vec![2, 4, 6, 8, 10]);
+        let mut versions = ten();
+        versions.push(version(21, 100, &[&format!("sha256-{:064x}.sig", 3)]));
+        let mut images = Images::default();
+        assert_eq!(
+            deleted_ids(&super::plan(&versions, &policy, now(), &images)).len(),
+            11
+        );
+        images.mark_unreadable();
+        let plan = super::plan(&versions, &policy, now(), &images);
+        assert!(deleted_ids(&plan).is_empty(), "{:?}", deleted_ids(&plan));
+        assert_eq!(plan.held(), 10);
+        let sig = plan.entries.iter().find(|e| e.id == 21).unwrap();
+        assert_eq!(
+            sig.reason.to_string(),
+            "kept: signature of sha256:000000000000…, which is kept"
+        );
+    }
+
+    #[test]
+    fn referrers_of_referrers_and_of_other_packages() {
+        let hex = |id: i64| format!("{id:064x}");
+        let mut versions = ten();
+        // An SBOM of version 2 (kept: tagged, --untagged), and the signature
+        // of that SBOM; a signature whose subject lives in another package.
+        let mut sbom = version(31, 0, &[&format!("sha256-{}.sbom", hex(2))]);
+        sbom.name = format!("sha256:{}", hex(77));
+        versions.push(sbom);
+        versions.push(version(32, 0, &[&format!("sha256-{}.sig", hex(77))]));
+        versions.push(version(33, 0, &[&format!("sha256-{}.sig", hex(999))]));
+        let policy = Policy {
+            untagged: true,
+            ..Policy::default()
+        };
+        let plan = super::plan(&versions, &policy, now(), &Images::default());
+        let reason = |id| {
+            plan.entries
+                .iter()
+                .find(|e| e.id == id)
+                .unwrap()
+                .reason
+                .to_string()
+        };
+        assert!(reason(31).ends_with("which is kept"), "{}", reason(31));
+        assert!(reason(32).ends_with("which is kept"), "{}", reason(32));
+        // Its subject is not here: the normal rules decide (tagged, kept).
+        assert_eq!(reason(33), "kept: tagged and --untagged given");
+        let policy = Policy {
+            keep_last: Some(2),
+            ..Policy::default()
+        };
+        let plan = super::plan(&versions, &policy, now(), &Images::default());
+        let gone = plan.entries.iter().find(|e| e.id == 33).unwrap();
+        assert_eq!(
+            gone.action,
+            Action::Keep,
+            "it uses a keep slot: {}",
+            gone.reason
+        );
     }
 
     #[test]
