@@ -319,3 +319,64 @@ fn a_failing_package_does_not_stop_the_others() {
             .is_empty()
     );
 }
+
+/// A journal of several packages continued by a run over fewer of them
+/// (the advice after a stop, once some packages are done) still undoes
+/// exactly: every record names its package.
+#[test]
+fn a_journal_continued_with_fewer_packages_undoes_exactly() {
+    let fake = Fake::start();
+    app(&fake, "app-a");
+    let b = app(&fake, "app-b");
+    let dir = tempdir();
+    let journal = dir.path().join("j.jsonl");
+    let url = fake.url();
+    // The first run stops in app-b: its deletes fail.
+    let broken = fake
+        .gh
+        .fault("DELETE", "/orgs/acme/packages/container/app-b/versions/*")
+        .every()
+        .respond(500, r#"{"message":"Server Error"}"#)
+        .unwrap();
+    let args = |packages: &[&'static str]| {
+        let mut a = vec!["prune", "container", "--org", "acme"];
+        for p in packages {
+            a.extend(["--package", p]);
+        }
+        a
+    };
+    let mut first = args(&["app-a", "app-b"]);
+    first.extend([
+        "--untagged",
+        "--registry-url",
+        &url,
+        "--yes",
+        "--journal",
+        path_str(&journal),
+    ]);
+    fake.ghpkg(dir.path(), &first).expect(1);
+    broken.remove();
+    // Continued with app-b alone.
+    let mut second = args(&["app-b"]);
+    second.extend([
+        "--untagged",
+        "--registry-url",
+        &url,
+        "--yes",
+        "--journal",
+        path_str(&journal),
+    ]);
+    fake.ghpkg(dir.path(), &second).expect(0);
+    assert_eq!(
+        sorted(fake.gh.deleted_ids("acme", PackageType::Container, "app-b")),
+        orphans(&b)
+    );
+    let run = fake.ghpkg(dir.path(), &["undo", path_str(&journal)]);
+    run.expect(0);
+    for name in ["app-a", "app-b"] {
+        let deleted = sorted(fake.gh.deleted_ids("acme", PackageType::Container, name));
+        let restored = sorted(fake.gh.restored_ids("acme", PackageType::Container, name));
+        assert_eq!(restored, deleted, "{name}");
+        assert_eq!(restored.len(), 2, "{name}");
+    }
+}

@@ -440,3 +440,113 @@ fn a_ghost_image_is_reported() {
     assert!(warnings.contains("ghost image: version"), "{warnings}");
     assert!(warnings.contains("tags v1"), "{warnings}");
 }
+
+/// A referrer planned to go with its subject goes only if the subject's own
+/// DELETE succeeded: an image tagged meanwhile (so skipped) or refused by
+/// GitHub keeps its signature.
+#[test]
+fn a_signature_stays_when_its_subject_is_not_deleted() {
+    let fake = Fake::start();
+    let package = fake
+        .gh
+        .package(Owner::org("acme"), PackageType::Container, "signed")
+        .image()
+        .tags(["old"])
+        .cosign_signature()
+        .image()
+        .tags(["latest"])
+        .create()
+        .unwrap();
+    let old = package.tagged("old").unwrap().id;
+    let sig = package
+        .versions
+        .iter()
+        .find(|v| v.tags.iter().any(|t| t.ends_with(".sig")))
+        .unwrap()
+        .id;
+    let dir = tempdir();
+    let url = fake.url();
+    let plan = dir.path().join("plan.json");
+    let plan_str = plan.to_str().unwrap();
+    fake.ghpkg(
+        dir.path(),
+        &[
+            "prune",
+            "container",
+            "signed",
+            "--org",
+            "acme",
+            "--tag",
+            "old",
+            "--registry-url",
+            &url,
+            "--plan-out",
+            plan_str,
+        ],
+    )
+    .expect(0);
+    // Someone protects the image before the plan is applied.
+    fake.gh
+        .set_tags(
+            "acme",
+            PackageType::Container,
+            "signed",
+            old,
+            ["old", "keep"],
+        )
+        .unwrap();
+    let run = fake.ghpkg(dir.path(), &["--json", "apply", plan_str, "--yes"]);
+    run.expect(0);
+    let report = run.prune_json();
+    let skipped: Vec<i64> = report["skipped"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(skipped, vec![old, sig], "{report}");
+    assert!(
+        report["skipped"][1]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("was not deleted in this run"),
+        "{report}"
+    );
+    assert!(
+        fake.gh
+            .deleted_ids("acme", PackageType::Container, "signed")
+            .is_empty()
+    );
+
+    // GitHub refusing the image's DELETE keeps its signature too.
+    fake.gh
+        .set_tags("acme", PackageType::Container, "signed", old, ["old"])
+        .unwrap();
+    let path = format!("/orgs/acme/packages/container/signed/versions/{old}");
+    fake.gh
+        .fault("DELETE", &path)
+        .every()
+        .respond(422, r#"{"message":"refused"}"#)
+        .unwrap();
+    let run = fake.ghpkg(
+        dir.path(),
+        &[
+            "prune",
+            "container",
+            "signed",
+            "--org",
+            "acme",
+            "--tag",
+            "old",
+            "--registry-url",
+            &url,
+            "--yes",
+        ],
+    );
+    run.expect(1);
+    assert!(
+        fake.gh
+            .deleted_ids("acme", PackageType::Container, "signed")
+            .is_empty()
+    );
+}

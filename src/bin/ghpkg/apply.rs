@@ -126,15 +126,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &ApplyArgs) -> Outcome {
         };
         problems = delete_all(ctx, &run, work, &mut report, !ctx.json).await?;
         if !ctx.json {
-            if report.packages.len() == 1 {
-                crate::report::print_outcome(&report.packages[0])?;
-            }
-            out!(
-                "deleted {} of {}; journal: {}",
-                report.deleted(),
-                plural(planned, "version"),
-                journal_path.display()
-            )?;
+            let _ = crate::report::print_run_outcome(&report, planned, &journal_path);
         }
     } else if !ctx.json {
         out!("nothing to delete")?;

@@ -96,9 +96,13 @@ async fn changed_since_plan(
     Ok(None)
 }
 
-/// Deletes `versions` of `target` in the order given (oldest first),
-/// recording everything in `journal` and `report`. `several` says the
-/// journal holds more than one package, so records name theirs.
+/// Deletes `versions` of `target` in the order given (oldest first), except
+/// that a referrer planned to go with its subject comes after the rest and
+/// goes only if its subject was deleted (or found gone) in this run: a
+/// subject skipped or refused keeps its signatures and attestations.
+/// Everything is recorded in `journal` (each record naming its package, so
+/// a journal continued by a run over other packages stays exact) and in
+/// `report`.
 ///
 /// # Errors
 ///
@@ -107,21 +111,36 @@ pub(crate) async fn delete_versions(
     ctx: &Ctx,
     target: &Target<'_>,
     versions: &[VersionRef],
-    several: bool,
     journal: &mut Writer,
     report: &mut PackageReport,
 ) -> Result<Option<Stopped>, Failure> {
     let progress = Progress::bar("deleting", versions.len());
     let packages = ctx.client.packages(target.scope);
-    let package = several.then(|| target.name.to_owned());
+    let package = Some(target.name.to_owned());
+    let mut versions: Vec<&VersionRef> = versions.iter().collect();
+    versions.sort_by_key(|v| v.subject.is_some());
+    // Digests deleted or found gone in this run.
+    let mut removed: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut append = |record: Record| journal.append(&record).map_err(Failure::Failed);
     // The last failure (status and GitHub's message) and how many times in a
     // row it came.
     let mut last_failure: Option<(Option<u16>, Option<String>)> = None;
     let mut same_failures = 0;
     let mut stopped = None;
-    for (index, version) in versions.iter().enumerate() {
-        let step = match changed_since_plan(ctx, &packages, target, version).await {
+    for (index, version) in versions.iter().copied().enumerate() {
+        let subject_stays = version
+            .subject
+            .as_deref()
+            .is_some_and(|subject| !removed.contains(subject));
+        let checked = if subject_stays {
+            Ok(Some(format!(
+                "its subject {} was not deleted in this run, so it stays with it",
+                crate::policy::short_digest(version.subject.as_deref().unwrap_or_default())
+            )))
+        } else {
+            changed_since_plan(ctx, &packages, target, version).await
+        };
+        let step = match checked {
             Err(error) => Err(error),
             Ok(Some(reason)) => Ok(Step::Skipped(reason)),
             Ok(None) => {
@@ -152,6 +171,7 @@ pub(crate) async fn delete_versions(
                     id: version.id,
                     at: Utc::now(),
                 })?;
+                removed.insert(&version.name);
                 report.deleted.push(version.clone());
                 last_failure = None;
                 same_failures = 0;
@@ -163,6 +183,7 @@ pub(crate) async fn delete_versions(
                         .into(),
                     at: Utc::now(),
                 })?;
+                removed.insert(&version.name);
                 report.gone.push(version.clone());
             }
             Ok(Step::Skipped(reason)) => {
@@ -217,7 +238,8 @@ pub(crate) async fn delete_versions(
                     None
                 };
                 if stopped.is_some() {
-                    report.not_attempted = versions[index + 1..].to_vec();
+                    report.not_attempted =
+                        versions[index + 1..].iter().map(|v| (*v).clone()).collect();
                     break;
                 }
             }
@@ -254,7 +276,7 @@ pub(crate) async fn delete_all(
     run: &Run<'_>,
     work: Vec<(usize, Vec<VersionRef>)>,
     report: &mut crate::report::Report,
-    print: bool,
+    mut print: bool,
 ) -> Result<Vec<String>, Failure> {
     use crate::journal::Header;
     use crate::output::plural;
@@ -289,8 +311,7 @@ pub(crate) async fn delete_all(
             kind: run.kind,
             name: &name,
         };
-        let stopped =
-            delete_versions(ctx, &target, &versions, several, &mut journal, package).await?;
+        let stopped = delete_versions(ctx, &target, &versions, &mut journal, package).await?;
         let done = package.deleted.len();
         let of = plural(versions.len(), "delete");
         match stopped {
@@ -307,8 +328,10 @@ pub(crate) async fn delete_all(
             }
             None => {}
         }
-        if print && several {
-            crate::report::print_outcome(package)?;
+        // A reader gone from stdout must not end the deletes half way: stop
+        // printing, go on, and let the exit code tell.
+        if print && several && crate::report::print_outcome(package).is_err() {
+            print = false;
         }
     }
     let unfinished = report

@@ -107,6 +107,7 @@ impl PlannedPackage {
                 name: v.name.clone(),
                 tags: v.tags.clone(),
                 package: None,
+                subject: v.subject.clone(),
             })
             .collect())
     }
@@ -207,6 +208,7 @@ mod tests {
             created_at: created_at.into(),
             action,
             reason: "delete: untagged".into(),
+            subject: None,
         };
         PlanFile {
             format: FORMAT.into(),

@@ -278,15 +278,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
         let run_problems = delete_all(ctx, &run, work, &mut report, !ctx.json).await?;
         problems.extend(run_problems);
         if !ctx.json {
-            if !several && let Some(package) = report.packages.first() {
-                crate::report::print_outcome(package)?;
-            }
-            out!(
-                "deleted {} of {}; journal: {}",
-                report.deleted(),
-                plural(planned_total, "version"),
-                path.display()
-            )?;
+            let _ = crate::report::print_run_outcome(&report, planned_total, &path);
         }
         finish(ctx, args, &mut report, problems, started_at)?;
         return done(&report);

@@ -19,6 +19,10 @@ pub(crate) struct VersionRef {
     /// The package, where a list spans several (an undo's report).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) package: Option<String>,
+    /// For a referrer planned to go with its subject: the subject's digest.
+    /// It is deleted only once the subject's own DELETE succeeded.
+    #[serde(skip)]
+    pub(crate) subject: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -54,6 +58,22 @@ pub(crate) struct PlanItem {
     pub(crate) created_at: String,
     pub(crate) action: Action,
     pub(crate) reason: String,
+    /// A referrer deleted with its subject: the subject's digest.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) subject: Option<String>,
+}
+
+/// The subject a plan entry is deleted with, if it is a referrer that goes
+/// with its subject.
+fn deleted_with(e: &Entry) -> Option<String> {
+    match &e.reason {
+        policy::Reason::Referrer {
+            subject,
+            state: policy::Subject::Deleted,
+            ..
+        } if e.action == Action::Delete => Some(subject.clone()),
+        _ => None,
+    }
 }
 
 impl PlanItem {
@@ -65,6 +85,7 @@ impl PlanItem {
             created_at: output::time(e.created_at),
             action: e.action,
             reason: e.reason.to_string(),
+            subject: deleted_with(e),
         }
     }
 }
@@ -174,6 +195,7 @@ impl VersionRef {
             name: e.name.clone(),
             tags: e.tags.clone(),
             package: None,
+            subject: deleted_with(e),
         }
     }
 }
@@ -250,4 +272,24 @@ pub(crate) fn print_outcome(report: &PackageReport) -> std::io::Result<()> {
         )?;
     }
     Ok(())
+}
+
+/// After the deletes of a run: the one package's outcome (several print
+/// theirs as they finish) and a line of counts. The deletes are done, so a
+/// reader gone from stdout changes nothing: the caller ignores the error and
+/// the exit code still tells.
+pub(crate) fn print_run_outcome(
+    report: &Report,
+    planned: usize,
+    journal: &std::path::Path,
+) -> std::io::Result<()> {
+    if let [package] = report.packages.as_slice() {
+        print_outcome(package)?;
+    }
+    out!(
+        "deleted {} of {}; journal: {}",
+        report.deleted(),
+        plural(planned, "version"),
+        journal.display()
+    )
 }

@@ -281,6 +281,7 @@ mod tests {
                     name: format!("sha256:{id:064x}"),
                     tags: vec![],
                     package: None,
+                    subject: None,
                 });
             }
         }

@@ -33,6 +33,7 @@ fn version_ref(p: &Pending) -> VersionRef {
         name: p.name.clone(),
         tags: p.tags.clone(),
         package: p.package.clone(),
+        subject: None,
     }
 }
 
