@@ -290,11 +290,11 @@ async fn protect_multi_arch(
     let mut check = RegistryCheck::default();
     // The total is an estimate (every kept digest) that grows if nested
     // indexes or newly kept versions turn up.
-    let mut counted = plan.kept_unread(&images).len();
+    let mut counted = plan.kept_unread(images).len();
     let progress = Progress::bar("manifests", counted);
     let outcome = async {
         while plan.delete_count() > 0 {
-            let mut todo = plan.kept_unread(&images);
+            let mut todo = plan.kept_unread(images);
             if todo.is_empty() {
                 break;
             }

@@ -274,6 +274,7 @@ mod tests {
                 } else {
                     "delete: untagged".into()
                 },
+                subject: None,
             });
             if id % 2 == 1 {
                 p.deleted.push(VersionRef {
