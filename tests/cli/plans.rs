@@ -190,21 +190,21 @@ fn a_plan_keeps_its_api_and_an_explicit_other_one_is_refused() {
     );
     run.expect(2);
     assert!(
-        run.stderr.contains("if you trust the plan"),
+        run.stderr.contains("a plan does not choose where your token goes"),
         "{}",
         run.stderr
     );
     assert_eq!(deletes(&fake), 0);
-    // Without GITHUB_API_URL or --api-url, the plan's API is used.
+    // Nor does a plan pick the host on its own: without --api-url the
+    // default applies, and it is not the plan's (a reviewed plan is handed
+    // around; a token must not follow an edited api_url).
     let run = crate::support::ghpkg_raw_env(
         dir.path(),
-        &["apply", path_str(&plan_path)],
+        &["apply", path_str(&plan_path), "--yes"],
         &[("GITHUB_TOKEN", &fake.token)],
     );
-    run.expect(0);
-    assert!(
-        run.stderr.contains("using the plan's API"),
-        "{}",
-        run.stderr
-    );
+    run.expect(2);
+    let advice = format!("pass --api-url {}", fake.url());
+    assert!(run.stderr.contains(&advice), "{}", run.stderr);
+    assert_eq!(deletes(&fake), 0);
 }

@@ -18,15 +18,47 @@ use crate::report::{PackageRef, PackageReport, Report, VersionRef};
 use crate::summary;
 use crate::{Ctx, Failure, Outcome, out};
 
-/// The API URL an apply of `path` must use: the plan's, checked against one
-/// given explicitly (as for `undo`).
+/// The API URL an apply of `path` uses: the one given (or the default),
+/// which must be the plan's. Unlike a journal, which ghpkg wrote on this
+/// machine, a plan is handed around to be reviewed, so it never picks the
+/// host the token goes to.
 pub(crate) fn api_url(
     path: &Path,
     given: &str,
     source: Option<ValueSource>,
 ) -> Result<String, Failure> {
     let plan = PlanFile::read(path).map_err(Failure::Failed)?;
-    crate::undo::recorded_api_url("plan", path, &plan.api_url, given, source)
+    let given = match given.trim() {
+        "" => github_packages::DEFAULT_BASE_URL,
+        url => url,
+    };
+    let ours = crate::undo::normalized(given);
+    let theirs = crate::undo::normalized(&plan.api_url);
+    if ours != theirs {
+        let from = match source {
+            Some(ValueSource::CommandLine) => "--api-url is",
+            Some(ValueSource::EnvVariable) => "GITHUB_API_URL is",
+            _ => "the API is (by default)",
+        };
+        return Err(Failure::Usage(format!(
+            "{} was made against {theirs}, but {from} {ours}; a plan does not choose where \
+             your token goes: if you trust it, pass --api-url {theirs}",
+            path.display()
+        )));
+    }
+    Ok(ours)
+}
+
+/// The command that applies `path` against `api_url`, as it must be typed.
+pub(crate) fn command(path: &Path, api_url: &str) -> String {
+    let plan = crate::undo::quoted(&path.display().to_string());
+    if crate::undo::normalized(api_url)
+        == crate::undo::normalized(github_packages::DEFAULT_BASE_URL)
+    {
+        format!("ghpkg apply {plan} --yes")
+    } else {
+        format!("ghpkg --api-url {api_url} apply {plan} --yes")
+    }
 }
 
 pub(crate) async fn run(ctx: &Ctx, args: &ApplyArgs) -> Outcome {
@@ -116,7 +148,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &ApplyArgs) -> Outcome {
             .journal
             .clone()
             .unwrap_or_else(|| journal::default_path(login.unwrap_or("me"), &label, Utc::now()));
-        let again = format!("`ghpkg apply {} --yes`", path.display());
+        let again = format!("`{}`", command(path, &ctx.api_url()));
         let run = deleting::Run {
             scope: &scope,
             kind,

@@ -401,9 +401,11 @@ already gone, is skipped. Nothing the plan does not mark is deleted, and the
 policy is not applied again.
 
 A plan older than --max-plan-age (default 24h) is refused: the registry has
-moved on since. The API URL, owner and packages come from the plan; an
---api-url (or GITHUB_API_URL) given must match the plan's, so a plan cannot
-send your token elsewhere. Without --yes, apply prints what it would delete.
+moved on since. The owner and packages come from the plan, but never the
+host: apply talks to --api-url (or GITHUB_API_URL, or GitHub.com), which
+must be the API the plan was made against (exit 2 otherwise), so an edited
+plan cannot send your token elsewhere. A plan that refused its deletes
+(an --exclude-tag matching nothing) is written without them. Without --yes, apply prints what it would delete.
 
 The plan format is documented in the README (`\"format\": \"ghpkg-plan\"`,
 `\"version\": 1`); apply refuses any other version.";

@@ -215,11 +215,10 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
         report.plan_file = Some(path.display().to_string());
         if !ctx.json {
             out!(
-                "plan written to {}: {} to delete; nothing deleted. Review it, then run `ghpkg \
-                 apply {} --yes`",
+                "plan written to {}: {} to delete; nothing deleted. Review it, then run `{}`",
                 path.display(),
                 plural(planned_total, "version"),
-                path.display()
+                crate::apply::command(path, &ctx.api_url())
             )?;
         }
     } else if planned_total == 0 {

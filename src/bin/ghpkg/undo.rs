@@ -39,7 +39,7 @@ fn version_ref(p: &Pending) -> VersionRef {
 
 /// An API URL as the journal's header writes it: parsed (so the host's case
 /// and a trailing slash do not matter), without the trailing slash.
-fn normalized(url: &str) -> String {
+pub(crate) fn normalized(url: &str) -> String {
     let url = url.trim();
     url::Url::parse(url)
         .map(|u| u.as_str().trim_end_matches('/').to_owned())
@@ -101,15 +101,19 @@ pub(crate) fn recorded_api_url(
 /// The command that undoes `path`, quoted for a POSIX shell if it must be,
 /// so it works when pasted as printed.
 pub(crate) fn command(path: &Path) -> String {
-    let path = path.display().to_string();
-    let plain = !path.is_empty()
-        && path
+    format!("ghpkg undo {}", quoted(&path.display().to_string()))
+}
+
+/// `text` quoted for a POSIX shell if it must be.
+pub(crate) fn quoted(text: &str) -> String {
+    let plain = !text.is_empty()
+        && text
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "._-/+=:,@%".contains(c));
     if plain {
-        format!("ghpkg undo {path}")
+        text.to_owned()
     } else {
-        format!("ghpkg undo '{}'", path.replace('\'', r"'\''"))
+        format!("'{}'", text.replace('\'', r"'\''"))
     }
 }
 
