@@ -380,3 +380,51 @@ fn a_journal_continued_with_fewer_packages_undoes_exactly() {
         assert_eq!(restored.len(), 2, "{name}");
     }
 }
+
+/// An exclusion is judged by the tags of the whole run: a package with no
+/// release tags does not make `--exclude-tag 'v*'` a typo and stop the run.
+#[test]
+fn an_exclusion_that_matches_in_one_package_does_not_stop_the_others() {
+    let fake = Fake::start();
+    let web = app(&fake, "app-web");
+    let api = fake
+        .gh
+        .package(Owner::org("acme"), PackageType::Container, "app-api")
+        .image()
+        .image()
+        .tags(["latest"])
+        .create()
+        .unwrap();
+    let dir = tempdir();
+    let url = fake.url();
+    let run = fake.ghpkg(
+        dir.path(),
+        &[
+            "prune",
+            "container",
+            "--org",
+            "acme",
+            "--package",
+            "app-*",
+            "--untagged",
+            "--exclude-tag",
+            "v*",
+            "--registry-url",
+            &url,
+            "--yes",
+        ],
+    );
+    run.expect(0);
+    assert_eq!(
+        sorted(
+            fake.gh
+                .deleted_ids("acme", PackageType::Container, "app-web")
+        ),
+        orphans(&web)
+    );
+    assert_eq!(
+        fake.gh
+            .deleted_ids("acme", PackageType::Container, "app-api"),
+        [api.versions[0].id]
+    );
+}

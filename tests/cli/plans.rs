@@ -190,7 +190,8 @@ fn a_plan_keeps_its_api_and_an_explicit_other_one_is_refused() {
     );
     run.expect(2);
     assert!(
-        run.stderr.contains("a plan does not choose where your token goes"),
+        run.stderr
+            .contains("a plan does not choose where your token goes"),
         "{}",
         run.stderr
     );
@@ -207,4 +208,40 @@ fn a_plan_keeps_its_api_and_an_explicit_other_one_is_refused() {
     let advice = format!("pass --api-url {}", fake.url());
     assert!(run.stderr.contains(&advice), "{}", run.stderr);
     assert_eq!(deletes(&fake), 0);
+}
+
+/// A plan is not written when a prune with --yes would have refused:
+/// deleting more than --max-delete, or an exclusion that matches no tag.
+#[test]
+fn no_plan_is_written_that_a_prune_would_refuse() {
+    let fake = Fake::start();
+    app(&fake);
+    let dir = tempdir();
+    let plan_path = dir.path().join("plan.json");
+    for flags in [
+        &["--max-delete", "2"][..],
+        &["--exclude-tag", "relase-*"][..],
+    ] {
+        let mut args = vec![
+            "prune",
+            "container",
+            "app",
+            "--org",
+            "acme",
+            "--keep-untagged",
+            "1",
+            "--no-registry-check",
+            "--plan-out",
+            path_str(&plan_path),
+        ];
+        args.extend_from_slice(flags);
+        let run = fake.ghpkg(dir.path(), &args);
+        run.expect(1);
+        assert!(
+            run.stderr.contains("no plan written"),
+            "{flags:?}: {}",
+            run.stderr
+        );
+        assert!(!plan_path.exists(), "{flags:?}");
+    }
 }

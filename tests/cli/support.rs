@@ -34,7 +34,8 @@ impl Run {
 
     /// The `--json` report of a one-package prune or apply: its only
     /// package, with the run's `dry_run`, `journal`, `plan_file` and `error`
-    /// (for one package, the run's error holds the package's).
+    /// (for one package, the run's error holds the package's) and the run's
+    /// warnings added to its own.
     #[track_caller]
     pub(crate) fn prune_json(&self) -> Value {
         let mut all = self.json();
@@ -43,6 +44,11 @@ impl Run {
         let mut one = all["packages"][0].take();
         for key in ["dry_run", "journal", "plan_file", "error"] {
             one[key] = all[key].take();
+        }
+        // The run's warnings, for one package, are that package's too.
+        if let (Some(run), Some(own)) = (all["warnings"].as_array(), one["warnings"].as_array_mut())
+        {
+            own.extend(run.iter().cloned());
         }
         one
     }

@@ -100,6 +100,11 @@ pub(crate) async fn run(ctx: &Ctx, args: &ApplyArgs) -> Outcome {
         }
         report.packages.push(entry);
     }
+    for package in &plan.packages {
+        for warning in &package.warnings {
+            eprintln!("warning: {}: {warning}", package.name);
+        }
+    }
     let planned = report.planned();
     if !ctx.json {
         out!(

@@ -6,7 +6,6 @@ use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt};
 use github_packages::{PackageType, PackageVersion, Scope, VersionState};
 
-use crate::output::plural;
 use crate::policy::{self, Images, Plan, Policy};
 use crate::progress::Progress;
 use crate::registry::{ManifestError, Registry};
@@ -29,10 +28,6 @@ pub(crate) struct Settings<'a> {
     pub(crate) no_registry_check: bool,
     /// `--manifest-reads`.
     pub(crate) manifest_reads: usize,
-    /// Whether the run will delete (`--yes`): an exclusion matching nothing
-    /// then stops the package unless allowed.
-    pub(crate) deleting: bool,
-    pub(crate) allow_unmatched_exclude: bool,
 }
 
 /// One package's plan and what planning it found.
@@ -47,8 +42,9 @@ pub(crate) struct PackagePlan {
     pub(crate) warnings: Vec<String>,
     /// Fail the run (exit 1) but do not stop this package's deletes.
     pub(crate) problems: Vec<String>,
-    /// Stop this package before anything is deleted.
-    pub(crate) refusals: Vec<String>,
+    /// Every tag of every version listed (exclusions are checked against
+    /// the tags of the whole run).
+    pub(crate) tags: std::collections::HashSet<String>,
 }
 
 /// The package whose versions a step reads or deletes.
@@ -82,22 +78,7 @@ pub(crate) async fn plan_package(
     let mut versions = list_active(ctx, scope, kind, name).await?;
     let mut warnings = Vec::new();
     let mut problems = Vec::new();
-    let mut refusals = Vec::new();
-    let unmatched = policy.unmatched_excludes(&versions);
-    if !unmatched.is_empty() {
-        let warning = format!(
-            "{} matches no tag of the {} listed, so it protects nothing; check it for a typo",
-            unmatched.join(", "),
-            plural(versions.len(), "version")
-        );
-        if settings.deleting && !settings.allow_unmatched_exclude {
-            refusals.push(format!(
-                "{warning}. Nothing was deleted: fix the pattern, or pass \
-                 --allow-unmatched-exclude to prune anyway"
-            ));
-        }
-        warnings.push(warning);
-    }
+    let tags = versions.iter().flat_map(policy::tags_of).collect();
     let mut plan = policy::plan(&versions, policy, now, &Images::default());
     let mut login = scope.owner().map(str::to_owned);
     // Nothing kept: no image to protect, no need for the registry.
@@ -175,7 +156,7 @@ pub(crate) async fn plan_package(
         plan,
         warnings,
         problems,
-        refusals,
+        tags,
     })
 }
 

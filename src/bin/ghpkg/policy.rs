@@ -75,11 +75,13 @@ impl Policy {
     /// The exclusion patterns that match no tag of any version listed, as
     /// `--exclude-tag PATTERN`: a protection that protects nothing is most
     /// likely a typo.
-    pub(crate) fn unmatched_excludes(&self, versions: &[PackageVersion]) -> Vec<String> {
-        let all_tags: Vec<String> = versions.iter().flat_map(tags_of).collect();
+    pub(crate) fn unmatched_excludes<'t>(
+        &self,
+        tags: impl IntoIterator<Item = &'t String> + Clone,
+    ) -> Vec<String> {
         self.exclude_tags
             .iter()
-            .filter(|p| !all_tags.iter().any(|t| p.matches(t)))
+            .filter(|p| !tags.clone().into_iter().any(|t| p.matches(t)))
             .map(|p| p.described(true))
             .collect()
     }
@@ -1321,7 +1323,7 @@ mod tests {
             ..Policy::default()
         };
         assert_eq!(
-            policy.unmatched_excludes(&ten()),
+            policy.unmatched_excludes(&ten().iter().flat_map(tags_of).collect::<Vec<_>>()),
             vec![
                 "--exclude-tag relase-*".to_owned(),
                 "--exclude-tag-regex ^stable$".to_owned()

@@ -129,8 +129,6 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
         registry_url: args.registry_url.as_deref(),
         no_registry_check: args.no_registry_check,
         manifest_reads: usize::from(args.manifest_reads),
-        deleting: args.yes,
-        allow_unmatched_exclude: args.allow_unmatched_exclude,
     };
 
     let mut report = Report::new(!args.yes);
@@ -147,7 +145,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
                 package.listed_at = Some(output::time(planned.listed_at));
                 package.plan = planned.plan.entries.iter().map(PlanItem::of).collect();
                 package.warnings = planned.warnings.clone();
-                for problem in planned.refusals.iter().chain(&planned.problems) {
+                for problem in &planned.problems {
                     package.fail(problem.clone());
                 }
                 plans.push(Some(planned));
@@ -161,6 +159,31 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
             Err(other) => return Err(other),
         }
         report.packages.push(package);
+    }
+    // An exclusion is judged by the tags of the whole run: one package
+    // without release tags does not make `--exclude-tag 'v*'` a typo.
+    let seen: Vec<&String> = plans.iter().flatten().flat_map(|p| &p.tags).collect();
+    let unmatched = policy.unmatched_excludes(seen.iter().copied());
+    let mut refusals: Vec<String> = Vec::new();
+    if !unmatched.is_empty() && plans.iter().any(Option::is_some) {
+        let warning = format!(
+            "{} matches no tag of any version listed, so it protects nothing; check it for a \
+             typo",
+            unmatched.join(", ")
+        );
+        if (args.yes || args.plan_out.is_some()) && !args.allow_unmatched_exclude {
+            refusals.push(format!(
+                "{warning}. Nothing was deleted{}: fix the pattern, or pass \
+                 --allow-unmatched-exclude",
+                if args.plan_out.is_some() {
+                    " and no plan written"
+                } else {
+                    ""
+                }
+            ));
+        }
+        eprintln!("warning: {warning}");
+        report.warnings.push(warning);
     }
     for package in &report.packages {
         for warning in &package.warnings {
@@ -201,15 +224,24 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
         .max_delete
         .is_some_and(|max| planned_total as u64 > max);
     if over_cap {
-        problems.push(format!(
-            "the plan deletes {}, more than --max-delete {}; nothing was deleted. Narrow the \
+        refusals.push(format!(
+            "the plan deletes {}, more than --max-delete {}; nothing was deleted{}. Narrow the \
              policy or raise --max-delete",
             plural(planned_total, "version"),
-            args.max_delete.unwrap_or_default()
+            args.max_delete.unwrap_or_default(),
+            if args.plan_out.is_some() {
+                " and no plan written"
+            } else {
+                ""
+            }
         ));
     }
+    let refused = !refusals.is_empty();
+    problems.append(&mut refusals);
 
-    if let Some(path) = &args.plan_out {
+    if refused {
+        // Neither a delete nor a plan that could be applied later.
+    } else if let Some(path) = &args.plan_out {
         let file = plan_file(ctx, &scope, kind, args, &plans);
         file.write(path).map_err(Failure::Failed)?;
         report.plan_file = Some(path.display().to_string());
@@ -226,14 +258,14 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
             out!("nothing to delete")?;
         }
     } else if !args.yes {
-        if !ctx.json && !over_cap {
+        if !ctx.json {
             let these = match planned_total {
                 1 => "this version".to_owned(),
                 n => format!("these {n} versions"),
             };
             out!("dry run: nothing deleted; pass --yes to delete {these}")?;
         }
-    } else if !over_cap {
+    } else {
         // A classic token names its scopes on every answer: a prune that
         // would fail at its first DELETE stops here instead.
         ctx.client.check_scopes(crate::DELETE)?;
@@ -254,9 +286,6 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
             .enumerate()
             .filter_map(|(i, planned)| {
                 let planned = planned.as_ref()?;
-                if !planned.refusals.is_empty() {
-                    return None;
-                }
                 let versions: Vec<VersionRef> = planned
                     .plan
                     .deletions()
@@ -359,7 +388,6 @@ fn plan_file(
         packages: plans
             .iter()
             .flatten()
-            .filter(|p| p.refusals.is_empty())
             .map(|p| PlannedPackage {
                 name: p.name.clone(),
                 listed_at: p.listed_at,

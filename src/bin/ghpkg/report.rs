@@ -150,6 +150,9 @@ pub(crate) struct Report {
     pub(crate) packages: Vec<PackageReport>,
     pub(crate) journal: Option<String>,
     pub(crate) plan_file: Option<String>,
+    /// Worth a look, about the run as a whole (an exclusion that matches no
+    /// tag of any package).
+    pub(crate) warnings: Vec<String>,
     /// Why the run as a whole failed or was refused, if it was.
     pub(crate) error: Option<String>,
 }
@@ -162,6 +165,7 @@ impl Report {
             packages: Vec::new(),
             journal: None,
             plan_file: None,
+            warnings: Vec::new(),
             error: None,
         }
     }

@@ -36,11 +36,16 @@ pub(crate) struct Context<'a> {
 /// happened either way.
 pub(crate) fn publish(report: &Report, context: &Context<'_>) {
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
+        for warning in &report.warnings {
+            eprintln!("::warning title=ghpkg::{}", annotation(warning));
+        }
         for package in &report.packages {
             for warning in &package.warnings {
-                // Annotations are one line; GitHub reads `%0A` as a newline.
-                let line = warning.replace('%', "%25").replace('\n', "%0A");
-                eprintln!("::warning title=ghpkg {}::{line}", package.package.name);
+                eprintln!(
+                    "::warning title={}::{}",
+                    property(&format!("ghpkg {}", package.package.name)),
+                    annotation(warning)
+                );
             }
         }
     }
@@ -61,6 +66,20 @@ pub(crate) fn publish(report: &Report, context: &Context<'_>) {
             path.display()
         );
     }
+}
+
+/// Text for a workflow command: one line, `%`, CR and LF escaped as GitHub
+/// reads them, so a package name or warning cannot start a command of its
+/// own.
+fn annotation(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// A workflow command's property value (the title): also `:` and `,`.
+fn property(text: &str) -> String {
+    annotation(text).replace(':', "%3A").replace(',', "%2C")
 }
 
 fn env_path(name: &str) -> Option<std::path::PathBuf> {
@@ -120,6 +139,12 @@ pub(crate) fn markdown(report: &Report, context: &Context<'_>) -> String {
     );
     if let Some(error) = &report.error {
         let _ = writeln!(md, "> **Failed:** {}\n", cell(error));
+    }
+    for warning in &report.warnings {
+        let _ = writeln!(md, "- warning: {}", cell(warning));
+    }
+    if !report.warnings.is_empty() {
+        md.push('\n');
     }
     let _ = writeln!(
         md,
@@ -313,6 +338,12 @@ mod tests {
         assert!(md.contains("`ghpkg undo j.jsonl`"), "{md}");
         assert!(md.contains("2026-12-31"), "{md}");
         assert!(md.len() < MAX_SUMMARY_BYTES);
+    }
+
+    #[test]
+    fn workflow_commands_cannot_be_smuggled_in() {
+        assert_eq!(annotation("a%b\n::error::x"), "a%25b%0A::error::x");
+        assert_eq!(property("a:b,c\r"), "a%3Ab%2Cc%0D");
     }
 
     #[test]
