@@ -8,12 +8,21 @@ set -euo pipefail
 ghpkg="${GHPKG:-ghpkg}"
 args=()
 
+# A workflow command's message: %, CR and LF escaped as GitHub reads them, so
+# an input's value cannot start a command of its own.
+escape() {
+  local text="${1//'%'/%25}"
+  text="${text//$'\r'/%0D}"
+  printf '%s' "${text//$'\n'/%0A}"
+}
+
 fail() {
-  echo "::error title=ghpkg prune::$1"
+  echo "::error title=ghpkg prune::$(escape "$1")"
   exit 2
 }
 
-# Inputs that take lists: one item per line or comma-separated, trimmed.
+# Inputs that take lists: one item per line or comma-separated, trimmed. A
+# glob with a comma in it (`{a,b}`) must go one per line.
 items() {
   printf '%s\n' "$1" | tr ',' '\n' | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' | grep -v '^$' || true
 }
@@ -53,6 +62,7 @@ for pair in "keep-last:${INPUT_KEEP_LAST:-}" "keep-tagged:${INPUT_KEEP_TAGGED:-}
   fi
 done
 flag --untagged "${INPUT_UNTAGGED:-false}" untagged
+flag --allow-unmatched-exclude "${INPUT_ALLOW_UNMATCHED_EXCLUDE:-false}" allow-unmatched-exclude
 while IFS= read -r tag; do
   [ -n "$tag" ] && args+=(--tag "$tag")
 done <<<"$(items "${INPUT_TAGS:-}")"
@@ -63,11 +73,15 @@ done <<<"$(items "${INPUT_EXCLUDE_TAGS:-}")"
 case "${INPUT_DRY_RUN:-true}" in
   true | TRUE | True) ;;
   false | FALSE | False)
-    journal="${RUNNER_TEMP:-.}/ghpkg-journal-${GITHUB_RUN_ID:-local}-${GITHUB_RUN_ATTEMPT:-1}.jsonl"
+    # One journal per step: two prune steps in a job must not share one.
+    step="${GITHUB_ACTION:-prune}"
+    journal="${RUNNER_TEMP:-.}/ghpkg-journal-${GITHUB_RUN_ID:-local}-${GITHUB_RUN_ATTEMPT:-1}-${step//[^A-Za-z0-9_.-]/_}.jsonl"
     args+=(--yes --journal "$journal")
     ;;
   *) fail "dry-run must be true or false, not '${INPUT_DRY_RUN}'" ;;
 esac
 
-echo "ghpkg prune ${INPUT_TYPE:-container} ${args[*]}"
+printf 'ghpkg prune %q' "${INPUT_TYPE:-container}"
+printf ' %q' "${args[@]}"
+printf '\n'
 exec "$ghpkg" prune "${INPUT_TYPE:-container}" "${args[@]}"

@@ -109,6 +109,7 @@ fn step(fake: &Fake, dir: &Path, inputs: &[(&str, &str)]) -> (Run, String, Strin
         .env("GITHUB_OUTPUT", &outputs)
         .env("GITHUB_RUN_ID", "4242")
         .env("GITHUB_RUN_ATTEMPT", "1")
+        .env("GITHUB_ACTION", "prune-web")
         .env("RUNNER_TEMP", dir)
         .stdin(Stdio::null());
     let mut all: BTreeMap<String, String> = BTreeMap::new();
@@ -180,7 +181,10 @@ fn the_step_prunes_summarises_and_leaves_a_journal_that_undoes_it() {
         .find_map(|l| l.strip_prefix("journal="))
         .expect("a journal output")
         .to_owned();
-    assert!(journal.ends_with("ghpkg-journal-4242-1.jsonl"), "{journal}");
+    assert!(
+        journal.ends_with("ghpkg-journal-4242-1-prune-web.jsonl"),
+        "{journal}"
+    );
     assert!(summary.contains("**Undo:** `ghpkg undo"), "{summary}");
     assert!(summary.contains("| app-api | 3 | 1 | 2 | 2 |"), "{summary}");
     for name in ["app-web", "app-api"] {
@@ -229,5 +233,22 @@ fn bad_inputs_stop_the_step_with_an_annotation() {
         assert!(run.stdout.contains("::error"), "{}", run.stdout);
         assert!(run.stdout.contains(hint), "{}", run.stdout);
     }
+    // An input cannot start a workflow command of its own.
+    let (run, _, _) = step(
+        &fake,
+        dir.path(),
+        &[
+            ("owner", "acme"),
+            ("packages", "app"),
+            ("dry-run", "x\n::add-mask::y"),
+        ],
+    );
+    run.expect(2);
+    assert!(run.stdout.contains("x%0A::add-mask::y"), "{}", run.stdout);
+    assert!(
+        !run.stdout.lines().any(|l| l.starts_with("::add-mask")),
+        "{}",
+        run.stdout
+    );
     assert!(fake.gh.requests().is_empty());
 }
