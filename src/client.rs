@@ -111,6 +111,10 @@ impl Client {
     /// when the delete leaves. Reserve first, then read, then write, and the
     /// read is one round trip from the write. At most one write is prepaid;
     /// reserving again books a new slot (waiting for it) in place of the old.
+    /// The slot belongs to the client, not to the task that booked it: when
+    /// several tasks write through one client, another task's write may use
+    /// it. Spacing and the budget still hold then; only the booking task's
+    /// read may be older than one round trip.
     ///
     /// ```no_run
     /// # async fn run() -> Result<(), github_packages::Error> {

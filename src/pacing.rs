@@ -53,18 +53,28 @@ impl Pacer {
         // stamped only once the permit is held: a write that then waited for
         // a permit cannot leave right behind another one.
         if write && !self.min_write_interval.is_zero() {
-            let mut last = self.last_write.lock().await;
-            if !prepaid {
+            if prepaid {
+                // The reservation waited and stamped already; never queue
+                // behind another task's spacing wait (it holds the lock while
+                // it sleeps). Restamp when free, so spacing counts from now.
+                if let Ok(mut last) = self.last_write.try_lock() {
+                    *last = Some(Instant::now());
+                }
+            } else {
+                let mut last = self.last_write.lock().await;
                 self.wait_for_spacing(*last).await;
+                *last = Some(Instant::now());
             }
-            *last = Some(Instant::now());
         }
         permit
     }
 
     /// Books the next write now: waits for the spacing and the budget, spends
     /// them, and leaves one prepaid write that the next DELETE or POST uses
-    /// without waiting. Reserving again replaces an unused reservation.
+    /// without waiting. Reserving again replaces an unused reservation. The
+    /// slot belongs to the client, not to a task: with several tasks writing
+    /// through one client, another task's write may take it (spacing still
+    /// holds; only the freshness of the reserving task's read is lost).
     pub(crate) async fn reserve_write(&self) {
         self.budget.take(WRITE_POINTS).await;
         if !self.min_write_interval.is_zero() {
@@ -128,6 +138,29 @@ mod tests {
         // the moment the prepaid one went out.
         drop(pacer.acquire(&Method::DELETE).await);
         assert_eq!(start.elapsed(), before_delete + SECOND);
+    }
+
+    /// A prepaid write never queues behind another task's spacing wait.
+    #[tokio::test(start_paused = true)]
+    async fn a_prepaid_write_does_not_wait_for_another_reservation() {
+        let pacer = Arc::new(Pacer::new(100, SECOND, 0));
+        drop(pacer.acquire(&Method::DELETE).await);
+        tokio::time::sleep(SECOND).await;
+        pacer.reserve_write().await; // task A books at once
+        let start = Instant::now();
+        // Task B books too: it must wait a second, holding the spacing lock.
+        let other = Arc::clone(&pacer);
+        let b = tokio::spawn(async move { other.reserve_write().await });
+        tokio::task::yield_now().await;
+        // A's write goes out without waiting for B.
+        drop(pacer.acquire(&Method::DELETE).await);
+        assert!(
+            start.elapsed() < Duration::from_millis(10),
+            "{:?}",
+            start.elapsed()
+        );
+        b.await.unwrap();
+        assert!(start.elapsed() >= SECOND);
     }
 
     #[tokio::test(start_paused = true)]
