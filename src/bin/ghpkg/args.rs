@@ -252,9 +252,10 @@ pub(crate) enum Command {
             long,
             value_name = "TOKEN",
             env = "GHPKG_RESTORE_TOKEN",
-            hide_env_values = true
+            hide_env_values = true,
+            value_parser = secret
         )]
-        token: Option<String>,
+        token: Option<Secret>,
     },
     /// List packages that could not be migrated from the Docker registry.
     Conflicts {
@@ -364,6 +365,21 @@ pub(crate) struct ServeArgs {
     /// requests (by default they are GitHub's).
     #[arg(long)]
     pub(crate) without_rate_limits: bool,
+}
+
+/// A secret from the command line or the environment, never shown by
+/// `Debug`.
+#[derive(Clone)]
+pub(crate) struct Secret(pub(crate) String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+fn secret(input: &str) -> Result<Secret, String> {
+    Ok(Secret(input.to_owned()))
 }
 
 /// `ghpkg apply`.
@@ -604,7 +620,8 @@ JSON output (--json):
    \"already_active\": [{\"id\", \"name\", \"tags\"}],
    \"not_deleted\": [{\"id\", \"name\", \"tags\"}],
    \"failed\": [{\"id\", \"name\", \"tags\", \"error\"}],
-   \"would_restore\": [{\"id\", \"name\", \"tags\"}]   (with --dry-run)}";
+   \"would_restore\": [{\"id\", \"name\", \"tags\"}]   (with --dry-run)}
+Each entry also has \"package\" when the journal covers several packages.";
 
 #[derive(Debug, Args)]
 pub(crate) struct PruneArgs {
@@ -824,6 +841,23 @@ mod tests {
     #[test]
     fn the_command_line_definition_is_consistent() {
         Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_restore_token_never_prints() {
+        let cli = Cli::try_parse_from([
+            "ghpkg",
+            "restore",
+            "npm",
+            "x",
+            "--org",
+            "a",
+            "--token",
+            "RESTORE-SECRET-9",
+        ])
+        .unwrap();
+        let debug = format!("{cli:?}");
+        assert!(!debug.contains("RESTORE-SECRET-9"), "{debug}");
     }
 
     #[test]

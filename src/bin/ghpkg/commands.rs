@@ -196,7 +196,7 @@ pub(crate) async fn restore(
     ctx: &Ctx,
     target: &Target,
     version: Option<i64>,
-    token: Option<String>,
+    token: Option<crate::args::Secret>,
 ) -> Outcome {
     let scope = target.owner.scope();
     let kind: PackageType = target.kind.into();
@@ -206,7 +206,7 @@ pub(crate) async fn restore(
         None => {
             let mut request = packages.restore(kind, &target.name);
             if let Some(token) = token {
-                request = request.token(token);
+                request = request.token(token.0);
             }
             request.await?;
         }

@@ -247,7 +247,7 @@ pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
                 "would restore {} of {what} ({scope})",
                 plural(pending.len(), "version")
             )?;
-            let mut table = Table::new(&["ID", "TAGS", "STATE", "NAME"]);
+            let mut table = Table::new(&["PACKAGE", "ID", "TAGS", "STATE", "NAME"]);
             for p in &pending {
                 let state = if p.confirmed {
                     "deleted"
@@ -257,6 +257,7 @@ pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
                     "delete may not have run"
                 };
                 table.row(vec![
+                    p.package.as_deref().unwrap_or(name).to_owned(),
                     p.id.to_string(),
                     output::tags(&p.tags),
                     state.into(),
