@@ -551,10 +551,11 @@ fn decide_all(
     }
     // Referrers follow their subject, which may itself be a referrer (the
     // signature of an SBOM): resolve until nothing changes.
+    let waiting: HashSet<usize> = referrers.iter().map(|(i, _, _)| *i).collect();
     let mut decided: HashMap<String, Action> = entries
         .iter()
         .enumerate()
-        .filter(|(i, _)| !referrers.iter().any(|(r, _, _)| r == i))
+        .filter(|(i, _)| !waiting.contains(i))
         .map(|(_, e)| (e.name.clone(), e.action))
         .collect();
     while !referrers.is_empty() {
