@@ -467,10 +467,13 @@ impl ClientBuilder {
 
     /// The points budget per minute shared by all clones (a GET costs 1
     /// point, a DELETE or POST 5), per GitHub's secondary rate limit
-    /// guidance. Points refill continuously and at most 5 (one write, or
-    /// five reads) can be spent at once after an idle spell, so requests
-    /// leave evenly: at 900 points, with no write spacing, one write every
-    /// 333 ms (180 a minute), never a burst. Default 900; zero disables.
+    /// guidance. Points refill continuously; reads and writes pay into one
+    /// debt, so together they never outrun the budget. Reads may run up to
+    /// 150 points ahead of the refill (a 100-page listing goes at the
+    /// network's speed, well inside GitHub's minute); writes only 5 (one
+    /// write), so they leave evenly: at 900 points, with no write spacing,
+    /// one every 333 ms (180 a minute), never a burst. Default 900; zero
+    /// disables.
     pub fn points_per_minute(mut self, points: u32) -> Self {
         self.policy.points_per_minute = points;
         self

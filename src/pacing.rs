@@ -46,7 +46,9 @@ impl Pacer {
         let write = is_write(method);
         let prepaid = write && self.prepaid_write.swap(false, Ordering::AcqRel);
         if !prepaid {
-            self.budget.take(if write { WRITE_POINTS } else { 1 }).await;
+            self.budget
+                .take(if write { WRITE_POINTS } else { 1 }, write)
+                .await;
         }
         let permit = self.concurrent.clone().acquire_owned().await.ok();
         // Spacing is measured between writes that actually go out, so it is
@@ -76,7 +78,7 @@ impl Pacer {
     /// through one client, another task's write may take it (spacing still
     /// holds; only the freshness of the reserving task's read is lost).
     pub(crate) async fn reserve_write(&self) {
-        self.budget.take(WRITE_POINTS).await;
+        self.budget.take(WRITE_POINTS, true).await;
         if !self.min_write_interval.is_zero() {
             let mut last = self.last_write.lock().await;
             self.wait_for_spacing(*last).await;

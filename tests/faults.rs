@@ -628,33 +628,35 @@ async fn clones_share_the_write_spacing() {
 
 #[tokio::test]
 async fn clones_share_the_points_budget() {
-    // 600 points a minute: a burst of 5 GETs, then one every 100 ms. Six
-    // GETs from each of two clones: 5 at once and 7 refills, 700 ms. Either
-    // clone alone would be done after one refill.
-    let steps = vec![ok(); 12];
+    // 6,000 points a minute, no write spacing: one 5-point write every 50 ms.
+    // Four DELETEs from each of two clones: 8 writes, the first at once,
+    // 350 ms in all; either clone alone would be done in 150 ms.
+    let steps = vec![Step::Respond(204, vec![], String::new()); 8];
     let server = Scripted::start(steps).await;
     let gh = common::builder_for(&server.base_url)
-        .points_per_minute(600)
+        .min_write_interval(Duration::ZERO)
+        .points_per_minute(6_000)
         .build()
         .unwrap();
     let other = gh.clone();
     let started = Instant::now();
     let run = |client: Client| async move {
-        for _ in 0..6 {
+        for id in 1..=4 {
             client
                 .packages(Scope::org("o"))
-                .get(PackageType::Npm, "app")
+                .version(PackageType::Npm, "app", id)
+                .delete()
                 .await
                 .unwrap();
         }
     };
     futures::join!(run(gh), run(other));
     assert!(
-        started.elapsed() >= Duration::from_millis(690),
+        started.elapsed() >= Duration::from_millis(345),
         "{:?}",
         started.elapsed()
     );
-    assert_eq!(server.requests().len(), 12);
+    assert_eq!(server.requests().len(), 8);
 }
 
 #[tokio::test]
