@@ -20,7 +20,7 @@ mod fixture;
 #[path = "prune/server.rs"]
 mod server;
 
-use check::Planned;
+use check::{KeepCount, Planned};
 use fixture::{CHILDREN, INDEXES, KEEP_LAST, ORG, PACKAGE, PAGES, VERSIONS, Version};
 use server::{Counters, ServerProcess};
 
@@ -30,12 +30,22 @@ usage: cargo bench --bench prune --features cli [-- OPTIONS]
                     with `cargo build --release --features cli --bin ghpkg`
   --runs N          measured runs per variant, interleaved (default 5)
   --latency-ms N    delay before every answer (default 20)
-  --no-serial       leave out the one-read-at-a-time variant (over 20 s a run)";
+  --no-serial       leave out the one-read-at-a-time variant (over 20 s a run)
+  --points-per-minute N
+                    pass `--points-per-minute N` to every variant (default:
+                    not passed, ghpkg's own 900); 0 switches the budget off,
+                    a diagnostic of what the budget's pacing costs";
 
 /// This tree's ghpkg, built by cargo for the bench.
 const GHPKG: &str = env!("CARGO_BIN_EXE_ghpkg");
 /// The issue's target for this tree's dry run.
 const TARGET: Duration = Duration::from_secs(5);
+/// ghpkg's default `--points-per-minute`.
+const DEFAULT_POINTS: u32 = 900;
+/// The points this tree's library lets through at once after an idle spell
+/// (`src/budget.rs`, `BURST_POINTS`); after them, GETs leave one per
+/// 60 s / points-per-minute.
+const BURST_POINTS: u32 = 5;
 
 #[derive(Debug)]
 struct Options {
@@ -43,6 +53,8 @@ struct Options {
     runs: usize,
     latency: Duration,
     serial: bool,
+    /// `--points-per-minute` for every variant, when given.
+    points: Option<u32>,
 }
 
 /// One way of running the dry run.
@@ -69,6 +81,15 @@ impl Variant {
         match self {
             Variant::Today(path) => path.clone(),
             Variant::After | Variant::OneAtATime => PathBuf::from(GHPKG),
+        }
+    }
+
+    /// How `--keep-last` may count in this binary: this tree counts images;
+    /// a baseline may be from before that change (02f4ffd is) or after it.
+    fn keep_counts(&self) -> &'static [KeepCount] {
+        match self {
+            Variant::Today(_) => &[KeepCount::Versions, KeepCount::Images],
+            Variant::After | Variant::OneAtATime => &[KeepCount::Images],
         }
     }
 
@@ -102,9 +123,14 @@ fn main() {
     println!(
         "{VERSIONS} active versions ({PAGES} pages), {INDEXES} tagged image indexes with \
          {CHILDREN} children each, the rest untagged orphans; {} ms before every answer; policy \
-         `--untagged --keep-last {KEEP_LAST}`; {} measured runs per variant, interleaved.\n",
+         `--untagged --keep-last {KEEP_LAST}`; {} measured runs per variant, interleaved; {}.\n",
         options.latency.as_millis(),
-        options.runs
+        options.runs,
+        match options.points {
+            None => format!("ghpkg's default budget of {DEFAULT_POINTS} points a minute"),
+            Some(0) => "`--points-per-minute 0` (no budget) for every variant".to_owned(),
+            Some(n) => format!("`--points-per-minute {n}` for every variant"),
+        }
     );
     let mut server = ServerProcess::spawn(options.latency);
     let versions = fixture::versions();
@@ -115,14 +141,14 @@ fn main() {
         .iter()
         .filter(|v| !matches!(v, Variant::OneAtATime))
     {
-        run_once(variant, &mut server, &versions);
+        run_once(variant, &options, &mut server, &versions);
     }
     let mut runs: Vec<Vec<Run>> = variants.iter().map(|_| Vec::new()).collect();
     for round in 0..options.runs {
         for k in 0..variants.len() {
             // Rotate who goes first, so drift falls on every variant alike.
             let j = (round + k) % variants.len();
-            let run = run_once(&variants[j], &mut server, &versions);
+            let run = run_once(&variants[j], &options, &mut server, &versions);
             eprintln!(
                 "run {}/{}: {}: {:.2} s",
                 round + 1,
@@ -133,7 +159,7 @@ fn main() {
             runs[j].push(run);
         }
     }
-    report(&variants, &runs, options.latency);
+    report(&variants, &runs, &options);
     println!("{}", machine("end"));
 }
 
@@ -142,7 +168,12 @@ fn parse_options(args: &[String]) -> Options {
         println!("{USAGE}");
         std::process::exit(0);
     }
-    let takes_value = ["--baseline", "--runs", "--latency-ms"];
+    let takes_value = [
+        "--baseline",
+        "--runs",
+        "--latency-ms",
+        "--points-per-minute",
+    ];
     for (i, arg) in args.iter().enumerate() {
         let is_value = i > 0 && takes_value.contains(&args[i - 1].as_str());
         // cargo passes --bench to every harness-less bench.
@@ -170,6 +201,9 @@ fn parse_options(args: &[String]) -> Options {
         runs: usize::try_from(runs).unwrap_or(usize::MAX),
         latency: Duration::from_millis(number(args, "--latency-ms").unwrap_or(20)),
         serial: !args.iter().any(|a| a == "--no-serial"),
+        points: number(args, "--points-per-minute").map(|n| {
+            u32::try_from(n).unwrap_or_else(|_| usage_error("--points-per-minute is too large"))
+        }),
     }
 }
 
@@ -199,15 +233,26 @@ fn variants(options: &Options) -> Vec<Variant> {
 
 /// Runs one dry run as a user would, times it from spawn to exit, and
 /// checks its plan; panics on a wrong one, which must never be timed.
-fn run_once(variant: &Variant, server: &mut ServerProcess, versions: &[Version]) -> Run {
+fn run_once(
+    variant: &Variant,
+    options: &Options,
+    server: &mut ServerProcess,
+    versions: &[Version],
+) -> Run {
     // Whatever came in before this run is not its work.
     server.start_counting();
     let base = server.base_url();
     let keep_last = KEEP_LAST.to_string();
+    let points = options
+        .points
+        .map(|n| vec!["--points-per-minute".to_owned(), n.to_string()])
+        .unwrap_or_default();
     let start = Instant::now();
     let binary = variant.binary();
     let output: Output = Command::new(&binary)
-        .args(["--api-url", &base, "--json", "prune", "container", PACKAGE])
+        .args(["--api-url", &base, "--json"])
+        .args(&points)
+        .args(["prune", "container", PACKAGE])
         .args(["--org", ORG, "--untagged", "--keep-last", &keep_last])
         .args(["--registry-url", &base])
         .args(variant.extra_flags())
@@ -219,7 +264,7 @@ fn run_once(variant: &Variant, server: &mut ServerProcess, versions: &[Version])
         .unwrap_or_else(|e| panic!("cannot run {}: {e}", binary.display()));
     let wall = start.elapsed();
     let counters = server.take_counters();
-    let planned = check::dry_run(&output, versions, &counters)
+    let planned = check::dry_run(&output, versions, &counters, variant.keep_counts())
         .unwrap_or_else(|why| panic!("{}: wrong dry run: {why}", variant.label()));
     Run {
         wall,
@@ -257,7 +302,8 @@ fn count(runs: &[Run], f: impl Fn(&Run) -> usize) -> String {
     }
 }
 
-fn report(variants: &[Variant], runs: &[Vec<Run>], latency: Duration) {
+fn report(variants: &[Variant], runs: &[Vec<Run>], options: &Options) {
+    let latency = options.latency;
     let walls: Vec<(Duration, Duration)> = runs
         .iter()
         .map(|r| median_min(&r.iter().map(|r| r.wall).collect::<Vec<_>>()))
@@ -353,9 +399,23 @@ fn report(variants: &[Variant], runs: &[Vec<Run>], latency: Duration) {
     }
     println!(
         "\nThe listing's floor is {PAGES} pages one after another x {ms:.0} ms = {:.0} ms: \
-         GitHub asks for no concurrent requests.\n",
+         GitHub asks for no concurrent requests.",
         PAGES as f64 * ms
     );
+    let points = options.points.unwrap_or(DEFAULT_POINTS);
+    if points > 0 {
+        // After the burst, one GET per refilled point; the last page's answer
+        // comes a latency after its request.
+        let per_point = 60_000.0 / f64::from(points);
+        let paced = f64::from(PAGES as u32 - BURST_POINTS.min(PAGES as u32)) * per_point + ms;
+        println!(
+            "At {points} points a minute this tree's library sends GETs one per {per_point:.1} ms \
+             after a burst of {BURST_POINTS}, so its listing cannot end before ({PAGES} - \
+             {BURST_POINTS}) x {per_point:.1} ms + {ms:.0} ms = {paced:.0} ms (the baseline's \
+             bucket, before issue 10, started full and let {PAGES} GETs through unpaced)."
+        );
+    }
+    println!();
     let after = wall_of(|v| matches!(v, Variant::After)).expect("the after variant always runs");
     println!(
         "Target (issue 9): after under {} s: {:.2} s, {}.\n",

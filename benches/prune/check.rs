@@ -3,7 +3,7 @@
 //! `KEEP_LAST`, deletes every other orphan, and must have read every index's
 //! manifest. A run that did less work than that is refused, not timed.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::process::Output;
 
 use serde_json::Value;
@@ -18,11 +18,25 @@ pub(crate) struct Planned {
     pub(crate) deleted: usize,
 }
 
+/// What `--keep-last N` counts, which changed between releases.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum KeepCount {
+    /// Every version (02f4ffd and before): the newest block, ranks
+    /// `0..KEEP_LAST`, an index's children included.
+    Versions,
+    /// Images, not their parts (this tree): the children of a kept index use
+    /// no slot, so the newest `KEEP_LAST` versions that are not children are
+    /// kept: ranks 0, 4-9, 10, 14 and 15.
+    Images,
+}
+
 /// Checks ghpkg's `--json` report of a dry run and what the server saw.
+/// The plan must be right under one of `models` (the first that fits).
 pub(crate) fn dry_run(
     output: &Output,
     versions: &[Version],
     counters: &Counters,
+    models: &[KeepCount],
 ) -> Result<Planned, String> {
     let stderr = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
@@ -37,24 +51,22 @@ pub(crate) fn dry_run(
         ));
     }
     let plan = plan_by_id(&report)?;
-    let mut wrong = Vec::new();
-    for version in versions {
-        let (action, reason) = plan
-            .get(&version.id)
-            .ok_or_else(|| format!("version {} is missing from the plan", version.id))?;
-        if let Some(expected) = expected(version, versions, action, reason) {
-            wrong.push(format!(
-                "version {} ({:?}, rank {}): {action} `{reason}`, expected {expected}",
-                version.id, version.role, version.rank
-            ));
+    let mut misfits = Vec::new();
+    let mut fits = false;
+    for &model in models {
+        let wrong = wrongly_planned(&plan, versions, model)?;
+        if wrong.is_empty() {
+            fits = true;
+            break;
         }
-    }
-    if !wrong.is_empty() {
-        return Err(format!(
-            "{} versions planned wrongly, the first: {}",
+        misfits.push(format!(
+            "counting {model:?}, {} versions planned wrongly, the first: {}",
             wrong.len(),
             wrong[..wrong.len().min(3)].join("; ")
         ));
+    }
+    if !fits {
+        return Err(misfits.join("; "));
     }
     let unread = versions
         .iter()
@@ -74,11 +86,38 @@ pub(crate) fn dry_run(
     })
 }
 
+/// The plan entries of the report: `packages[0].plan` in the version-2
+/// document of this tree's ghpkg (one package, which must not have failed),
+/// the top-level `plan` in the unversioned one of the previous release.
+fn plan_entries(report: &Value) -> Result<&Vec<Value>, String> {
+    match &report["version"] {
+        Value::Null => report["plan"]
+            .as_array()
+            .ok_or_else(|| "the report has no `plan` array".to_owned()),
+        Value::Number(v) if v.as_u64() == Some(2) => {
+            let packages = report["packages"]
+                .as_array()
+                .ok_or("the version-2 report has no `packages` array")?;
+            let [package] = packages.as_slice() else {
+                return Err(format!(
+                    "the report has {} packages, expected 1",
+                    packages.len()
+                ));
+            };
+            if !package["error"].is_null() {
+                return Err(format!("the package failed: {}", package["error"]));
+            }
+            package["plan"]
+                .as_array()
+                .ok_or_else(|| "the report has no `packages[0].plan` array".to_owned())
+        }
+        other => Err(format!("unknown --json report version {other}")),
+    }
+}
+
 /// The plan's action and reason for every version id, each id once.
 fn plan_by_id(report: &Value) -> Result<HashMap<i64, (String, String)>, String> {
-    let entries = report["plan"]
-        .as_array()
-        .ok_or("the report has no `plan` array")?;
+    let entries = plan_entries(report)?;
     let mut plan = HashMap::new();
     for entry in entries {
         let id = entry["id"].as_i64().ok_or("a plan entry without an id")?;
@@ -99,9 +138,46 @@ fn plan_by_id(report: &Value) -> Result<HashMap<i64, (String, String)>, String> 
     Ok(plan)
 }
 
-/// What the plan should say of `version` when it says something else.
-fn expected(version: &Version, versions: &[Version], action: &str, reason: &str) -> Option<String> {
-    if version.rank < KEEP_LAST {
+/// The versions `plan` decides otherwise than `model` says it should.
+fn wrongly_planned(
+    plan: &HashMap<i64, (String, String)>,
+    versions: &[Version],
+    model: KeepCount,
+) -> Result<Vec<String>, String> {
+    let counted = versions.iter().filter(|v| match model {
+        KeepCount::Versions => true,
+        // Every index is kept (tagged, and `--untagged`), so every child is
+        // a part of a kept image.
+        KeepCount::Images => v.parent_rank().is_none(),
+    });
+    let newest: HashSet<usize> = counted.take(KEEP_LAST).map(|v| v.rank).collect();
+    let mut wrong = Vec::new();
+    for version in versions {
+        let (action, reason) = plan
+            .get(&version.id)
+            .ok_or_else(|| format!("version {} is missing from the plan", version.id))?;
+        let in_count = newest.contains(&version.rank);
+        if let Some(expected) = expected(version, versions, in_count, action, reason) {
+            wrong.push(format!(
+                "version {} ({:?}, rank {}): {action} `{reason}`, expected {expected}",
+                version.id, version.role, version.rank
+            ));
+        }
+    }
+    Ok(wrong)
+}
+
+/// What the plan should say of `version` when it says something else;
+/// `in_count` when it is one of the `KEEP_LAST` newest that the keep count
+/// counts.
+fn expected(
+    version: &Version,
+    versions: &[Version],
+    in_count: bool,
+    action: &str,
+    reason: &str,
+) -> Option<String> {
+    if in_count {
         let ok = action == "keep" && reason.contains("most recent");
         return (!ok).then(|| format!("keep as one of the {KEEP_LAST} most recent"));
     }
