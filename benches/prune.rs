@@ -42,10 +42,10 @@ const GHPKG: &str = env!("CARGO_BIN_EXE_ghpkg");
 const TARGET: Duration = Duration::from_secs(5);
 /// ghpkg's default `--points-per-minute`.
 const DEFAULT_POINTS: u32 = 900;
-/// The points this tree's library lets through at once after an idle spell
-/// (`src/budget.rs`, `BURST_POINTS`); after them, GETs leave one per
+/// The points this tree's library lets reads run ahead of its budget
+/// (`src/budget.rs`, `READ_BURST_POINTS`); beyond them, GETs leave one per
 /// 60 s / points-per-minute.
-const BURST_POINTS: u32 = 5;
+const BURST_POINTS: u32 = 150;
 
 #[derive(Debug)]
 struct Options {
@@ -403,7 +403,7 @@ fn report(variants: &[Variant], runs: &[Vec<Run>], options: &Options) {
         PAGES as f64 * ms
     );
     let points = options.points.unwrap_or(DEFAULT_POINTS);
-    if points > 0 {
+    if points > 0 && PAGES as u32 > BURST_POINTS {
         // After the burst, one GET per refilled point; the last page's answer
         // comes a latency after its request.
         let per_point = 60_000.0 / f64::from(points);
