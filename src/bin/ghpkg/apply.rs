@@ -144,15 +144,9 @@ pub(crate) async fn run(ctx: &Ctx, args: &ApplyArgs) -> Outcome {
         }
     } else if planned > 0 {
         ctx.client.check_scopes(crate::DELETE)?;
-        let label = match plan.packages.as_slice() {
-            [one] => one.name.clone(),
-            many => format!("{}-packages", many.len()),
-        };
         let login = plan.owner.login.as_deref();
-        let journal_path = args
-            .journal
-            .clone()
-            .unwrap_or_else(|| journal::default_path(login.unwrap_or("me"), &label, Utc::now()));
+        let names: Vec<String> = plan.packages.iter().map(|p| p.name.clone()).collect();
+        let journal_path = journal::path_for(args.journal.as_deref(), login, &names);
         let again = format!("`{}`", command(path, &ctx.api_url()));
         let run = deleting::Run {
             scope: &scope,
@@ -169,26 +163,6 @@ pub(crate) async fn run(ctx: &Ctx, args: &ApplyArgs) -> Outcome {
         out!("nothing to delete")?;
     }
 
-    let failed = report.failed_packages();
-    if !failed.is_empty() {
-        problems.insert(
-            0,
-            format!(
-                "{} failed: {}",
-                plural(failed.len(), "package"),
-                report
-                    .packages
-                    .iter()
-                    .filter_map(|p| Some(format!("{}: {}", p.package.name, p.error.as_deref()?)))
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
-        );
-    }
-    report.error = (!problems.is_empty()).then(|| problems.join("; "));
-    if ctx.json {
-        output::json(&report)?;
-    }
     let context = summary::Context {
         command: "apply",
         owner: scope.to_string(),
@@ -196,9 +170,5 @@ pub(crate) async fn run(ctx: &Ctx, args: &ApplyArgs) -> Outcome {
         policy: &plan.policy,
         started_at,
     };
-    summary::publish(&report, &context);
-    match report.error {
-        Some(error) => Err(Failure::Failed(error)),
-        None => Ok(()),
-    }
+    summary::finish(ctx, &mut report, problems, &context)
 }

@@ -519,6 +519,19 @@ pub(crate) fn parse(bytes: &[u8], name: &str) -> Result<Journal, String> {
     Ok(journal)
 }
 
+/// The journal of a run: `given`, else the default name in the current
+/// directory for `packages` of `owner` (the token's own for `--me`).
+pub(crate) fn path_for(given: Option<&Path>, owner: Option<&str>, packages: &[String]) -> PathBuf {
+    if let Some(given) = given {
+        return given.to_owned();
+    }
+    let label = match packages {
+        [one] => one.clone(),
+        many => format!("{}-packages", many.len()),
+    };
+    default_path(owner.unwrap_or("me"), &label, Utc::now())
+}
+
 /// `ghpkg-journal-<owner>-<package>-<UTC timestamp>.jsonl`, with anything
 /// unsafe in a file name replaced.
 pub(crate) fn default_path(owner: &str, package: &str, now: DateTime<Utc>) -> PathBuf {

@@ -165,6 +165,11 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
     let seen: Vec<&String> = plans.iter().flatten().flat_map(|p| &p.tags).collect();
     let unmatched = policy.unmatched_excludes(seen.iter().copied());
     let mut refusals: Vec<String> = Vec::new();
+    let not_written = if args.plan_out.is_some() {
+        " and no plan written"
+    } else {
+        ""
+    };
     if !unmatched.is_empty() && plans.iter().any(Option::is_some) {
         let warning = format!(
             "{} matches no tag of any version listed, so it protects nothing; check it for a \
@@ -173,13 +178,8 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
         );
         if (args.yes || args.plan_out.is_some()) && !args.allow_unmatched_exclude {
             refusals.push(format!(
-                "{warning}. Nothing was deleted{}: fix the pattern, or pass \
-                 --allow-unmatched-exclude",
-                if args.plan_out.is_some() {
-                    " and no plan written"
-                } else {
-                    ""
-                }
+                "{warning}. Nothing was deleted{not_written}: fix the pattern, or pass \
+                 --allow-unmatched-exclude"
             ));
         }
         eprintln!("warning: {warning}");
@@ -225,15 +225,10 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
         .is_some_and(|max| planned_total as u64 > max);
     if over_cap {
         refusals.push(format!(
-            "the plan deletes {}, more than --max-delete {}; nothing was deleted{}. Narrow the \
-             policy or raise --max-delete",
+            "the plan deletes {}, more than --max-delete {}; nothing was deleted{not_written}. \
+             Narrow the policy or raise --max-delete",
             plural(planned_total, "version"),
             args.max_delete.unwrap_or_default(),
-            if args.plan_out.is_some() {
-                " and no plan written"
-            } else {
-                ""
-            }
         ));
     }
     let refused = !refusals.is_empty();
@@ -274,13 +269,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
             .flatten()
             .find_map(|p| p.login.clone())
             .or_else(|| scope.owner().map(str::to_owned));
-        let label = match names.as_slice() {
-            [one] => one.clone(),
-            many => format!("{}-packages", many.len()),
-        };
-        let path = args.journal.clone().unwrap_or_else(|| {
-            journal::default_path(login.as_deref().unwrap_or("me"), &label, Utc::now())
-        });
+        let path = journal::path_for(args.journal.as_deref(), login.as_deref(), &names);
         let work: Vec<(usize, Vec<VersionRef>)> = plans
             .iter()
             .enumerate()
@@ -308,47 +297,19 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
         if !ctx.json {
             let _ = crate::report::print_run_outcome(&report, planned_total, &path);
         }
-        finish(ctx, args, &mut report, problems, started_at)?;
-        return done(&report);
+        return finish(ctx, args, &mut report, problems, started_at);
     }
-    finish(ctx, args, &mut report, problems, Utc::now())?;
-    done(&report)
+    finish(ctx, args, &mut report, problems, Utc::now())
 }
 
-/// Sets the run's error, prints the JSON report, writes the GitHub Actions
-/// summary and outputs.
+/// The report in every form a prune gives it (see [`summary::finish`]).
 fn finish(
     ctx: &Ctx,
     args: &PruneArgs,
     report: &mut Report,
-    mut problems: Vec<String>,
+    problems: Vec<String>,
     started_at: chrono::DateTime<Utc>,
 ) -> Outcome {
-    let failed = report.failed_packages();
-    if !failed.is_empty() {
-        let details: Vec<String> = report
-            .packages
-            .iter()
-            .filter_map(|p| Some(format!("{}: {}", p.package.name, p.error.as_deref()?)))
-            .collect();
-        problems.insert(
-            0,
-            match failed.len() {
-                1 if report.packages.len() == 1 => details.join("; "),
-                n => format!(
-                    "{} of {} failed ({}): {}",
-                    plural(n, "package"),
-                    report.packages.len(),
-                    failed.join(", "),
-                    details.join("; ")
-                ),
-            },
-        );
-    }
-    report.error = (!problems.is_empty()).then(|| problems.join("; "));
-    if ctx.json {
-        output::json(report)?;
-    }
     let policy = policy_flags(args);
     let context = summary::Context {
         command: "prune",
@@ -357,15 +318,7 @@ fn finish(
         policy: &policy,
         started_at,
     };
-    summary::publish(report, &context);
-    Ok(())
-}
-
-fn done(report: &Report) -> Outcome {
-    match &report.error {
-        Some(error) => Err(Failure::Failed(error.clone())),
-        None => Ok(()),
-    }
+    summary::finish(ctx, report, problems, &context)
 }
 
 /// The plan file of a run: every package that could be planned.

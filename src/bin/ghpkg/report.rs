@@ -230,8 +230,8 @@ pub(crate) fn print_plan(plan: &Plan, with_kept: bool) -> std::io::Result<()> {
     table.print()
 }
 
-/// After the deletes of one package: a line of counts, then a row per
-/// version that was not simply deleted, each in one format.
+/// After the deletes of one package of several: a line of counts, then
+/// what [`print_exceptions`] prints.
 pub(crate) fn print_outcome(report: &PackageReport) -> std::io::Result<()> {
     out!(
         "{}: deleted {} of {}",
@@ -239,6 +239,12 @@ pub(crate) fn print_outcome(report: &PackageReport) -> std::io::Result<()> {
         report.deleted.len(),
         plural(report.planned(), "version"),
     )?;
+    print_exceptions(report)
+}
+
+/// A row per version of a package that was not simply deleted, each in one
+/// format, and how many were not attempted.
+fn print_exceptions(report: &PackageReport) -> std::io::Result<()> {
     let mut table = Table::new(&["OUTCOME", "ID", "NAME", "DETAIL"]);
     let mut rows = 0;
     let mut row = |outcome: &str, id: i64, name: &str, detail: String| {
@@ -278,8 +284,8 @@ pub(crate) fn print_outcome(report: &PackageReport) -> std::io::Result<()> {
     Ok(())
 }
 
-/// After the deletes of a run: the one package's outcome (several print
-/// theirs as they finish) and a line of counts. The deletes are done, so a
+/// After the deletes of a run: the one package's exceptions (several print
+/// their outcomes as they finish) and a line of counts. The deletes are done, so a
 /// reader gone from stdout changes nothing: the caller ignores the error and
 /// the exit code still tells.
 pub(crate) fn print_run_outcome(
@@ -288,7 +294,7 @@ pub(crate) fn print_run_outcome(
     journal: &std::path::Path,
 ) -> std::io::Result<()> {
     if let [package] = report.packages.as_slice() {
-        print_outcome(package)?;
+        print_exceptions(package)?;
     }
     out!(
         "deleted {} of {}; journal: {}",

@@ -10,8 +10,10 @@ use std::path::Path;
 
 use chrono::{DateTime, Duration, Utc};
 
+use crate::output::{self, plural};
 use crate::policy::short_digest;
 use crate::report::Report;
+use crate::{Ctx, Failure, Outcome};
 
 /// GitHub drops a step's whole summary above 1 MiB; stay well below.
 const MAX_SUMMARY_BYTES: usize = 512 * 1024;
@@ -31,10 +33,50 @@ pub(crate) struct Context<'a> {
     pub(crate) started_at: DateTime<Utc>,
 }
 
+/// Ends a prune or an apply: sets the run's error from `problems` and the
+/// packages that failed (those first), prints the `--json` report, writes
+/// the summary, outputs and annotations the environment asks for, and
+/// returns the exit status.
+pub(crate) fn finish(
+    ctx: &Ctx,
+    report: &mut Report,
+    mut problems: Vec<String>,
+    context: &Context<'_>,
+) -> Outcome {
+    let failed = report.failed_packages();
+    if !failed.is_empty() {
+        let details: Vec<String> = report
+            .packages
+            .iter()
+            .filter_map(|p| Some(format!("{}: {}", p.package.name, p.error.as_deref()?)))
+            .collect();
+        let failures = match failed.len() {
+            1 if report.packages.len() == 1 => details.join("; "),
+            n => format!(
+                "{} of {} failed ({}): {}",
+                plural(n, "package"),
+                report.packages.len(),
+                failed.join(", "),
+                details.join("; ")
+            ),
+        };
+        problems.insert(0, failures);
+    }
+    report.error = (!problems.is_empty()).then(|| problems.join("; "));
+    if ctx.json {
+        output::json(report)?;
+    }
+    publish(report, context);
+    match &report.error {
+        Some(error) => Err(Failure::Failed(error.clone())),
+        None => Ok(()),
+    }
+}
+
 /// Writes the summary, outputs and annotations the environment asks for.
 /// Failing to write them is a warning, never a failed run: the deletes
 /// happened either way.
-pub(crate) fn publish(report: &Report, context: &Context<'_>) {
+fn publish(report: &Report, context: &Context<'_>) {
     if std::env::var("GITHUB_ACTIONS").is_ok_and(|v| v == "true") {
         for warning in &report.warnings {
             eprintln!("::warning title=ghpkg::{}", annotation(warning));
