@@ -9,6 +9,29 @@ use crate::scope::Scope;
 /// `_shortcode` suffix, so allow some room beyond that.
 const MAX_LOGIN_LEN: usize = 100;
 
+impl Scope {
+    /// Checks the owner this scope names the way every request does before
+    /// it is sent: a GitHub login (letters, digits, `-`, and `_` for
+    /// Enterprise Managed Users), not empty, not starting with `-`. For a
+    /// command-line tool that wants to refuse a bad owner while parsing.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming the field (`org` or `username`) and
+    /// the rule.
+    ///
+    /// ```
+    /// use github_packages::Scope;
+    ///
+    /// assert!(Scope::org("octo-org").check().is_ok());
+    /// assert!(Scope::org("../user").check().is_err());
+    /// assert!(Scope::AuthenticatedUser.check().is_ok());
+    /// ```
+    pub fn check(&self) -> Result<()> {
+        scope(self)
+    }
+}
+
 /// Checks the owner named by a scope.
 pub(crate) fn scope(scope: &Scope) -> Result<()> {
     let (field, name) = match scope {

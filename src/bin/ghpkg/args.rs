@@ -760,19 +760,10 @@ fn keep_count_or_zero(input: &str) -> Result<u64, String> {
 /// `--org` / `--user`: a GitHub login (letters, digits, `-`, and `_` for
 /// Enterprise Managed Users), checked before any request.
 fn login(input: &str) -> Result<String, String> {
-    let bad = input
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'));
-    match bad {
-        _ if input.is_empty() => Err("empty; give a login or organization name".to_owned()),
-        _ if input.len() > 100 => Err(format!("`{input}` is longer than any GitHub login")),
-        _ if input.starts_with('-') => Err(format!("`{input}` cannot start with `-`")),
-        Some(c) => Err(format!(
-            "`{input}` contains `{}`; GitHub logins use only letters, digits and `-` (and `_` \
-             for managed users)",
-            c.escape_default()
-        )),
-        None => Ok(input.to_owned()),
+    match Scope::org(input).check() {
+        Ok(()) => Ok(input.to_owned()),
+        Err(github_packages::Error::InvalidInput { problem, .. }) => Err(problem),
+        Err(other) => Err(other.to_string()),
     }
 }
 
@@ -781,12 +772,7 @@ fn login(input: &str) -> Result<String, String> {
 fn token_safe_url(input: &str, what: &str) -> Result<url::Url, String> {
     let url = url::Url::parse(input.trim())
         .map_err(|e| format!("`{input}` is not a URL ({e}); {what}"))?;
-    let loopback = match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
+    let loopback = crate::registry::is_loopback(&url);
     match url.scheme() {
         "https" => {}
         "http" if loopback => {}
