@@ -446,8 +446,17 @@ pub(crate) fn plan(
     // Children of kept indexes, learned a level at a time: keeping a child
     // may keep a nested index whose children are then kept too.
     let mut children: HashMap<String, (String, ChildKind, Option<String>)> = HashMap::new();
+    // The digests in the package, for referrers' subjects and ghost images.
+    let present: HashSet<String> = entries.iter().map(|e| e.name.clone()).collect();
     loop {
-        decide_all(&mut entries, policy, cutoff, &children, images.unreadable);
+        decide_all(
+            &mut entries,
+            policy,
+            cutoff,
+            &children,
+            &present,
+            images.unreadable,
+        );
         let mut learned = false;
         for entry in entries.iter().filter(|e| e.action == Action::Keep) {
             for (child, kind) in images.children(&entry.name) {
@@ -462,16 +471,12 @@ pub(crate) fn plan(
             break;
         }
     }
-    let present: HashSet<&str> = entries.iter().map(|e| e.name.as_str()).collect();
     let ghosts = entries
         .iter()
         .filter(|e| e.action == Action::Keep)
         .filter_map(|e| {
             let listed = images.children(&e.name);
-            let missing = listed
-                .iter()
-                .filter(|(c, _)| !present.contains(c.as_str()))
-                .count();
+            let missing = listed.iter().filter(|(c, _)| !present.contains(c)).count();
             (missing > 0).then(|| Ghost {
                 id: e.id,
                 name: e.name.clone(),
@@ -497,9 +502,9 @@ fn decide_all(
     policy: &Policy,
     cutoff: Option<DateTime<Utc>>,
     children: &HashMap<String, (String, ChildKind, Option<String>)>,
+    present: &HashSet<String>,
     hold: bool,
 ) {
-    let present: HashSet<String> = entries.iter().map(|e| e.name.clone()).collect();
     let mut ranks = Ranks::default();
     // Referrers whose subject is in the package, decided once it is.
     let mut referrers: Vec<(usize, String, ReferrerKind)> = Vec::new();
