@@ -64,13 +64,24 @@ impl Registry {
     }
 
     /// The untagged single images, oldest first: o1, o2, o3.
-    fn orphans(&self) -> Vec<i64> {
-        self.package
+    fn orphans(&self) -> [i64; 3] {
+        let ids: Vec<i64> = self
+            .package
             .versions
             .iter()
             .filter(|v| v.tags.is_empty() && matches!(v.role, Role::Image))
             .map(|v| v.id)
-            .collect()
+            .collect();
+        ids.try_into().expect("three orphans")
+    }
+
+    /// What goes when only `latest`, `o3` and `v2` (with its platform
+    /// images) are kept: `o1`, `o2`, and `v1` with its platform images.
+    fn all_but_the_newest_three(&self) -> BTreeSet<i64> {
+        let [o1, o2, _] = self.orphans();
+        let mut ids = set([o1, o2, self.tagged("v1")]);
+        ids.extend(self.platforms("v1"));
+        ids
     }
 
     /// The ids a dry run with `flags` plans to delete.
@@ -114,13 +125,10 @@ fn set(ids: impl IntoIterator<Item = i64>) -> BTreeSet<i64> {
 #[test]
 fn keep_last_counts_images_not_their_parts() {
     let r = Registry::new();
-    let [o1, o2, o3] = r.orphans()[..] else {
-        panic!("three orphans")
-    };
-    let mut want = set([o1, o2, r.tagged("v1")]);
-    want.extend(r.platforms("v1"));
-    assert_eq!(r.deletes(&["--keep-last", "3"]), want);
-    let _ = o3;
+    assert_eq!(
+        r.deletes(&["--keep-last", "3"]),
+        r.all_but_the_newest_three()
+    );
 }
 
 /// Row 2: an excluded version is kept and does not use up a keep slot:
@@ -128,11 +136,7 @@ fn keep_last_counts_images_not_their_parts() {
 #[test]
 fn excluded_versions_do_not_use_up_keep_slots() {
     let r = Registry::new();
-    let [o1, o2, _] = r.orphans()[..] else {
-        panic!("three orphans")
-    };
-    let mut want = set([o1, o2, r.tagged("v1")]);
-    want.extend(r.platforms("v1"));
+    let want = r.all_but_the_newest_three();
     // latest is excluded; the two newest others are o3 and v2.
     assert_eq!(
         r.deletes(&["--keep-last", "2", "--exclude-tag", "latest"]),
@@ -155,9 +159,7 @@ fn keep_tagged_alone_deletes_only_tagged_versions() {
 #[test]
 fn keep_untagged_counts_orphans_not_platform_images() {
     let r = Registry::new();
-    let [o1, o2, _] = r.orphans()[..] else {
-        panic!("three orphans")
-    };
+    let [o1, o2, _] = r.orphans();
     assert_eq!(r.deletes(&["--keep-untagged", "1"]), set([o1, o2]));
     // 0 keeps none of them, still no platform image of a kept index.
     assert_eq!(r.deletes(&["--keep-untagged", "0"]), set(r.orphans()));
@@ -167,11 +169,7 @@ fn keep_untagged_counts_orphans_not_platform_images() {
 #[test]
 fn keep_tagged_and_keep_untagged_each_keep_their_own() {
     let r = Registry::new();
-    let [o1, o2, _] = r.orphans()[..] else {
-        panic!("three orphans")
-    };
-    let mut want = set([o1, o2, r.tagged("v1")]);
-    want.extend(r.platforms("v1"));
+    let want = r.all_but_the_newest_three();
     assert_eq!(
         r.deletes(&["--keep-tagged", "2", "--keep-untagged", "1"]),
         want
@@ -183,9 +181,7 @@ fn keep_tagged_and_keep_untagged_each_keep_their_own() {
 #[test]
 fn keep_counts_hold_whatever_the_age() {
     let r = Registry::new();
-    let [o1, o2, o3] = r.orphans()[..] else {
-        panic!("three orphans")
-    };
+    let [o1, o2, _] = r.orphans();
     // o3 (10 h) is the newest orphan: kept by the count, though older than
     // 5 h; o2 and o1 are older than 5 h and beyond the count.
     assert_eq!(
@@ -197,7 +193,6 @@ fn keep_counts_hold_whatever_the_age() {
         r.deletes(&["--keep-untagged", "1", "--older-than", "35h"]),
         set([o1])
     );
-    let _ = o3;
 }
 
 /// Row 7: `--untagged` never deletes the platform images of a kept
