@@ -9,14 +9,13 @@
 
 use std::fmt;
 use std::future::Future;
-use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use http::header::{self, HeaderMap, HeaderValue};
 use url::Url;
 
-use crate::error::{Error, RedirectRefused, Result};
+use crate::error::{Error, Result};
 use crate::generated;
 use crate::transport::{Policy, Shared};
 
@@ -534,93 +533,36 @@ impl ClientBuilder {
 }
 
 /// The HTTP client this crate builds when none is given: per-client TLS,
-/// the timeouts, and redirects followed only within the API origin.
+/// the timeouts, and redirects followed only within the API origin (see
+/// [`crate::origin`]).
 fn build_http(
     base_url: &Url,
     connect_timeout: Duration,
     timeout: Duration,
 ) -> Result<reqwest::Client> {
-    let origin = base_url.origin();
-    let builder = reqwest::Client::builder()
+    crate::origin::http_client_builder(base_url)?
         .connect_timeout(connect_timeout)
         .timeout(timeout)
-        // Follow a redirect only within the API origin: anything else would
-        // carry the Authorization header to a host we were not pointed at.
-        .redirect(reqwest::redirect::Policy::custom(move |attempt| {
-            if attempt.previous().len() >= 5 {
-                attempt.error("too many redirects")
-            } else if attempt.url().origin() == origin {
-                attempt.follow()
-            } else {
-                let refused = RedirectRefused {
-                    expected: origin.ascii_serialization(),
-                    found: attempt.url().origin().ascii_serialization(),
-                };
-                attempt.error(refused)
-            }
-        }));
-    crate::tls::configure(builder)
-        .map_err(|e| Error::invalid("tls", format!("cannot set up HTTPS: {e}")))?
         .build()
         .map_err(|e| Error::invalid("tls", format!("cannot set up HTTPS: {e}")))
 }
 
-fn is_loopback(url: &Url) -> bool {
-    match url.host() {
-        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
-        Some(url::Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(url::Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    }
-}
-
-/// Validates and normalises the API root: no trailing slash, no query.
+/// Validates and normalises the API root: the rule of [`crate::origin`],
+/// then no trailing slash.
 pub(crate) fn parse_base_url(input: &str, allow_insecure_http: bool) -> Result<Url> {
-    let input = input.trim();
-    let mut url = Url::parse(input).map_err(|e| {
-        Error::invalid(
-            "base_url",
-            format!(
-                "`{input}` is not a URL ({e}); use https://api.github.com or \
-                 https://HOST/api/v3 for GitHub Enterprise Server"
-            ),
-        )
-    })?;
-    match url.scheme() {
-        "https" => {}
-        "http" if allow_insecure_http || is_loopback(&url) => {}
-        "http" => {
-            return Err(Error::invalid(
-                "base_url",
-                format!(
-                    "`{input}` is plain http, which would send the token unencrypted; use \
-                     https (plain http is accepted only for loopback addresses, unless insecure \
-                     http is explicitly allowed)"
-                ),
-            ));
-        }
-        other => {
-            return Err(Error::invalid(
-                "base_url",
-                format!("scheme `{other}` is not supported; use https"),
-            ));
-        }
-    }
-    if url.host().is_none() {
-        return Err(Error::invalid("base_url", format!("`{input}` has no host")));
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::invalid(
-            "base_url",
-            "must not contain credentials; the token is given separately, never in the URL",
-        ));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::invalid(
-            "base_url",
-            format!("`{input}` must not have a query or fragment"),
-        ));
-    }
+    let mut url =
+        crate::origin::token_url(input, "base_url", allow_insecure_http).map_err(|e| match e {
+            Error::InvalidInput { field, problem, .. } if problem.contains("is not a URL") => {
+                Error::invalid(
+                    field,
+                    format!(
+                        "{problem}; use https://api.github.com or https://HOST/api/v3 for \
+                         GitHub Enterprise Server"
+                    ),
+                )
+            }
+            other => other,
+        })?;
     let path = url.path().trim_end_matches('/').to_owned();
     url.set_path(&path);
     Ok(url)

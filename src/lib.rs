@@ -5,7 +5,7 @@
 
 // No module imports a module that imports it back (tests/architecture.rs
 // checks the whole graph for cycles). From the leaves up: links, ratelimit,
-// scopes, budget; error; pacing, tls; transport; generated, scope, models,
+// scopes, budget; error; pacing, tls; origin; transport; generated, scope, models,
 // validate; classify; client; pagination; operations, listing; packages.
 mod budget;
 mod classify;
@@ -19,6 +19,7 @@ mod links;
 mod listing;
 mod models;
 mod operations;
+pub mod origin;
 mod pacing;
 mod packages;
 mod pagination;

@@ -1,0 +1,861 @@
+//! Command-line arguments (clap derive). The help text is the manual: the
+//! prune policy and every `--json` shape are documented here.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use github_packages::{PackageType, Scope, VersionState, Visibility};
+
+use github_packages_retention::{PackagePattern, TagPattern};
+
+use crate::duration;
+
+const ABOUT: &str = "Inspect GitHub Packages and prune old versions safely";
+
+const LONG_ABOUT: &str = "\
+Inspect GitHub Packages and prune old versions safely.
+
+The token comes from GITHUB_TOKEN, else GH_TOKEN, else standard input with
+--token-stdin. GitHub's packages API takes a personal access token (classic):
+read:packages to read, plus delete:packages to delete, or write:packages to
+restore. Commands that write (prune --yes, delete, restore, undo) and --me
+refuse to start without a token (exit 2). The package token `restore` may need for a whole package is best
+given in GHPKG_RESTORE_TOKEN: --token puts it on the command line, where
+other users (ps) and shell history see it.
+
+Exit codes: 0 success; 1 failure or partial failure (what failed is listed,
+and a prune's journal has the rest); 2 bad usage (a flag, URL, owner,
+pattern or duration ghpkg cannot use, or a missing token), before any
+request is sent. If the reader of stdout goes away (`ghpkg ... | head`),
+ghpkg stops quietly with exit 0.
+
+Durations: a number and a unit, as in 500ms, 90s, 1.5s, 1h30m, 30d, 2w.
+
+Rate limits: when GitHub says when to come back, ghpkg waits up to
+--max-rate-limit-wait (default 90s) and then gives up with the reset time;
+raise it to let a long prune wait out the limit.
+
+With --json every command prints one JSON document on stdout:
+  list, conflicts  an array of packages as GitHub returns them
+  versions         an array of versions as GitHub returns them
+  get              one package, or one version with --version
+  delete           {\"deleted\": true, \"package_type\", \"package\", \"version\": id|null}
+  restore          {\"restored\": true, \"package_type\", \"package\", \"version\": id|null}
+  prune            see `ghpkg prune --help`
+  undo             see `ghpkg undo --help`
+An error that stops a command before it has a result leaves stdout empty;
+errors and progress always go to stderr.";
+
+#[derive(Debug, Parser)]
+#[command(name = "ghpkg", version, about = ABOUT, long_about = LONG_ABOUT)]
+pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: Global,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct Global {
+    /// REST API root; https://HOST/api/v3 for GitHub Enterprise Server.
+    #[arg(
+        long,
+        global = true,
+        env = "GITHUB_API_URL",
+        default_value = github_packages::DEFAULT_BASE_URL,
+        value_name = "URL",
+        value_parser = api_url
+    )]
+    pub(crate) api_url: String,
+
+    /// Read the token from the first line of standard input instead of
+    /// GITHUB_TOKEN / GH_TOKEN.
+    #[arg(long, global = true)]
+    pub(crate) token_stdin: bool,
+
+    /// Print one JSON document instead of tables (shapes: see `ghpkg --help`).
+    #[arg(long, global = true)]
+    pub(crate) json: bool,
+
+    /// Log requests to stderr (-v: debug, -vv: trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
+
+    /// Minimum spacing between deletes and restores (GitHub asks for 1s);
+    /// 0 disables.
+    #[arg(long, global = true, value_name = "DURATION", default_value = "1s",
+          value_parser = duration::parse)]
+    pub(crate) write_interval: Duration,
+
+    /// Request budget per minute (GET 1 point, DELETE/POST 5), per GitHub's
+    /// secondary rate limit guidance; 0 disables.
+    #[arg(long, global = true, value_name = "N", default_value_t = 900)]
+    pub(crate) points_per_minute: u32,
+
+    /// Retries of a request that met a network error or a 5xx.
+    #[arg(long, global = true, value_name = "N", default_value_t = 3)]
+    pub(crate) max_retries: u32,
+
+    /// Longest wait for a rate limit to reset before giving up (e.g. 90s,
+    /// 15m, 1h); 0 gives up at once.
+    #[arg(long, global = true, value_name = "DURATION", default_value = "90s",
+          value_parser = duration::parse)]
+    pub(crate) max_rate_limit_wait: Duration,
+}
+
+/// Whose packages: exactly one of --org, --user, --me.
+#[derive(Debug, Clone, Args)]
+#[group(id = "owner", required = true, multiple = false)]
+pub(crate) struct Owner {
+    /// An organization.
+    #[arg(long, value_name = "ORG", value_parser = login)]
+    pub(crate) org: Option<String>,
+    /// A user account.
+    #[arg(long, value_name = "USER", value_parser = login)]
+    pub(crate) user: Option<String>,
+    /// The user the token belongs to.
+    #[arg(long)]
+    pub(crate) me: bool,
+}
+
+impl Owner {
+    pub(crate) fn scope(&self) -> Scope {
+        match (&self.org, &self.user) {
+            (Some(org), _) => Scope::org(org.clone()),
+            (_, Some(user)) => Scope::user(user.clone()),
+            _ => Scope::AuthenticatedUser,
+        }
+    }
+}
+
+/// Package types, as GitHub names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Kind {
+    Container,
+    Docker,
+    Npm,
+    Maven,
+    Rubygems,
+    Nuget,
+}
+
+impl Kind {
+    pub(crate) const ALL: [Kind; 6] = [
+        Kind::Container,
+        Kind::Docker,
+        Kind::Npm,
+        Kind::Maven,
+        Kind::Rubygems,
+        Kind::Nuget,
+    ];
+}
+
+impl From<Kind> for PackageType {
+    fn from(kind: Kind) -> PackageType {
+        match kind {
+            Kind::Container => PackageType::Container,
+            Kind::Docker => PackageType::Docker,
+            Kind::Npm => PackageType::Npm,
+            Kind::Maven => PackageType::Maven,
+            Kind::Rubygems => PackageType::Rubygems,
+            Kind::Nuget => PackageType::Nuget,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum State {
+    Active,
+    Deleted,
+}
+
+impl From<State> for VersionState {
+    fn from(state: State) -> VersionState {
+        match state {
+            State::Active => VersionState::Active,
+            State::Deleted => VersionState::Deleted,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub(crate) enum Vis {
+    Public,
+    Private,
+    Internal,
+}
+
+impl From<Vis> for Visibility {
+    fn from(v: Vis) -> Visibility {
+        match v {
+            Vis::Public => Visibility::Public,
+            Vis::Private => Visibility::Private,
+            Vis::Internal => Visibility::Internal,
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// List packages (every type unless --type).
+    List {
+        #[command(flatten)]
+        owner: Owner,
+        /// Only packages of this type.
+        #[arg(long = "type", value_name = "TYPE")]
+        kind: Option<Kind>,
+        /// Only packages with this visibility.
+        #[arg(long)]
+        visibility: Option<Vis>,
+    },
+    /// List a package's versions.
+    Versions {
+        #[command(flatten)]
+        target: Target,
+        /// Active versions (GitHub's default) or deleted ones still restorable.
+        #[arg(long)]
+        state: Option<State>,
+    },
+    /// Show a package, or one version of it.
+    Get {
+        #[command(flatten)]
+        target: Target,
+        /// A version id instead of the whole package.
+        #[arg(long = "version", value_name = "ID", value_parser = clap::value_parser!(i64).range(1..))]
+        version: Option<i64>,
+    },
+    /// Delete a package (every version), or one version. Restorable for 30 days.
+    ///
+    /// Asks for confirmation on a terminal; elsewhere --yes is required.
+    Delete {
+        #[command(flatten)]
+        target: Target,
+        /// Delete this version id only.
+        #[arg(long = "version", value_name = "ID", value_parser = clap::value_parser!(i64).range(1..))]
+        version: Option<i64>,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+    },
+    /// Restore a package or version deleted in the last 30 days.
+    Restore {
+        #[command(flatten)]
+        target: Target,
+        /// Restore this version id only.
+        #[arg(long = "version", value_name = "ID", value_parser = clap::value_parser!(i64).range(1..))]
+        version: Option<i64>,
+        /// The package token GitHub may ask for to restore a whole package.
+        /// Prefer the environment variable: a command-line argument is
+        /// visible to other users of the machine (ps) and lands in shell
+        /// history. Ignored with --version.
+        #[arg(
+            long,
+            value_name = "TOKEN",
+            env = "GHPKG_RESTORE_TOKEN",
+            hide_env_values = true,
+            value_parser = secret
+        )]
+        token: Option<Secret>,
+    },
+    /// List packages that could not be migrated from the Docker registry.
+    Conflicts {
+        #[command(flatten)]
+        owner: Owner,
+    },
+    #[command(long_about = PRUNE_HELP, after_long_help = PRUNE_AFTER)]
+    /// Delete old versions by a retention policy (a dry run unless --yes).
+    Prune(Box<PruneArgs>),
+    /// Delete exactly the versions a plan file (prune --plan-out) plans to
+    /// delete.
+    #[command(long_about = APPLY_HELP)]
+    Apply(Box<ApplyArgs>),
+    /// Restore every version a prune journal records as deleted.
+    #[command(long_about = UNDO_HELP)]
+    Undo {
+        /// The journal a prune wrote.
+        journal: PathBuf,
+        /// List what would be restored; restore nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Where --api-url came from (set after parsing): only a default
+        /// gives way to the journal's API URL.
+        #[arg(skip)]
+        api_url_source: Option<clap::parser::ValueSource>,
+    },
+    /// Show the main job on a fake GitHub in this process: list, prune, undo.
+    #[command(long_about = DEMO_HELP)]
+    Demo(DemoArgs),
+    /// A fake GitHub packages API and registry, for testing other tools.
+    #[command(subcommand)]
+    Fake(FakeCommand),
+}
+
+const DEMO_HELP: &str = "\
+Show the main job on a fake GitHub started in this process: list the
+packages, a prune dry run, the prune, the state after it, undo, the state
+after the undo, and a check that the undo restored exactly what the prune
+deleted (exit 1 if not).
+
+Nothing leaves the machine and no token is needed: the fake
+(github_packages::fake) listens on 127.0.0.1 and mints its own token. Each
+step is a ghpkg command line, run by the same code as when you type it,
+with --api-url pointing at the fake and no write pacing; the token and API
+URL of your environment are not used. The fake reads the system clock, as
+ghpkg does, so the ages --older-than sees are real. The journal goes to a
+temporary directory that is removed at the end.
+
+The fake starts with sample data: organization acme with packages of every
+type, among them the container package app with about 300 versions over 90
+days (multi-arch releases with attestations and signatures, `latest`, PR
+builds, main-branch builds, untagged builds). --seed picks another sample.";
+
+/// `ghpkg demo`.
+#[derive(Debug, Args)]
+pub(crate) struct DemoArgs {
+    /// Seed of the fake's sample data.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub(crate) seed: u64,
+}
+
+/// `ghpkg fake ...`.
+#[derive(Debug, Subcommand)]
+pub(crate) enum FakeCommand {
+    /// Serve a fake GitHub on 127.0.0.1 until Ctrl-C, printing its URL and a
+    /// token.
+    #[command(long_about = SERVE_HELP)]
+    Serve(ServeArgs),
+}
+
+const SERVE_HELP: &str = "\
+Serve a fake GitHub packages API and container registry on 127.0.0.1 until
+Ctrl-C (or SIGTERM), for testing any tool, in any language, without
+touching real packages.
+
+It prints the API URL (the registry is at the same URL, under /v2/), a
+personal access token (classic) with read:packages, write:packages and
+delete:packages, and how to use them; with --json, one JSON line instead:
+  {\"api_url\", \"registry_url\", \"token\", \"scopes\": [..], \"port\", \"seed\"}
+
+The fake keeps state (deletes and restores stick, for 30 days), applies
+GitHub's rules (the last version of a package cannot be deleted, scopes,
+pagination) and GitHub's rate limits unless --without-rate-limits. It
+listens on loopback only: other machines cannot reach it.
+
+Example:
+  ghpkg fake serve --port 8090 &
+  export GITHUB_TOKEN=...    # as printed
+  ghpkg --api-url http://127.0.0.1:8090 list --org acme";
+
+/// `ghpkg fake serve`.
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    /// Port on 127.0.0.1; 0 picks a free one (printed).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub(crate) port: u16,
+    /// Seed of the sample data, tokens and digests: the same seed serves
+    /// the same data.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub(crate) seed: u64,
+    /// Start with the sample packages (as `ghpkg demo` does); false starts
+    /// with none.
+    #[arg(long, value_name = "BOOL", default_value_t = true, num_args = 0..=1,
+          default_missing_value = "true", action = clap::ArgAction::Set)]
+    pub(crate) sample_data: bool,
+    /// No primary or secondary rate limit and no cap on concurrent
+    /// requests (by default they are GitHub's).
+    #[arg(long)]
+    pub(crate) without_rate_limits: bool,
+}
+
+/// A secret from the command line or the environment, never shown by
+/// `Debug`.
+#[derive(Clone)]
+pub(crate) struct Secret(pub(crate) String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+fn secret(input: &str) -> Result<Secret, String> {
+    Ok(Secret(input.to_owned()))
+}
+
+/// `ghpkg apply`.
+#[derive(Debug, Args)]
+pub(crate) struct ApplyArgs {
+    /// The plan file `ghpkg prune --plan-out` wrote.
+    #[arg(value_name = "PLAN")]
+    pub(crate) plan: PathBuf,
+    /// Delete for real; without it, print what would be deleted.
+    #[arg(long)]
+    pub(crate) yes: bool,
+    /// Refuse a plan made longer ago than this (default 24h).
+    #[arg(long, value_name = "DURATION", default_value = "24h",
+          value_parser = duration::parse_positive)]
+    pub(crate) max_plan_age: Duration,
+    /// Journal file to write (and continue); default
+    /// ghpkg-journal-OWNER-PACKAGES-TIME.jsonl in the current directory.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) journal: Option<PathBuf>,
+    /// Where --api-url came from (set after parsing): only a default gives
+    /// way to the plan's API URL.
+    #[arg(skip)]
+    pub(crate) api_url_source: Option<clap::parser::ValueSource>,
+}
+
+const APPLY_HELP: &str = "\
+Delete exactly the versions a plan file plans to delete.
+
+`ghpkg prune ... --plan-out plan.json` writes a plan and deletes nothing;
+after a person (or a review step) has read it, `ghpkg apply plan.json --yes`
+deletes the versions it marks `delete`, oldest first, paced like a prune,
+with a journal that `ghpkg undo` restores from. Before each delete the
+version is read again: one whose tags changed since the plan, or that is
+already gone, is skipped. Nothing the plan does not mark is deleted, and the
+policy is not applied again.
+
+A plan older than --max-plan-age (default 24h) is refused: the registry has
+moved on since. The owner and packages come from the plan, but never the
+host: apply talks to --api-url (or GITHUB_API_URL, or GitHub.com), which
+must be the API the plan was made against (exit 2 otherwise), so an edited
+plan cannot send your token elsewhere. A plan that refused its deletes
+(an --exclude-tag matching nothing) is written without them. Without --yes, apply prints what it would delete.
+
+The plan format is documented in the README (`\"format\": \"ghpkg-plan\"`,
+`\"version\": 1`); apply refuses any other version.";
+
+/// A package: its type, name and owner.
+#[derive(Debug, Clone, Args)]
+pub(crate) struct Target {
+    /// Package type.
+    #[arg(value_name = "TYPE")]
+    pub(crate) kind: Kind,
+    /// Package name.
+    #[arg(value_name = "NAME")]
+    pub(crate) name: String,
+    #[command(flatten)]
+    pub(crate) owner: Owner,
+}
+
+const PRUNE_HELP: &str = "\
+Delete old versions of packages by a retention policy.
+
+Which packages: NAME, or --package NAME|GLOB (repeatable; a glob such as
+'app-*' picks every listed package it matches, * within one /-part of a
+name, ** across), or --all-packages (every package of TYPE). Named packages
+must exist (checked before anything is planned). Listing packages needs a
+personal access token: a workflow's GITHUB_TOKEN cannot list them, so name
+packages with it. Each package is planned and reported on its own; one
+journal covers the run; a package that fails does not stop the others.
+
+Without --yes this is a dry run: it prints each plan (every active version,
+DELETE or KEEP, and why) and deletes nothing. --plan-out FILE writes the
+plans to FILE for `ghpkg apply FILE --yes`. With --yes it prints a summary
+line and the versions it deletes (--show-kept adds the kept ones), then what
+happened to each version that was not simply deleted.
+
+The policy, applied to every active version:
+
+  Protection (a protected version is never deleted):
+    --exclude-tag GLOB  a version with any tag matching is kept; also
+                        --exclude-tag-regex REGEX. A pattern that matches no
+                        tag of any listed version is reported, and stops a
+                        prune with --yes unless --allow-unmatched-exclude
+    referrers           a version whose tags are all referrer tags
+                        (sha256-<hex>, .sig, .att, .sbom: signatures,
+                        attestations, SBOMs) follows its subject: kept with
+                        it, deleted with it or when it is gone
+    multi-arch          containers only: for every kept version, tagged or
+                        not, the manifest is read from the registry; if it is
+                        an image index, every manifest it lists (platform
+                        images, attestations, nested indexes, and what those
+                        list) is kept. Reads go --manifest-reads at a time
+                        (default 8), each digest once (the registry counts
+                        reads as downloads). A kept version deleted by
+                        someone else meanwhile is left out of the plan; an
+                        index whose manifests are missing is reported. If the
+                        registry cannot be read, no untagged version is
+                        deleted (exit 1) unless --no-registry-check is given.
+                        The registry is https://ghcr.io for GitHub.com; with
+                        another --api-url (GitHub Enterprise Server)
+                        --registry-url is required (exit 2 without it), so
+                        the token is not sent to ghcr.io.
+    --keep-last N       the N most recent images (by created_at, then id)
+    --keep-tagged N     the N most recent tagged versions
+    --keep-untagged N   the N most recent untagged versions
+                        Keep counts skip versions kept by an exclusion, the
+                        parts of kept images and referrers: they count
+                        images. The N newest are kept whatever their age.
+
+  Selection (a version not protected is deleted only if it meets ALL given):
+    keep rules          beyond the count; --keep-tagged alone selects only
+                        tagged versions, --keep-untagged alone only untagged
+    --older-than D      created more than D ago (30d, 12h, 2w, 90m, 1d12h;
+                        not zero)
+    --untagged / --tag  untagged (with --untagged) OR every tag matches a
+                        --tag GLOB or --tag-regex REGEX (deleting a version
+                        deletes all its tags); without any of them, tags do
+                        not matter
+
+  At least one keep rule, --older-than, --untagged, --tag or --tag-regex is
+  required: a prune without any would delete everything. Flags that can
+  never both hold (--keep-tagged with --untagged alone) are exit 2.
+
+  Tags: only container and docker versions carry tags in GitHub's API, so
+  --untagged and the tag pattern flags are refused (exit 2) for npm, maven,
+  nuget and rubygems packages; use --keep-last, --keep-untagged and
+  --older-than there.
+
+  Globs (globset): * matches any run of characters, ? exactly one,
+  [0-9] a class, [!a] a negated class, {a,b} either, \\* a literal *; the
+  whole tag must match, case-sensitively. Regexes (the regex crate) match
+  anywhere in the tag, as in the clean-up actions: anchor them (^v[0-9]+$)
+  to match the whole tag. An invalid or empty pattern is exit 2.
+
+Safety:
+  --max-delete N   refuse (exit 1, nothing deleted) if the run deletes more;
+                   a dry run reports the refusal the same way
+  --yes            delete the planned versions, oldest first, paced by
+                   --write-interval; nothing outside the plan is deleted.
+                   Right before its delete each version is read again; one
+                   that changed since the plan (tags added, removed or
+                   changed, or deleted) is skipped, listed, and not counted
+                   as a failure
+  --journal PATH   (with --yes) before each delete an `intent` record is
+                   flushed to this JSON-lines file, after it `deleted`,
+                   `gone` or `failed`; a skipped version gets a `skipped`
+                   record. Default: ghpkg-journal-OWNER-PACKAGE-TIME.jsonl
+                   in the current directory. `ghpkg undo PATH` restores what
+                   it records, at the API it names; running the same prune
+                   with the same journal continues it, also after a crash
+                   cut its last record short.
+
+A DELETE answered with 404 means the version is already gone (a retried
+request whose first answer was lost, or someone else): it is listed as
+`gone`, not as a failure, and `undo` still tries to restore it. A failed
+delete of one version (422 such as GitHub refusing to delete the last tagged
+version) is reported and the package goes on, unless 5 deletes in a row
+fail the same way; a 5xx after retries stops that package; the token, the
+network or a rate limit that outlasts --max-rate-limit-wait stops the run.
+Either way exit 1, with the rest listed as not attempted.
+
+Under GitHub Actions (GITHUB_STEP_SUMMARY, GITHUB_OUTPUT set) a job summary
+and the outputs deleted-count, failed-count, planned-count, journal and plan
+are written.
+
+Not detected: a new multi-arch image pushed during the prune that reuses a
+platform manifest planned for deletion (its index is not read again).";
+
+const PRUNE_AFTER: &str = "\
+JSON output (--json), version 2 (also `ghpkg apply`):
+  {
+    \"version\": 2,
+    \"dry_run\": true,
+    \"packages\": [{
+      \"package\": {\"owner\": \"acme\" | null, \"type\": \"container\", \"name\": \"app\"},
+      \"listed_at\": \"2025-01-01T00:00:00Z\" | null,
+      \"plan\": [{\"id\": 1, \"name\": \"sha256:…\", \"tags\": [\"v1\"],
+                \"created_at\": \"2025-01-01T00:00:00Z\",
+                \"action\": \"delete\" | \"keep\", \"reason\": \"…\"}],
+      \"deleted\": [{\"id\", \"name\", \"tags\"}],
+      \"gone\": [{\"id\", \"name\", \"tags\"}],
+      \"skipped\": [{\"id\", \"name\", \"tags\", \"reason\"}],
+      \"failed\": [{\"id\", \"name\", \"tags\", \"error\"}],
+      \"not_attempted\": [{\"id\", \"name\", \"tags\"}],
+      \"warnings\": [\"an exclusion that matches no tag, a version deleted while
+                    planning, a ghost image, ...\"],
+      \"error\": \"why this package failed or was refused\" | null
+    }],
+    \"journal\": \"path\" | null,
+    \"plan_file\": \"path\" | null,
+    \"error\": \"why the run failed or was refused\" | null
+  }
+Each plan lists every active version, newest first.
+
+Example:
+  ghpkg prune container app --org acme --keep-tagged 10 --untagged --older-than 2w
+  ghpkg prune container --org acme --package 'app-*' --keep-untagged 0 --yes
+  ghpkg prune container --org acme --all-packages --keep-tagged 20 --plan-out plan.json
+  ghpkg apply plan.json --yes
+  ghpkg undo ghpkg-journal-acme-app-20250601T120000Z.jsonl";
+
+const UNDO_HELP: &str = "\
+Restore every version a prune journal records as deleted (or about to be
+deleted) and not yet undone; GitHub keeps deleted versions for 30 days.
+
+Where: the owner, package and API URL come from the journal's header, so
+the undo command ghpkg prints works as printed, on GitHub.com or GitHub
+Enterprise Server, without --api-url. An --api-url on the command line, or
+GITHUB_API_URL (which GitHub Actions always sets), says where your token
+belongs and must match the journal's (exit 2 otherwise; pass --api-url
+with the journal's URL to confirm it), so a journal cannot take a token
+meant for one API to another. With neither, the journal decides: undo only
+journals you trust, and note the URL undo names on stderr.
+
+Each version undo settles gets an `undone` record, so running undo again
+only retries what is left, and an undo stopped half-way converges. When
+GitHub will not restore a version (404 or 422), undo reads it:
+  - active, after a confirmed delete: listed as already active, not as a
+    failure (an earlier undo restored it and was stopped before recording
+    so, or someone restored it by hand);
+  - never confirmed deleted (the journal only saw an intent, or the DELETE
+    answered 404), and active or refused with 422: listed as not deleted.
+    If both the restore and the read answer 404 it is listed the same way
+    but not recorded, as it may only mean the token cannot see the
+    version: a later undo with another token tries again;
+  - still deleted, or a confirmed delete the read cannot find: a failure
+    (exit 1), saying which.
+Versions the prune skipped are ignored.
+
+A journal a crash cut short (disk full, a file size limit, power loss)
+still undoes: a record cut short is skipped with a warning naming its line
+and length, and costs nothing, since each `intent` is on disk before its
+DELETE is sent. Any other line that is not a record is refused, naming it.
+
+JSON output (--json):
+  {\"dry_run\": false,
+   \"restored\": [{\"id\", \"name\", \"tags\"}],
+   \"already_active\": [{\"id\", \"name\", \"tags\"}],
+   \"not_deleted\": [{\"id\", \"name\", \"tags\"}],
+   \"failed\": [{\"id\", \"name\", \"tags\", \"error\"}],
+   \"would_restore\": [{\"id\", \"name\", \"tags\"}]   (with --dry-run)}
+Each entry also has \"package\" when the journal covers several packages.";
+
+#[derive(Debug, Args)]
+pub(crate) struct PruneArgs {
+    /// Package type.
+    #[arg(value_name = "TYPE")]
+    pub(crate) kind: Kind,
+    /// The package to prune (or use --package / --all-packages).
+    #[arg(value_name = "NAME", required_unless_present_any = ["packages", "all_packages"],
+          conflicts_with_all = ["packages", "all_packages"])]
+    pub(crate) name: Option<String>,
+    #[command(flatten)]
+    pub(crate) owner: Owner,
+
+    /// A package to prune (repeatable); a glob (`app-*`, `team/**`) picks
+    /// every listed package it matches, where `*` stays within one `/` part.
+    #[arg(
+        long = "package",
+        value_name = "NAME|GLOB",
+        conflicts_with = "all_packages",
+        value_parser = package_pattern
+    )]
+    pub(crate) packages: Vec<PackagePattern>,
+
+    /// Prune every package of TYPE the owner has (listed through the API).
+    #[arg(long)]
+    pub(crate) all_packages: bool,
+
+    /// Write the plan to this file and delete nothing; `ghpkg apply FILE
+    /// --yes` deletes exactly what it plans.
+    #[arg(long, value_name = "FILE", conflicts_with = "yes")]
+    pub(crate) plan_out: Option<PathBuf>,
+
+    /// Keep the N most recent versions (N at least 1).
+    #[arg(long, value_name = "N", value_parser = keep_count)]
+    pub(crate) keep_last: Option<u64>,
+
+    /// Keep the N most recent tagged versions (versions kept by an
+    /// exclusion, and parts of kept images, are not counted).
+    #[arg(long, value_name = "N", value_parser = keep_count_or_zero)]
+    pub(crate) keep_tagged: Option<u64>,
+
+    /// Keep the N most recent untagged versions (parts of kept images are not
+    /// counted); 0 selects every untagged version.
+    #[arg(long, value_name = "N", value_parser = keep_count_or_zero)]
+    pub(crate) keep_untagged: Option<u64>,
+
+    /// Only delete versions created longer ago than this (e.g. 30d, 12h;
+    /// more than zero).
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse_positive)]
+    pub(crate) older_than: Option<Duration>,
+
+    /// Only delete untagged versions (or, with --tag, also tag matches).
+    #[arg(long)]
+    pub(crate) untagged: bool,
+
+    /// Only delete versions with a tag matching GLOB (repeatable).
+    #[arg(long = "tag", value_name = "GLOB", value_parser = tag_glob)]
+    pub(crate) tags: Vec<TagPattern>,
+
+    /// Only delete versions with a tag matching REGEX anywhere (repeatable).
+    #[arg(long = "tag-regex", value_name = "REGEX", value_parser = tag_regex)]
+    pub(crate) tag_regexes: Vec<TagPattern>,
+
+    /// Never delete versions with a tag matching GLOB (repeatable).
+    #[arg(long = "exclude-tag", value_name = "GLOB", value_parser = tag_glob)]
+    pub(crate) exclude_tags: Vec<TagPattern>,
+
+    /// Never delete versions with a tag matching REGEX anywhere (repeatable).
+    #[arg(long = "exclude-tag-regex", value_name = "REGEX", value_parser = tag_regex)]
+    pub(crate) exclude_tag_regexes: Vec<TagPattern>,
+
+    /// Delete even if an --exclude-tag pattern matches no tag at all (by
+    /// default that stops a prune with --yes: it is most likely a typo).
+    #[arg(long)]
+    pub(crate) allow_unmatched_exclude: bool,
+
+    /// Refuse to delete anything if the plan deletes more than N versions.
+    #[arg(long, value_name = "N")]
+    pub(crate) max_delete: Option<u64>,
+
+    /// Delete for real; without it the prune is a dry run.
+    #[arg(long)]
+    pub(crate) yes: bool,
+
+    /// With --yes, also print the versions kept and why (a dry run always
+    /// does).
+    #[arg(long)]
+    pub(crate) show_kept: bool,
+
+    /// Journal file to write (and continue); see above for the default.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) journal: Option<PathBuf>,
+
+    /// Container registry to read image indexes from. Default: `https://ghcr.io`
+    /// when --api-url is GitHub.com's; with any other API (GitHub Enterprise
+    /// Server: `https://containers.HOST`) it must be given, or
+    /// --no-registry-check.
+    #[arg(long, value_name = "URL", value_parser = registry_url)]
+    pub(crate) registry_url: Option<String>,
+
+    /// Do not read the registry: children of multi-arch images are then NOT
+    /// protected and may be deleted with --untagged.
+    #[arg(long)]
+    pub(crate) no_registry_check: bool,
+
+    /// How many manifests to read from the registry at once.
+    #[arg(long, value_name = "N", default_value_t = 8,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub(crate) manifest_reads: u16,
+}
+
+/// `--keep-last`: a count of at least one, worded for people.
+fn keep_count(input: &str) -> Result<u64, String> {
+    let n: u64 = input
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{input}` is not a whole number; give how many to keep, e.g. 10"))?;
+    if n == 0 {
+        return Err(
+            "0 would keep nothing; give 1 or more (or leave --keep-last out and select with \
+             --older-than, --untagged or --tag)"
+                .to_owned(),
+        );
+    }
+    Ok(n)
+}
+
+/// `--keep-tagged` / `--keep-untagged`: a count, where 0 keeps none of that
+/// kind (and so selects all of it).
+fn keep_count_or_zero(input: &str) -> Result<u64, String> {
+    input
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{input}` is not a whole number; give how many to keep, e.g. 10"))
+}
+
+/// `--org` / `--user`: a GitHub login (letters, digits, `-`, and `_` for
+/// Enterprise Managed Users), checked before any request.
+fn login(input: &str) -> Result<String, String> {
+    match Scope::org(input).check() {
+        Ok(()) => Ok(input.to_owned()),
+        Err(github_packages::Error::InvalidInput { problem, .. }) => Err(problem),
+        Err(other) => Err(other.to_string()),
+    }
+}
+
+/// A tag glob (`--tag`, `--exclude-tag`), checked when parsed.
+fn tag_glob(input: &str) -> Result<TagPattern, String> {
+    TagPattern::glob(input).map_err(|e| e.to_string())
+}
+
+/// A tag regex (`--tag-regex`, `--exclude-tag-regex`), checked when parsed.
+fn tag_regex(input: &str) -> Result<TagPattern, String> {
+    TagPattern::regex(input).map_err(|e| e.to_string())
+}
+
+/// `--package NAME|GLOB`, checked when parsed.
+fn package_pattern(input: &str) -> Result<PackagePattern, String> {
+    PackagePattern::new(input).map_err(|e| e.to_string())
+}
+
+/// An `http(s)` URL the token may be sent to, by the client library's one
+/// rule (`github_packages::origin`); `what` says what to give instead.
+fn token_safe_url(input: &str, what: &str) -> Result<url::Url, String> {
+    github_packages::origin::token_url(input, "url", false).map_err(|e| match e {
+        github_packages::Error::InvalidInput { problem, .. } => {
+            if problem.contains("credentials") {
+                format!("`{input}` contains credentials; give the token in GITHUB_TOKEN instead")
+            } else if problem.contains("not a URL") || problem.contains("not supported") {
+                format!("{problem}; {what}")
+            } else {
+                problem
+            }
+        }
+        other => other.to_string(),
+    })
+}
+
+/// `--api-url`. Empty stands for the default (an empty `GITHUB_API_URL`).
+fn api_url(input: &str) -> Result<String, String> {
+    if input.trim().is_empty() {
+        return Ok(String::new());
+    }
+    token_safe_url(
+        input,
+        "give https://api.github.com or https://HOST/api/v3 for GitHub Enterprise Server",
+    )?;
+    Ok(input.trim().to_owned())
+}
+
+/// `--registry-url`.
+fn registry_url(input: &str) -> Result<String, String> {
+    token_safe_url(
+        input,
+        "give https://ghcr.io, or https://containers.HOST for GitHub Enterprise Server",
+    )?;
+    Ok(input.trim().to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_restore_token_never_prints() {
+        let cli = Cli::try_parse_from([
+            "ghpkg",
+            "restore",
+            "npm",
+            "x",
+            "--org",
+            "a",
+            "--token",
+            "RESTORE-SECRET-9",
+        ])
+        .unwrap();
+        let debug = format!("{cli:?}");
+        assert!(!debug.contains("RESTORE-SECRET-9"), "{debug}");
+    }
+
+    #[test]
+    fn exactly_one_owner_is_required() {
+        let parse = |args: &[&str]| Cli::try_parse_from(args).map(|_| ());
+        assert!(parse(&["ghpkg", "list", "--org", "a"]).is_ok());
+        assert!(parse(&["ghpkg", "list", "--me"]).is_ok());
+        assert!(parse(&["ghpkg", "list"]).is_err());
+        assert!(parse(&["ghpkg", "list", "--org", "a", "--me"]).is_err());
+        assert!(parse(&["ghpkg", "undo", "j.jsonl"]).is_ok());
+    }
+}

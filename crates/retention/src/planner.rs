@@ -1,0 +1,411 @@
+//! Planning one package: list its active versions, decide, and for a
+//! container package read the registry until the plan stops changing, so
+//! that no part of a kept multi-arch image is deleted. Nothing here deletes.
+
+use std::collections::BTreeSet;
+
+use chrono::{DateTime, Utc};
+use futures::{StreamExt, TryStreamExt};
+use github_packages::{Client, PackageType, PackageVersion, Scope, VersionState};
+use serde::{Deserialize, Serialize};
+
+use crate::decide::{decide, tags_of};
+use crate::error::{Error, Result};
+use crate::images::Images;
+use crate::observe::{Observer, Phase};
+use crate::plan::{Plan, Warning};
+use crate::policy::Policy;
+use crate::registry::{ManifestError, Reader, Registry};
+use crate::target::Target;
+
+/// How many manifests are read at once by default.
+pub const DEFAULT_MANIFEST_READS: usize = 8;
+
+/// Plans packages with one client, one registry and one clock.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use std::time::Duration;
+/// use github_packages::{Client, PackageType, Scope};
+/// use github_packages_retention::{Planner, Policy, Quiet, Registry, Target};
+///
+/// let token = std::env::var("GITHUB_TOKEN")?;
+/// let gh = Client::builder().token(token.clone()).build()?;
+/// let planner = Planner::new(&gh).registry(Registry::new("https://ghcr.io")?.token(token));
+/// let policy = Policy::default().untagged().older_than(Duration::from_secs(30 * 86_400));
+/// let app = Target::new(Scope::org("acme"), PackageType::Container, "app");
+/// let planned = planner.plan(&app, &policy, &Quiet).await?;
+/// println!("{} of {} versions to delete", planned.plan.delete_count(), planned.plan.entries.len());
+/// # Ok(()) }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Planner {
+    client: Client,
+    registry: Option<Registry>,
+    check_registry: bool,
+    manifest_reads: usize,
+    now: Option<DateTime<Utc>>,
+}
+
+/// One package's plan and what planning it found.
+#[derive(Debug, Clone)]
+pub struct PackagePlan {
+    /// The package.
+    pub target: Target,
+    /// The owner's login, when known (for the authenticated user, learned
+    /// from GitHub when the registry was read).
+    pub login: Option<String>,
+    /// When its versions were listed: the plan is as of then.
+    pub listed_at: DateTime<Utc>,
+    /// The decision for every version, and what deciding noticed.
+    pub plan: Plan,
+    /// Worth a look besides the plan's own warnings; change nothing.
+    pub warnings: Vec<Warning>,
+    /// Fail the run, but do not stop this package's deletes.
+    pub problems: Vec<Problem>,
+    /// Every tag of every version listed (exclusions are judged against
+    /// the tags of a whole run).
+    pub tags: BTreeSet<String>,
+    /// Manifests read from the registry.
+    pub manifest_reads: usize,
+}
+
+/// Something that makes a plan not what the policy asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Problem {
+    /// The registry could not be read, so `held` versions planned for
+    /// deletion are kept: any of them may be part of a kept multi-arch
+    /// image.
+    RegistryUnreadable {
+        /// What went wrong.
+        cause: String,
+        /// How many deletes were held.
+        held: usize,
+    },
+}
+
+impl PackagePlan {
+    /// The plan's warnings and planning's own, in that order.
+    pub fn all_warnings(&self) -> impl Iterator<Item = &Warning> {
+        self.plan.warnings.iter().chain(&self.warnings)
+    }
+}
+
+impl Planner {
+    /// A planner on `client`, with the registry that goes with its API if
+    /// one is known ([`Registry::for_api`], without a token: name one with
+    /// [`Planner::registry`] for private images).
+    pub fn new(client: &Client) -> Planner {
+        Planner {
+            client: client.clone(),
+            registry: Registry::for_api(client.base_url()),
+            check_registry: true,
+            manifest_reads: DEFAULT_MANIFEST_READS,
+            now: None,
+        }
+    }
+
+    /// Reads image manifests from `registry`.
+    #[must_use]
+    pub fn registry(mut self, registry: Registry) -> Self {
+        self.registry = Some(registry);
+        self
+    }
+
+    /// Never reads the registry: the parts of multi-arch images are then
+    /// NOT protected, and untagged ones may be deleted. Plans say so in a
+    /// [`Warning::RegistryNotChecked`].
+    #[must_use]
+    pub fn without_registry_check(mut self) -> Self {
+        self.check_registry = false;
+        self
+    }
+
+    /// Reads up to `n` manifests at once (at least 1; default 8).
+    #[must_use]
+    pub fn manifest_reads(mut self, n: usize) -> Self {
+        self.manifest_reads = n.max(1);
+        self
+    }
+
+    /// Plans as of `now` (ages count from it) instead of the system clock.
+    #[must_use]
+    pub fn now(mut self, now: DateTime<Utc>) -> Self {
+        self.now = Some(now);
+        self
+    }
+
+    /// Lists and plans one package.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Api`] when the listing fails (the package cannot be
+    /// planned), [`Error::RegistryNeeded`] when the registry must be read
+    /// and none is known. A registry that cannot be read is not an error:
+    /// the plan holds every delete and says why in its problems.
+    pub async fn plan(
+        &self,
+        target: &Target,
+        policy: &Policy,
+        observer: &dyn Observer,
+    ) -> Result<PackagePlan> {
+        let now = self.now.unwrap_or_else(Utc::now);
+        let listed_at = Utc::now();
+        let mut versions = self.list_active(target, observer).await?;
+        let mut planned = PackagePlan {
+            target: target.clone(),
+            login: target.scope.owner().map(str::to_owned),
+            listed_at,
+            plan: decide(&versions, policy, now, &Images::default()),
+            warnings: Vec::new(),
+            problems: Vec::new(),
+            tags: versions.iter().flat_map(tags_of).collect(),
+            manifest_reads: 0,
+        };
+        // Nothing kept: no image to protect, no need for the registry.
+        let anything_kept = !planned.plan.kept_unread(&Images::default()).is_empty();
+        let needs_registry = target.package_type == PackageType::Container
+            && planned.plan.delete_count() > 0
+            && anything_kept;
+        if !needs_registry {
+            return Ok(planned);
+        }
+        if !self.check_registry {
+            planned.warnings.push(Warning::RegistryNotChecked);
+            return Ok(planned);
+        }
+        let registry = self
+            .registry
+            .as_ref()
+            .ok_or_else(|| Error::RegistryNeeded {
+                api_url: self
+                    .client
+                    .base_url()
+                    .as_str()
+                    .trim_end_matches('/')
+                    .to_owned(),
+            })?;
+        let mut images = Images::default();
+        let read = async {
+            let owner = self.owner_login(target).await?;
+            planned.login = Some(owner.clone());
+            let reader = registry.reader(&format!("{owner}/{}", target.name))?;
+            let mut check = Check {
+                planner: self,
+                target,
+                policy,
+                now,
+                reader: &reader,
+                observer,
+                reads: 0,
+                vanished: Vec::new(),
+            };
+            let outcome = check
+                .run(&mut versions, &mut planned.plan, &mut images)
+                .await;
+            planned.manifest_reads = check.reads;
+            planned.warnings.extend(check.vanished.iter().map(|v| {
+                Warning::VanishedWhilePlanning {
+                    id: v.id,
+                    name: v.name.clone(),
+                }
+            }));
+            outcome
+        }
+        .await;
+        if let Err(cause) = read {
+            // Any version, tagged or not, may be part of a kept image: plan
+            // again holding every delete.
+            images.mark_unreadable();
+            planned.plan = decide(&versions, policy, now, &images);
+            planned.problems.push(Problem::RegistryUnreadable {
+                cause,
+                held: planned.plan.held(),
+            });
+        }
+        tracing::debug!(
+            package = %target.name,
+            reads = planned.manifest_reads,
+            parts = planned.plan.parts_kept(),
+            "registry checked"
+        );
+        Ok(planned)
+    }
+
+    /// The owner's login, which the registry's image path starts with.
+    async fn owner_login(&self, target: &Target) -> Result<String, String> {
+        if let Some(owner) = target.scope.owner() {
+            return Ok(owner.to_owned());
+        }
+        let package = self
+            .client
+            .packages(Scope::AuthenticatedUser)
+            .get(target.package_type, target.name.clone())
+            .await
+            .map_err(|e| format!("cannot learn the package owner's login: {e}"))?;
+        package
+            .owner
+            .map(|o| o.login)
+            .ok_or_else(|| "GitHub did not say who owns the package".to_owned())
+    }
+
+    /// Lists every active version.
+    async fn list_active(
+        &self,
+        target: &Target,
+        observer: &dyn Observer,
+    ) -> Result<Vec<PackageVersion>> {
+        observer.started(Phase::Listing, None);
+        let mut pages = self
+            .client
+            .packages(&target.scope)
+            .versions(target.package_type, target.name.clone())
+            .state(VersionState::Active)
+            .pages();
+        let mut versions = Vec::new();
+        let outcome = loop {
+            match pages.try_next().await {
+                Ok(Some(page)) => {
+                    observer.advanced(Phase::Listing, 1);
+                    versions.extend(page.into_items());
+                }
+                Ok(None) => break Ok(versions),
+                Err(e) => break Err(Error::Api(e)),
+            }
+        };
+        observer.finished(Phase::Listing);
+        outcome
+    }
+}
+
+/// One package's registry check: reads the manifest of every kept
+/// version, tagged or not, and decides again with what the image indexes
+/// among them list, until nothing new is learned (a version kept this way
+/// may itself be an index, and keep counts skip the parts of images).
+struct Check<'a> {
+    planner: &'a Planner,
+    target: &'a Target,
+    policy: &'a Policy,
+    now: DateTime<Utc>,
+    reader: &'a Reader,
+    observer: &'a dyn Observer,
+    reads: usize,
+    /// Kept versions whose manifest is gone because the version itself was
+    /// deleted (by someone else) after the listing.
+    vanished: Vec<PackageVersion>,
+}
+
+impl Check<'_> {
+    /// Reads go out `manifest_reads` at a time; each digest is read at most
+    /// once (the registry counts every read as a download), and manifests
+    /// an index says are single images are not read at all. A manifest
+    /// missing because its version was deleted meanwhile (checked through
+    /// the API) drops that version from `versions`; any other failure stops
+    /// the check, leaving `plan` as far as it got.
+    async fn run(
+        &mut self,
+        versions: &mut Vec<PackageVersion>,
+        plan: &mut Plan,
+        images: &mut Images,
+    ) -> Result<(), String> {
+        // The total is an estimate (every kept digest) that grows if nested
+        // indexes or newly kept versions turn up.
+        let mut counted = plan.kept_unread(images).len();
+        self.observer
+            .started(Phase::ReadingManifests, Some(counted));
+        let outcome = self.rounds(versions, plan, images, &mut counted).await;
+        self.observer.finished(Phase::ReadingManifests);
+        outcome
+    }
+
+    async fn rounds(
+        &mut self,
+        versions: &mut Vec<PackageVersion>,
+        plan: &mut Plan,
+        images: &mut Images,
+        counted: &mut usize,
+    ) -> Result<(), String> {
+        while plan.delete_count() > 0 {
+            let mut todo = plan.kept_unread(images);
+            if todo.is_empty() {
+                break;
+            }
+            // Tagged versions first, in a round of their own: they are the
+            // likely indexes, and the platform images they list need no read.
+            if todo.iter().any(|(_, tag)| tag.is_some()) {
+                todo.retain(|(_, tag)| tag.is_some());
+            }
+            if self.reads + todo.len() > *counted {
+                self.observer
+                    .grew(Phase::ReadingManifests, self.reads + todo.len() - *counted);
+                *counted = self.reads + todo.len();
+            }
+            self.reads += todo.len();
+            let reader = self.reader;
+            let observer = self.observer;
+            let answers: Vec<_> = futures::stream::iter(todo)
+                .map(|(digest, _)| async move {
+                    let listed = reader.listed(&digest).await;
+                    observer.advanced(Phase::ReadingManifests, 1);
+                    (digest, listed)
+                })
+                .buffer_unordered(self.planner.manifest_reads)
+                .collect()
+                .await;
+            for (digest, listed) in answers {
+                match listed {
+                    Ok(listed) => {
+                        tracing::debug!(%digest, parts = listed.parts.len(), "read manifest");
+                        for leaf in listed.leaves {
+                            if !images.is_known(&leaf) {
+                                images.record(leaf, Vec::new());
+                            }
+                        }
+                        images.record(digest, listed.parts);
+                    }
+                    Err(ManifestError::Missing(why)) => {
+                        let gone = self.vanished(versions, &digest).await;
+                        if gone.is_empty() {
+                            return Err(why);
+                        }
+                        self.vanished.extend(gone);
+                        images.record(digest, Vec::new());
+                    }
+                    Err(ManifestError::Failed(why)) => return Err(why),
+                }
+            }
+            *plan = decide(versions, self.policy, self.now, images);
+        }
+        Ok(())
+    }
+
+    /// Takes out of `versions` those named `digest`, if GitHub says they are
+    /// no longer active (404, or deleted). Returns them; empty if a version
+    /// with that digest still exists, so the missing manifest is a real
+    /// problem.
+    async fn vanished(
+        &self,
+        versions: &mut Vec<PackageVersion>,
+        digest: &str,
+    ) -> Vec<PackageVersion> {
+        let ids: Vec<i64> = versions
+            .iter()
+            .filter(|v| v.name == digest)
+            .map(|v| v.id)
+            .collect();
+        for id in &ids {
+            match self.target.version(&self.planner.client, *id).get().await {
+                Ok(v) if v.deleted_at.is_some() => {}
+                Err(e) if e.is_not_found() => {}
+                _ => return Vec::new(),
+            }
+        }
+        let (gone, kept): (Vec<PackageVersion>, Vec<PackageVersion>) = std::mem::take(versions)
+            .into_iter()
+            .partition(|v| ids.contains(&v.id));
+        *versions = kept;
+        gone
+    }
+}
