@@ -131,15 +131,10 @@ fn main() -> ExitCode {
     } else {
         Format::Text
     };
-    // The report comes first, before what was written or why nothing was.
-    let print_report = |report: Option<&report::Report>| {
-        if let Some(report) = report {
-            print!("{}", report.render(format));
-        }
-    };
-    match spec::run(workspace_root(), &options) {
+    // The report is printed as soon as it is made, before anything is written.
+    let mut show = |report: &report::Report| print!("{}", report.render(format));
+    match spec::run(workspace_root(), &options, &mut show) {
         Ok(done) => {
-            print_report(done.report.as_ref());
             for line in done.lines {
                 // Keep stdout pure Markdown, ready to paste.
                 if options.markdown {
@@ -148,12 +143,11 @@ fn main() -> ExitCode {
                     println!("{line}");
                 }
             }
-            ExitCode::from(exit_status(done.report.as_ref()))
+            ExitCode::from(exit_status(done.breaking))
         }
-        Err(failed) => {
-            print_report(failed.report.as_deref());
+        Err(message) => {
             // --check may report several problems, one per line; mark each of them.
-            for line in failed.message.lines() {
+            for line in message.lines() {
                 eprintln!("error: {line}");
             }
             ExitCode::from(EXIT_ERROR)
@@ -161,12 +155,9 @@ fn main() -> ExitCode {
     }
 }
 
-/// The status of a run that succeeded.
-fn exit_status(report: Option<&report::Report>) -> u8 {
-    match report {
-        Some(report) if report.breaking() > 0 => EXIT_BREAKING,
-        _ => 0,
-    }
+/// The status of a run that succeeded, from the breaking changes its report found.
+fn exit_status(breaking: usize) -> u8 {
+    if breaking > 0 { EXIT_BREAKING } else { 0 }
 }
 
 #[cfg(test)]
@@ -236,9 +227,8 @@ mod tests {
         let calm = doc(json!({"200": {"description": "OK"}, "404": {"description": "No"}}));
         let broken = doc(json!({"201": {"description": "Created"}}));
         let report = |new| report::Report::new(("a", &old), ("b", new), &[]);
-        assert_eq!(exit_status(None), 0);
-        assert_eq!(exit_status(Some(&report(&calm))), 0);
-        assert_eq!(exit_status(Some(&report(&broken))), EXIT_BREAKING);
+        assert_eq!(exit_status(report(&calm).breaking()), 0);
+        assert_eq!(exit_status(report(&broken).breaking()), EXIT_BREAKING);
         let codes = [0, EXIT_ERROR, EXIT_USAGE, EXIT_BREAKING];
         assert!(
             codes

@@ -27,55 +27,47 @@ pub(crate) struct Options {
 /// What a successful run did.
 #[derive(Debug)]
 pub(crate) struct Done {
-    /// The drift report, when a new description was given with `--from`.
-    pub(crate) report: Option<Report>,
+    /// The breaking changes the drift report found; 0 when there was no report.
+    pub(crate) breaking: usize,
     /// One line per file written, left unchanged or checked.
     pub(crate) lines: Vec<String>,
 }
 
-/// Why a run stopped, with the drift report when one was made before it stopped: it
-/// usually explains the failure (a patch that no longer applies).
-#[derive(Debug)]
-pub(crate) struct Failed {
-    /// Boxed: a report is large and an error should be cheap to pass up.
-    pub(crate) report: Option<Box<Report>>,
-    /// The whole message for stderr, possibly several lines.
-    pub(crate) message: String,
-}
-
-impl From<String> for Failed {
-    fn from(message: String) -> Failed {
-        Failed {
-            report: None,
-            message,
-        }
-    }
-}
-
-/// Runs the command. Nothing is written unless every step has succeeded.
-pub(crate) fn run(root: &Path, options: &Options) -> Result<Done, Failed> {
+/// Runs the command. With `--from`, the drift report goes to `show` before anything is
+/// written, so it is seen even when a patch then fails. Nothing is written unless every
+/// step has succeeded; the error is the whole message for stderr.
+pub(crate) fn run(
+    root: &Path,
+    options: &Options,
+    show: &mut dyn FnMut(&Report),
+) -> Result<Done, String> {
     match (&options.from, options.check) {
         (_, true) => check(root, options.from.as_deref()),
-        (Some(from), false) => recut(root, from, options.dry_run),
+        (Some(from), false) => recut(root, from, options.dry_run, show),
         (None, false) => reapply(root),
     }
 }
 
-fn reapply(root: &Path) -> Result<Done, Failed> {
+fn reapply(root: &Path) -> Result<Done, String> {
     let (_, cut_value) = read_json(root, UPSTREAM_CUT)?;
     let patches = read_patches(root)?;
     let fragment = apply(&cut_value, &patches)?;
     let applied = format!("{} patch(es) applied", patches.len());
     let line = write_file(root, FRAGMENT, &render(&fragment), &applied, false)?;
     Ok(Done {
-        report: None,
+        breaking: 0,
         lines: vec![line],
     })
 }
 
 /// Cuts `from`, reports its drift from the checked-in cut, then writes both files (or,
 /// in a dry run, says which would change).
-fn recut(root: &Path, from: &Path, dry_run: bool) -> Result<Done, Failed> {
+fn recut(
+    root: &Path,
+    from: &Path,
+    dry_run: bool,
+    show: &mut dyn FnMut(&Report),
+) -> Result<Done, String> {
     let new_cut = cut_upstream(from)?;
     let old_cut = baseline(root)?;
     let patches = read_patches(root)?;
@@ -84,34 +76,26 @@ fn recut(root: &Path, from: &Path, dry_run: bool) -> Result<Done, Failed> {
         (&from.display().to_string(), &new_cut),
         &patches,
     );
-    let written = apply(&new_cut, &patches).and_then(|fragment| {
-        let applied = format!("{} patch(es) applied", patches.len());
-        Ok(vec![
-            write_file(
-                root,
-                UPSTREAM_CUT,
-                &render(&new_cut),
-                &describe(&new_cut),
-                dry_run,
-            )?,
-            write_file(root, FRAGMENT, &render(&fragment), &applied, dry_run)?,
-        ])
-    });
-    match written {
-        Ok(mut lines) => {
-            if dry_run {
-                lines.push("dry run: nothing written".to_owned());
-            }
-            Ok(Done {
-                report: Some(report),
-                lines,
-            })
-        }
-        Err(message) => Err(Failed {
-            report: Some(Box::new(report)),
-            message,
-        }),
+    show(&report);
+    let fragment = apply(&new_cut, &patches)?;
+    let applied = format!("{} patch(es) applied", patches.len());
+    let mut lines = vec![
+        write_file(
+            root,
+            UPSTREAM_CUT,
+            &render(&new_cut),
+            &describe(&new_cut),
+            dry_run,
+        )?,
+        write_file(root, FRAGMENT, &render(&fragment), &applied, dry_run)?,
+    ];
+    if dry_run {
+        lines.push("dry run: nothing written".to_owned());
     }
+    Ok(Done {
+        breaking: report.breaking(),
+        lines,
+    })
 }
 
 /// The checked-in cut the drift is measured from; before the first cut there is none,
@@ -124,7 +108,7 @@ fn baseline(root: &Path) -> Result<Value, String> {
     }
 }
 
-fn check(root: &Path, from: Option<&Path>) -> Result<Done, Failed> {
+fn check(root: &Path, from: Option<&Path>) -> Result<Done, String> {
     let (cut_text, cut_value) = read_json(root, UPSTREAM_CUT)?;
     let patches = read_patches(root)?;
     let (fragment_text, _) = read_json(root, FRAGMENT)?;
@@ -146,14 +130,14 @@ fn check(root: &Path, from: Option<&Path>) -> Result<Done, Failed> {
         Err(e) => stale.push(format!("{e}; fix it, then run `cargo xtask spec`")),
     }
     if !stale.is_empty() {
-        return Err(stale.join("\n").into());
+        return Err(stale.join("\n"));
     }
     let against = match from {
         Some(from) => format!(" and the cut matches {}", from.display()),
         None => String::new(),
     };
     Ok(Done {
-        report: None,
+        breaking: 0,
         lines: vec![format!(
             "spec OK: {FRAGMENT} = {UPSTREAM_CUT} + {} patch(es){against}",
             patches.len()
@@ -274,6 +258,17 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn quiet(root: &Path, options: &Options) -> Result<Done, String> {
+        run(root, options, &mut |_| {})
+    }
+
+    /// Runs and keeps the report that was shown, if any.
+    fn reported(root: &Path, options: &Options) -> (Result<Done, String>, Option<Report>) {
+        let mut shown = None;
+        let outcome = run(root, options, &mut |report| shown = Some(report.clone()));
+        (outcome, shown)
+    }
+
     /// A scratch workspace root under the system temp dir, removed when dropped.
     struct Scratch(PathBuf);
 
@@ -338,7 +333,7 @@ mod tests {
             ..Options::default()
         };
 
-        let report = run(&root.0, &from).unwrap().lines;
+        let report = quiet(&root.0, &from).unwrap().lines;
         assert!(
             report[0].starts_with(&format!("wrote {UPSTREAM_CUT}")),
             "{report:?}"
@@ -355,13 +350,13 @@ mod tests {
         assert!(root.get(FRAGMENT).contains("\"summary\": \"List\","));
         assert!(root.get(FRAGMENT).ends_with("}\n"));
 
-        let again = run(&root.0, &from).unwrap().lines;
+        let again = quiet(&root.0, &from).unwrap().lines;
         assert!(
             again.iter().all(|line| line.starts_with("unchanged")),
             "{again:?}"
         );
 
-        let ok = run(
+        let ok = quiet(
             &root.0,
             &Options {
                 check: true,
@@ -380,7 +375,7 @@ mod tests {
         let root = Scratch::new(name);
         root.put(UPSTREAM_CUT, &render(&cut::cut(&upstream()).unwrap()));
         root.put(PATCHES, patches);
-        run(&root.0, &Options::default()).unwrap();
+        quiet(&root.0, &Options::default()).unwrap();
         let mut newer = upstream();
         newer["components"]["responses"]["ok"]["content"] =
             json!({"application/json": {"schema": {"type": "object"}}});
@@ -403,8 +398,9 @@ mod tests {
         let (root, newer) = with_newer_upstream("dry-run", PATCH);
         let (cut_before, fragment_before) = (root.get(UPSTREAM_CUT), root.get(FRAGMENT));
 
-        let done = run(&root.0, &recut_options(&newer, true)).unwrap();
-        let report = done.report.expect("a report");
+        let (done, report) = reported(&root.0, &recut_options(&newer, true));
+        let (done, report) = (done.unwrap(), report.expect("a report"));
+        assert_eq!(done.breaking, 0);
         assert_eq!(report.old, UPSTREAM_CUT);
         assert_eq!(report.new, newer.display().to_string());
         assert_eq!((report.breaking(), report.drift.other()), (0, 1));
@@ -417,8 +413,9 @@ mod tests {
         assert_eq!(root.get(UPSTREAM_CUT), cut_before);
         assert_eq!(root.get(FRAGMENT), fragment_before);
 
-        let done = run(&root.0, &recut_options(&newer, false)).unwrap();
-        assert!(done.report.is_some());
+        let (done, report) = reported(&root.0, &recut_options(&newer, false));
+        let done = done.unwrap();
+        assert!(report.is_some());
         assert!(done.lines[0].starts_with(&format!("wrote {UPSTREAM_CUT}")));
         assert!(root.get(UPSTREAM_CUT).contains("Renamed upstream"));
     }
@@ -432,15 +429,15 @@ mod tests {
         let (root, newer) = with_newer_upstream("stale-patch", guarded);
         let (cut_before, fragment_before) = (root.get(UPSTREAM_CUT), root.get(FRAGMENT));
         for dry_run in [true, false] {
-            let failed = run(&root.0, &recut_options(&newer, dry_run)).unwrap_err();
+            let (failed, report) = reported(&root.0, &recut_options(&newer, dry_run));
             assert_eq!(
-                failed.message,
+                failed.unwrap_err(),
                 format!(
                     "{PATCHES}: patch `guarded`, op 0 (test /paths/~1user~1packages/get/summary): \
                      test failed: expected \"List packages\", found \"Renamed upstream\""
                 )
             );
-            let report = failed.report.expect("the report comes with the failure");
+            let report = report.expect("the report is shown before the failure");
             assert_eq!(
                 report.patches[0].verdict,
                 crate::replay::Verdict::Fails(
@@ -460,8 +457,9 @@ mod tests {
         root.put(PATCHES, "[]");
         let upstream_path = root.0.join("upstream.json");
         fs::write(&upstream_path, upstream().to_string()).unwrap();
-        let done = run(&root.0, &recut_options(&upstream_path, false)).unwrap();
-        let report = done.report.unwrap();
+        let (done, report) = reported(&root.0, &recut_options(&upstream_path, false));
+        assert_eq!(done.unwrap().breaking, 0);
+        let report = report.unwrap();
         assert_eq!(report.drift.before, 0);
         assert_eq!(report.drift.added[0].key(), "GET /user/packages");
         assert!(root.get(UPSTREAM_CUT).contains("List packages"));
@@ -483,25 +481,24 @@ mod tests {
         let root = Scratch::new("stale");
         root.put(UPSTREAM_CUT, &render(&cut::cut(&upstream()).unwrap()));
         root.put(PATCHES, "[]");
-        run(&root.0, &Options::default()).unwrap();
-        run(&root.0, &check_only()).unwrap();
+        quiet(&root.0, &Options::default()).unwrap();
+        quiet(&root.0, &check_only()).unwrap();
 
         // Someone edits the patches but forgets to regenerate.
         root.put(PATCHES, PATCH);
         let before = root.get(FRAGMENT);
-        let err = run(&root.0, &check_only()).unwrap_err().message;
+        let err = quiet(&root.0, &check_only()).unwrap_err();
         assert_eq!(err, format!("{FRAGMENT} is stale: run `cargo xtask spec`"));
         assert_eq!(root.get(FRAGMENT), before, "--check must not write");
 
-        run(&root.0, &Options::default()).unwrap();
-        run(&root.0, &check_only()).unwrap();
+        quiet(&root.0, &Options::default()).unwrap();
+        quiet(&root.0, &check_only()).unwrap();
 
         // Formatting counts too: the comparison is byte for byte.
         root.put(FRAGMENT, root.get(FRAGMENT).trim_end());
         assert!(
-            run(&root.0, &check_only())
+            quiet(&root.0, &check_only())
                 .unwrap_err()
-                .message
                 .contains("is stale")
         );
     }
@@ -515,14 +512,14 @@ mod tests {
         fs::write(&upstream_path, newer.to_string()).unwrap();
         root.put(UPSTREAM_CUT, &render(&cut::cut(&upstream()).unwrap()));
         root.put(PATCHES, "[]");
-        run(&root.0, &Options::default()).unwrap();
+        quiet(&root.0, &Options::default()).unwrap();
 
         let options = Options {
             check: true,
             from: Some(upstream_path.clone()),
             ..Options::default()
         };
-        let err = run(&root.0, &options).unwrap_err().message;
+        let err = quiet(&root.0, &options).unwrap_err();
         assert!(
             err.starts_with(&format!("{UPSTREAM_CUT} is stale")),
             "{err}"
@@ -539,26 +536,26 @@ mod tests {
     #[test]
     fn missing_and_malformed_files_are_named() {
         let root = Scratch::new("missing");
-        let err = run(&root.0, &check_only()).unwrap_err().message;
+        let err = quiet(&root.0, &check_only()).unwrap_err();
         assert!(
             err.starts_with(&format!("{UPSTREAM_CUT} is missing")),
             "{err}"
         );
 
         root.put(UPSTREAM_CUT, &render(&cut::cut(&upstream()).unwrap()));
-        let err = run(&root.0, &Options::default()).unwrap_err().message;
+        let err = quiet(&root.0, &Options::default()).unwrap_err();
         assert!(err.starts_with(&format!("{PATCHES} is missing")), "{err}");
 
         root.put(PATCHES, "[{]");
-        let err = run(&root.0, &Options::default()).unwrap_err().message;
+        let err = quiet(&root.0, &Options::default()).unwrap_err();
         assert!(err.starts_with(&format!("{PATCHES} is malformed")), "{err}");
 
         root.put(PATCHES, "[]");
-        let err = run(&root.0, &check_only()).unwrap_err().message;
+        let err = quiet(&root.0, &check_only()).unwrap_err();
         assert!(err.starts_with(&format!("{FRAGMENT} is missing")), "{err}");
 
         root.put(FRAGMENT, "{");
-        let err = run(&root.0, &check_only()).unwrap_err().message;
+        let err = quiet(&root.0, &check_only()).unwrap_err();
         assert!(
             err.starts_with(&format!("{FRAGMENT} is malformed")),
             "{err}"
@@ -573,7 +570,7 @@ mod tests {
             PATCHES,
             r#"[{"id": "gone", "reason": "r", "ops": [{"op": "remove", "path": "/paths/~1nope"}]}]"#,
         );
-        let err = run(&root.0, &Options::default()).unwrap_err().message;
+        let err = quiet(&root.0, &Options::default()).unwrap_err();
         assert_eq!(
             err,
             format!(
@@ -583,7 +580,7 @@ mod tests {
         assert!(!root.0.join(FRAGMENT).exists());
 
         root.put(FRAGMENT, "{}\n");
-        let err = run(&root.0, &check_only()).unwrap_err().message;
+        let err = quiet(&root.0, &check_only()).unwrap_err();
         assert!(err.contains("patch `gone`, op 0"), "{err}");
         assert!(err.ends_with("run `cargo xtask spec`"), "{err}");
     }
