@@ -15,13 +15,15 @@ use std::time::Duration;
 use http::header::{self, HeaderMap, HeaderValue};
 use url::Url;
 
+use crate::api_version::ApiVersion;
 use crate::error::{Error, Result};
 use crate::generated;
 use crate::transport::{Policy, Shared};
 
 /// GitHub.com's REST API.
 pub const DEFAULT_BASE_URL: &str = "https://api.github.com";
-/// The REST API version this crate is written against.
+/// The REST API version this crate is written against and sends unless told
+/// otherwise: [`ApiVersion::V2022_11_28`].
 pub const DEFAULT_API_VERSION: &str = "2022-11-28";
 const DEFAULT_USER_AGENT: &str = concat!("github-packages/", env!("CARGO_PKG_VERSION"));
 
@@ -324,9 +326,13 @@ impl ClientBuilder {
         self
     }
 
-    /// The `X-GitHub-Api-Version` header. Default `2022-11-28`.
-    pub fn api_version(mut self, version: impl Into<String>) -> Self {
-        self.api_version = version.into();
+    /// The REST API version, sent as `X-GitHub-Api-Version` with every
+    /// request: one of the [`ApiVersion`] constants, or the date of a version
+    /// newer than this crate (`"2027-01-15"`), which [`build`](Self::build)
+    /// checks. Default [`ApiVersion::V2022_11_28`]. [`ApiVersion`] says what
+    /// `2026-03-10` changes for the packages operations.
+    pub fn api_version(mut self, version: impl AsRef<str>) -> Self {
+        self.api_version = version.as_ref().to_owned();
         self
     }
 
@@ -490,8 +496,9 @@ impl ClientBuilder {
     ///
     /// [`Error::InvalidInput`] when the base URL does not parse, is not
     /// `https` (or `http` on loopback), carries credentials, a query or a
-    /// fragment, when the token, user agent or API version cannot be sent
-    /// as a header, or when TLS cannot be set up.
+    /// fragment, when the API version is not a date `YYYY-MM-DD`, when the
+    /// token or user agent cannot be sent as a header, or when TLS cannot be
+    /// set up.
     pub fn build(self) -> Result<Client> {
         let base_url = parse_base_url(&self.base_url, self.allow_insecure_http)?;
         let mut headers = HeaderMap::new();
@@ -500,11 +507,11 @@ impl ClientBuilder {
             HeaderValue::from_str(&self.user_agent)
                 .map_err(|_| Error::invalid("user_agent", "must be visible ASCII"))?,
         );
+        let api_version = ApiVersion::new(&self.api_version)?;
         headers.insert(
             "x-github-api-version",
-            HeaderValue::from_str(&self.api_version).map_err(|_| {
-                Error::invalid("api_version", "must be visible ASCII, e.g. 2022-11-28")
-            })?,
+            HeaderValue::from_str(api_version.as_str())
+                .map_err(|_| Error::invalid("api_version", "must be visible ASCII"))?,
         );
         if let Some(Token(token)) = &self.token {
             let mut value = HeaderValue::from_str(&format!("Bearer {token}")).map_err(|_| {

@@ -5,8 +5,10 @@
 
 // No module imports a module that imports it back (tests/architecture.rs
 // checks the whole graph for cycles). From the leaves up: links, ratelimit,
-// scopes, budget; error; pacing, tls; origin; transport; generated, scope, models,
-// validate; classify; client; pagination; operations, listing; packages.
+// scopes, budget; error; api_version, pacing, tls; origin; transport; generated,
+// scope, models, validate; classify; client; pagination; operations, listing;
+// packages.
+mod api_version;
 mod budget;
 mod classify;
 mod client;
@@ -30,6 +32,7 @@ mod tls;
 mod transport;
 mod validate;
 
+pub use api_version::ApiVersion;
 pub use client::{Client, ClientBuilder, DEFAULT_API_VERSION, DEFAULT_BASE_URL};
 pub use error::{ApiError, BoxError, Error, Result, TransportCause};
 pub use generated::types::{

@@ -2,23 +2,45 @@
 //! Arguments are parsed by hand to keep this crate's only dependency `serde_json`.
 
 mod cut;
+mod drift;
+mod operations;
 mod patch;
+mod replay;
+mod report;
+mod shape;
 mod spec;
 
+use report::Format;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// Something went wrong: unreadable or invalid input, a cut that fails, a patch that no
+/// longer applies, a stale file under `--check`. Nothing was written.
+const EXIT_ERROR: u8 = 1;
+/// The command line itself is wrong.
+const EXIT_USAGE: u8 = 2;
+/// The run succeeded (a dry run would have), and the drift report found a breaking
+/// change. Distinct from an error so a script can tell "review this" from "fix this".
+const EXIT_BREAKING: u8 = 3;
+
 const USAGE: &str = "\
-usage: cargo xtask spec [--check] [--from <upstream.json>]
+usage: cargo xtask spec [--check] [--from <upstream.json> [--dry-run] [--markdown]]
 
   cargo xtask spec --from <upstream.json>
-      cut the packages fragment out of GitHub's full OpenAPI description, write it to
-      spec/api.github.com.packages.upstream.json, apply spec/patches.json and write
-      spec/api.github.com.packages.json
+      cut the packages fragment out of GitHub's full OpenAPI description, print how it
+      drifts from the checked-in cut, write it to spec/api.github.com.packages.upstream.json,
+      apply spec/patches.json and write spec/api.github.com.packages.json
+  cargo xtask spec --from <upstream.json> --dry-run
+      the same report, and which files would change; writes nothing
+  cargo xtask spec --from <upstream.json> [--dry-run] --markdown
+      the report in Markdown, for a pull request description (other output goes to stderr)
   cargo xtask spec
       re-apply spec/patches.json to the checked-in cut (after editing the patches)
   cargo xtask spec --check [--from <upstream.json>]
-      write nothing; fail if the patched fragment (or, with --from, the cut) is stale";
+      write nothing; fail if the patched fragment (or, with --from, the cut) is stale
+
+exit status: 0 done, nothing breaking; 1 error, nothing written; 2 usage error;
+  3 done (or, with --dry-run, would be done), but the report found a breaking change";
 
 #[derive(Debug, PartialEq, Eq)]
 enum Command {
@@ -39,6 +61,8 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
         match arg.as_str() {
             "-h" | "--help" => return Ok(Command::Help),
             "--check" => options.check = true,
+            "--dry-run" => options.dry_run = true,
+            "--markdown" => options.markdown = true,
             "--from" => {
                 let path = args.next().ok_or("`--from` needs a path")?;
                 set_from(&mut options, path)?;
@@ -47,6 +71,24 @@ fn parse_args(args: &[String]) -> Result<Command, String> {
                 Some(path) => set_from(&mut options, path)?,
                 None => return Err(format!("unknown argument `{other}`")),
             },
+        }
+    }
+    for (given, flag) in [
+        (options.dry_run, "--dry-run"),
+        (options.markdown, "--markdown"),
+    ] {
+        if !given {
+            continue;
+        }
+        if options.check {
+            return Err(format!(
+                "`{flag}` goes with `--from` alone; `--check` writes nothing and prints no report"
+            ));
+        }
+        if options.from.is_none() {
+            return Err(format!(
+                "`{flag}` needs `--from <upstream.json>`: the report compares a new description with the checked-in cut"
+            ));
         }
     }
     Ok(Command::Spec(options))
@@ -81,24 +123,41 @@ fn main() -> ExitCode {
         Ok(Command::Spec(options)) => options,
         Err(e) => {
             eprintln!("error: {e}\n\n{USAGE}");
-            return ExitCode::from(2);
+            return ExitCode::from(EXIT_USAGE);
         }
     };
-    match spec::run(workspace_root(), &options) {
-        Ok(lines) => {
-            for line in lines {
-                println!("{line}");
+    let format = if options.markdown {
+        Format::Markdown
+    } else {
+        Format::Text
+    };
+    // The report is printed as soon as it is made, before anything is written.
+    let mut show = |report: &report::Report| print!("{}", report.render(format));
+    match spec::run(workspace_root(), &options, &mut show) {
+        Ok(done) => {
+            for line in done.lines {
+                // Keep stdout pure Markdown, ready to paste.
+                if options.markdown {
+                    eprintln!("{line}");
+                } else {
+                    println!("{line}");
+                }
             }
-            ExitCode::SUCCESS
+            ExitCode::from(exit_status(done.breaking))
         }
-        Err(e) => {
+        Err(message) => {
             // --check may report several problems, one per line; mark each of them.
-            for line in e.lines() {
+            for line in message.lines() {
                 eprintln!("error: {line}");
             }
-            ExitCode::FAILURE
+            ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+/// The status of a run that succeeded, from the breaking changes its report found.
+fn exit_status(breaking: usize) -> u8 {
+    if breaking > 0 { EXIT_BREAKING } else { 0 }
 }
 
 #[cfg(test)]
@@ -113,6 +172,7 @@ mod tests {
         Command::Spec(spec::Options {
             check,
             from: from.map(PathBuf::from),
+            ..spec::Options::default()
         })
     }
 
@@ -130,6 +190,52 @@ mod tests {
         );
         assert_eq!(parse(&["spec", "--help"]), Ok(Command::Help));
         assert_eq!(parse(&["--help"]), Ok(Command::Help));
+        assert_eq!(
+            parse(&["spec", "--dry-run", "--markdown", "--from", "u.json"]),
+            Ok(Command::Spec(spec::Options {
+                from: Some(PathBuf::from("u.json")),
+                dry_run: true,
+                markdown: true,
+                ..spec::Options::default()
+            }))
+        );
+    }
+
+    #[test]
+    fn the_report_flags_need_from_and_refuse_check() {
+        for flag in ["--dry-run", "--markdown"] {
+            let err = parse(&["spec", flag]).unwrap_err();
+            assert_eq!(
+                err,
+                format!(
+                    "`{flag}` needs `--from <upstream.json>`: the report compares a new description with the checked-in cut"
+                )
+            );
+            let err = parse(&["spec", "--check", "--from", "u.json", flag]).unwrap_err();
+            assert!(
+                err.starts_with(&format!("`{flag}` goes with `--from` alone")),
+                "{err}"
+            );
+        }
+    }
+
+    #[test]
+    fn exit_status_tells_breaking_drift_from_errors() {
+        use serde_json::json;
+        let doc = |responses| json!({"paths": {"/p": {"get": {"operationId": "p", "responses": responses}}}});
+        let old = doc(json!({"200": {"description": "OK"}}));
+        let calm = doc(json!({"200": {"description": "OK"}, "404": {"description": "No"}}));
+        let broken = doc(json!({"201": {"description": "Created"}}));
+        let report = |new| report::Report::new(("a", &old), ("b", new), &[]);
+        assert_eq!(exit_status(report(&calm).breaking()), 0);
+        assert_eq!(exit_status(report(&broken).breaking()), EXIT_BREAKING);
+        let codes = [0, EXIT_ERROR, EXIT_USAGE, EXIT_BREAKING];
+        assert!(
+            codes
+                .iter()
+                .enumerate()
+                .all(|(i, c)| !codes[..i].contains(c))
+        );
     }
 
     #[test]

@@ -24,6 +24,11 @@ pub(crate) enum Op {
 }
 
 impl Op {
+    /// `test` only checks the document; every other operation may change it.
+    pub(crate) fn is_test(&self) -> bool {
+        matches!(self, Op::Test { .. })
+    }
+
     fn name(&self) -> &'static str {
         match self {
             Op::Add { .. } => "add",
@@ -262,20 +267,21 @@ fn is_kebab(id: &str) -> bool {
 pub(crate) fn apply_patches(doc: &mut Value, patches: &[Patch]) -> Result<(), String> {
     for patch in patches {
         for (index, op) in patch.ops.iter().enumerate() {
-            apply_op(doc, op).map_err(|e| {
-                let location = match op.from() {
-                    Some(from) => format!("from {from} to {}", op.path()),
-                    None => op.path().to_string(),
-                };
-                format!(
-                    "patch `{}`, op {index} ({} {location}): {e}",
-                    patch.id,
-                    op.name()
-                )
-            })?;
+            apply_op(doc, op)
+                .map_err(|e| format!("patch `{}`, {}", patch.id, op_failure(index, op, &e)))?;
         }
     }
     Ok(())
+}
+
+/// Names a failed operation the same way wherever one is reported:
+/// `op 1 (remove /paths/~1a): no value at /paths/~1a`.
+pub(crate) fn op_failure(index: usize, op: &Op, error: &str) -> String {
+    let location = match op.from() {
+        Some(from) => format!("from {from} to {}", op.path()),
+        None => op.path().to_string(),
+    };
+    format!("op {index} ({} {location}): {error}", op.name())
 }
 
 pub(crate) fn apply_op(doc: &mut Value, op: &Op) -> Result<(), String> {

@@ -1,7 +1,10 @@
 //! The `spec` command: connects the cut and the patches to the three files under spec/,
-//! writing them or, with `--check`, only comparing what they would contain. All paths are
-//! taken relative to a root directory passed in, so tests can run against a scratch copy.
+//! writing them or, with `--check` or `--dry-run`, only comparing what they would contain.
+//! With `--from` it first reports how the new description drifts from the checked-in cut.
+//! All paths are taken relative to a root directory passed in, so tests can run against a
+//! scratch copy.
 
+use crate::report::Report;
 use crate::{cut, patch};
 use serde_json::Value;
 use std::fs;
@@ -15,45 +18,97 @@ pub(crate) const FRAGMENT: &str = "spec/api.github.com.packages.json";
 pub(crate) struct Options {
     pub(crate) check: bool,
     pub(crate) from: Option<PathBuf>,
+    /// Report and compare, but write nothing (only with `from`).
+    pub(crate) dry_run: bool,
+    /// The report in Markdown (only with `from`); read by main, which prints it.
+    pub(crate) markdown: bool,
 }
 
-/// Runs the command and returns the lines to print on success; the error is the whole
-/// message for stderr. Nothing is written unless every step has succeeded.
-pub(crate) fn run(root: &Path, options: &Options) -> Result<Vec<String>, String> {
-    if options.check {
-        check(root, options.from.as_deref())
-    } else {
-        write(root, options.from.as_deref())
+/// What a successful run did.
+#[derive(Debug)]
+pub(crate) struct Done {
+    /// The breaking changes the drift report found; 0 when there was no report.
+    pub(crate) breaking: usize,
+    /// One line per file written, left unchanged or checked.
+    pub(crate) lines: Vec<String>,
+}
+
+/// Runs the command. With `--from`, the drift report goes to `show` before anything is
+/// written, so it is seen even when a patch then fails. Nothing is written unless every
+/// step has succeeded; the error is the whole message for stderr.
+pub(crate) fn run(
+    root: &Path,
+    options: &Options,
+    show: &mut dyn FnMut(&Report),
+) -> Result<Done, String> {
+    match (&options.from, options.check) {
+        (_, true) => check(root, options.from.as_deref()),
+        (Some(from), false) => recut(root, from, options.dry_run, show),
+        (None, false) => reapply(root),
     }
 }
 
-fn write(root: &Path, from: Option<&Path>) -> Result<Vec<String>, String> {
-    let (cut_value, cut_text) = match from {
-        Some(from) => {
-            let cut_value = cut_upstream(from)?;
-            let text = render(&cut_value);
-            (cut_value, Some(text))
-        }
-        None => (read_json(root, UPSTREAM_CUT)?.1, None),
-    };
+fn reapply(root: &Path) -> Result<Done, String> {
+    let (_, cut_value) = read_json(root, UPSTREAM_CUT)?;
     let patches = read_patches(root)?;
     let fragment = apply(&cut_value, &patches)?;
-
-    let mut report = Vec::new();
-    if let Some(text) = cut_text {
-        report.push(write_file(
-            root,
-            UPSTREAM_CUT,
-            &text,
-            &describe(&cut_value),
-        )?);
-    }
     let applied = format!("{} patch(es) applied", patches.len());
-    report.push(write_file(root, FRAGMENT, &render(&fragment), &applied)?);
-    Ok(report)
+    let line = write_file(root, FRAGMENT, &render(&fragment), &applied, false)?;
+    Ok(Done {
+        breaking: 0,
+        lines: vec![line],
+    })
 }
 
-fn check(root: &Path, from: Option<&Path>) -> Result<Vec<String>, String> {
+/// Cuts `from`, reports its drift from the checked-in cut, then writes both files (or,
+/// in a dry run, says which would change).
+fn recut(
+    root: &Path,
+    from: &Path,
+    dry_run: bool,
+    show: &mut dyn FnMut(&Report),
+) -> Result<Done, String> {
+    let new_cut = cut_upstream(from)?;
+    let old_cut = baseline(root)?;
+    let patches = read_patches(root)?;
+    let report = Report::new(
+        (UPSTREAM_CUT, &old_cut),
+        (&from.display().to_string(), &new_cut),
+        &patches,
+    );
+    show(&report);
+    let fragment = apply(&new_cut, &patches)?;
+    let applied = format!("{} patch(es) applied", patches.len());
+    let mut lines = vec![
+        write_file(
+            root,
+            UPSTREAM_CUT,
+            &render(&new_cut),
+            &describe(&new_cut),
+            dry_run,
+        )?,
+        write_file(root, FRAGMENT, &render(&fragment), &applied, dry_run)?,
+    ];
+    if dry_run {
+        lines.push("dry run: nothing written".to_owned());
+    }
+    Ok(Done {
+        breaking: report.breaking(),
+        lines,
+    })
+}
+
+/// The checked-in cut the drift is measured from; before the first cut there is none,
+/// and every operation counts as added.
+fn baseline(root: &Path) -> Result<Value, String> {
+    if root.join(UPSTREAM_CUT).exists() {
+        Ok(read_json(root, UPSTREAM_CUT)?.1)
+    } else {
+        Ok(Value::Object(serde_json::Map::new()))
+    }
+}
+
+fn check(root: &Path, from: Option<&Path>) -> Result<Done, String> {
     let (cut_text, cut_value) = read_json(root, UPSTREAM_CUT)?;
     let patches = read_patches(root)?;
     let (fragment_text, _) = read_json(root, FRAGMENT)?;
@@ -81,10 +136,13 @@ fn check(root: &Path, from: Option<&Path>) -> Result<Vec<String>, String> {
         Some(from) => format!(" and the cut matches {}", from.display()),
         None => String::new(),
     };
-    Ok(vec![format!(
-        "spec OK: {FRAGMENT} = {UPSTREAM_CUT} + {} patch(es){against}",
-        patches.len()
-    )])
+    Ok(Done {
+        breaking: 0,
+        lines: vec![format!(
+            "spec OK: {FRAGMENT} = {UPSTREAM_CUT} + {} patch(es){against}",
+            patches.len()
+        )],
+    })
 }
 
 /// The one output format for both generated files. For ASCII text (all of the fragment
@@ -136,11 +194,24 @@ fn read_json(root: &Path, relative: &str) -> Result<(String, Value), String> {
 
 /// Writes only when the content changes, so an unchanged file keeps its mtime and
 /// build.rs does not rebuild for nothing. The temporary file plus rename keeps a reader
-/// (build.rs, an editor) from seeing a half-written file.
-fn write_file(root: &Path, relative: &str, text: &str, note: &str) -> Result<String, String> {
+/// (build.rs, an editor) from seeing a half-written file. A dry run only says what a real
+/// run would do.
+fn write_file(
+    root: &Path,
+    relative: &str,
+    text: &str,
+    note: &str,
+    dry_run: bool,
+) -> Result<String, String> {
     let path = root.join(relative);
     if fs::read_to_string(&path).is_ok_and(|old| old == text) {
         return Ok(format!("unchanged {relative} ({note})"));
+    }
+    if dry_run {
+        return Ok(format!(
+            "would write {relative} ({note}, {} bytes)",
+            text.len()
+        ));
     }
     let fail = |e: std::io::Error| format!("cannot write {relative}: {e}");
     if let Some(dir) = path.parent() {
@@ -186,6 +257,17 @@ fn describe(fragment: &Value) -> String {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn quiet(root: &Path, options: &Options) -> Result<Done, String> {
+        run(root, options, &mut |_| {})
+    }
+
+    /// Runs and keeps the report that was shown, if any.
+    fn reported(root: &Path, options: &Options) -> (Result<Done, String>, Option<Report>) {
+        let mut shown = None;
+        let outcome = run(root, options, &mut |report| shown = Some(report.clone()));
+        (outcome, shown)
+    }
 
     /// A scratch workspace root under the system temp dir, removed when dropped.
     struct Scratch(PathBuf);
@@ -236,7 +318,7 @@ mod tests {
     fn check_only() -> Options {
         Options {
             check: true,
-            from: None,
+            ..Options::default()
         }
     }
 
@@ -247,11 +329,11 @@ mod tests {
         fs::write(&upstream_path, upstream().to_string()).unwrap();
         root.put(PATCHES, PATCH);
         let from = Options {
-            check: false,
             from: Some(upstream_path.clone()),
+            ..Options::default()
         };
 
-        let report = run(&root.0, &from).unwrap();
+        let report = quiet(&root.0, &from).unwrap().lines;
         assert!(
             report[0].starts_with(&format!("wrote {UPSTREAM_CUT}")),
             "{report:?}"
@@ -268,21 +350,130 @@ mod tests {
         assert!(root.get(FRAGMENT).contains("\"summary\": \"List\","));
         assert!(root.get(FRAGMENT).ends_with("}\n"));
 
-        let again = run(&root.0, &from).unwrap();
+        let again = quiet(&root.0, &from).unwrap().lines;
         assert!(
             again.iter().all(|line| line.starts_with("unchanged")),
             "{again:?}"
         );
 
-        let ok = run(
+        let ok = quiet(
             &root.0,
             &Options {
                 check: true,
                 from: Some(upstream_path),
+                ..Options::default()
             },
         )
-        .unwrap();
+        .unwrap()
+        .lines;
         assert!(ok[0].starts_with("spec OK"), "{ok:?}");
+    }
+
+    /// A scratch root holding a cut of `upstream()` and its patched fragment, plus a
+    /// newer upstream whose 200 answer lost its body (a breaking change).
+    fn with_newer_upstream(name: &str, patches: &str) -> (Scratch, PathBuf) {
+        let root = Scratch::new(name);
+        root.put(UPSTREAM_CUT, &render(&cut::cut(&upstream()).unwrap()));
+        root.put(PATCHES, patches);
+        quiet(&root.0, &Options::default()).unwrap();
+        let mut newer = upstream();
+        newer["components"]["responses"]["ok"]["content"] =
+            json!({"application/json": {"schema": {"type": "object"}}});
+        newer["paths"]["/user/packages"]["get"]["summary"] = json!("Renamed upstream");
+        let path = root.0.join("newer.json");
+        fs::write(&path, newer.to_string()).unwrap();
+        (root, path)
+    }
+
+    fn recut_options(from: &Path, dry_run: bool) -> Options {
+        Options {
+            from: Some(from.to_owned()),
+            dry_run,
+            ..Options::default()
+        }
+    }
+
+    #[test]
+    fn dry_run_reports_the_drift_and_writes_nothing() {
+        let (root, newer) = with_newer_upstream("dry-run", PATCH);
+        let (cut_before, fragment_before) = (root.get(UPSTREAM_CUT), root.get(FRAGMENT));
+
+        let (done, report) = reported(&root.0, &recut_options(&newer, true));
+        let (done, report) = (done.unwrap(), report.expect("a report"));
+        assert_eq!(done.breaking, 0);
+        assert_eq!(report.old, UPSTREAM_CUT);
+        assert_eq!(report.new, newer.display().to_string());
+        assert_eq!((report.breaking(), report.drift.other()), (0, 1));
+        assert_eq!(done.lines.len(), 3, "{:?}", done.lines);
+        assert!(done.lines[0].starts_with(&format!(
+            "would write {UPSTREAM_CUT} (1 operations on 1 paths; 1 responses, "
+        )));
+        assert!(done.lines[1].starts_with(&format!("would write {FRAGMENT} (1 patch(es)")));
+        assert_eq!(done.lines[2], "dry run: nothing written");
+        assert_eq!(root.get(UPSTREAM_CUT), cut_before);
+        assert_eq!(root.get(FRAGMENT), fragment_before);
+
+        let (done, report) = reported(&root.0, &recut_options(&newer, false));
+        let done = done.unwrap();
+        assert!(report.is_some());
+        assert!(done.lines[0].starts_with(&format!("wrote {UPSTREAM_CUT}")));
+        assert!(root.get(UPSTREAM_CUT).contains("Renamed upstream"));
+    }
+
+    #[test]
+    fn a_patch_that_no_longer_applies_stops_the_recut_after_the_report() {
+        let guarded = r#"[{"id": "guarded", "reason": "test", "ops": [
+            {"op": "test", "path": "/paths/~1user~1packages/get/summary", "value": "List packages"},
+            {"op": "replace", "path": "/paths/~1user~1packages/get/summary", "value": "List"}
+        ]}]"#;
+        let (root, newer) = with_newer_upstream("stale-patch", guarded);
+        let (cut_before, fragment_before) = (root.get(UPSTREAM_CUT), root.get(FRAGMENT));
+        for dry_run in [true, false] {
+            let (failed, report) = reported(&root.0, &recut_options(&newer, dry_run));
+            assert_eq!(
+                failed.unwrap_err(),
+                format!(
+                    "{PATCHES}: patch `guarded`, op 0 (test /paths/~1user~1packages/get/summary): \
+                     test failed: expected \"List packages\", found \"Renamed upstream\""
+                )
+            );
+            let report = report.expect("the report is shown before the failure");
+            assert_eq!(
+                report.patches[0].verdict,
+                crate::replay::Verdict::Fails(
+                    "op 0 (test /paths/~1user~1packages/get/summary): \
+                     test failed: expected \"List packages\", found \"Renamed upstream\""
+                        .to_owned()
+                )
+            );
+            assert_eq!(root.get(UPSTREAM_CUT), cut_before);
+            assert_eq!(root.get(FRAGMENT), fragment_before);
+        }
+    }
+
+    #[test]
+    fn the_first_cut_counts_every_operation_as_added() {
+        let root = Scratch::new("first-cut");
+        root.put(PATCHES, "[]");
+        let upstream_path = root.0.join("upstream.json");
+        fs::write(&upstream_path, upstream().to_string()).unwrap();
+        let (done, report) = reported(&root.0, &recut_options(&upstream_path, false));
+        assert_eq!(done.unwrap().breaking, 0);
+        let report = report.unwrap();
+        assert_eq!(report.drift.before, 0);
+        assert_eq!(report.drift.added[0].key(), "GET /user/packages");
+        assert!(root.get(UPSTREAM_CUT).contains("List packages"));
+    }
+
+    /// The GitHub Enterprise Server fixture must be what the cutter makes, not a
+    /// hand-edited file: cutting it again changes nothing.
+    #[test]
+    fn the_ghes_fixture_is_a_cut() {
+        let path =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/ghes-3.19.packages.json");
+        let text = fs::read_to_string(path).unwrap();
+        let value: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(render(&cut::cut(&value).unwrap()), text);
     }
 
     #[test]
@@ -290,23 +481,23 @@ mod tests {
         let root = Scratch::new("stale");
         root.put(UPSTREAM_CUT, &render(&cut::cut(&upstream()).unwrap()));
         root.put(PATCHES, "[]");
-        run(&root.0, &Options::default()).unwrap();
-        run(&root.0, &check_only()).unwrap();
+        quiet(&root.0, &Options::default()).unwrap();
+        quiet(&root.0, &check_only()).unwrap();
 
         // Someone edits the patches but forgets to regenerate.
         root.put(PATCHES, PATCH);
         let before = root.get(FRAGMENT);
-        let err = run(&root.0, &check_only()).unwrap_err();
+        let err = quiet(&root.0, &check_only()).unwrap_err();
         assert_eq!(err, format!("{FRAGMENT} is stale: run `cargo xtask spec`"));
         assert_eq!(root.get(FRAGMENT), before, "--check must not write");
 
-        run(&root.0, &Options::default()).unwrap();
-        run(&root.0, &check_only()).unwrap();
+        quiet(&root.0, &Options::default()).unwrap();
+        quiet(&root.0, &check_only()).unwrap();
 
         // Formatting counts too: the comparison is byte for byte.
         root.put(FRAGMENT, root.get(FRAGMENT).trim_end());
         assert!(
-            run(&root.0, &check_only())
+            quiet(&root.0, &check_only())
                 .unwrap_err()
                 .contains("is stale")
         );
@@ -321,13 +512,14 @@ mod tests {
         fs::write(&upstream_path, newer.to_string()).unwrap();
         root.put(UPSTREAM_CUT, &render(&cut::cut(&upstream()).unwrap()));
         root.put(PATCHES, "[]");
-        run(&root.0, &Options::default()).unwrap();
+        quiet(&root.0, &Options::default()).unwrap();
 
         let options = Options {
             check: true,
             from: Some(upstream_path.clone()),
+            ..Options::default()
         };
-        let err = run(&root.0, &options).unwrap_err();
+        let err = quiet(&root.0, &options).unwrap_err();
         assert!(
             err.starts_with(&format!("{UPSTREAM_CUT} is stale")),
             "{err}"
@@ -344,26 +536,26 @@ mod tests {
     #[test]
     fn missing_and_malformed_files_are_named() {
         let root = Scratch::new("missing");
-        let err = run(&root.0, &check_only()).unwrap_err();
+        let err = quiet(&root.0, &check_only()).unwrap_err();
         assert!(
             err.starts_with(&format!("{UPSTREAM_CUT} is missing")),
             "{err}"
         );
 
         root.put(UPSTREAM_CUT, &render(&cut::cut(&upstream()).unwrap()));
-        let err = run(&root.0, &Options::default()).unwrap_err();
+        let err = quiet(&root.0, &Options::default()).unwrap_err();
         assert!(err.starts_with(&format!("{PATCHES} is missing")), "{err}");
 
         root.put(PATCHES, "[{]");
-        let err = run(&root.0, &Options::default()).unwrap_err();
+        let err = quiet(&root.0, &Options::default()).unwrap_err();
         assert!(err.starts_with(&format!("{PATCHES} is malformed")), "{err}");
 
         root.put(PATCHES, "[]");
-        let err = run(&root.0, &check_only()).unwrap_err();
+        let err = quiet(&root.0, &check_only()).unwrap_err();
         assert!(err.starts_with(&format!("{FRAGMENT} is missing")), "{err}");
 
         root.put(FRAGMENT, "{");
-        let err = run(&root.0, &check_only()).unwrap_err();
+        let err = quiet(&root.0, &check_only()).unwrap_err();
         assert!(
             err.starts_with(&format!("{FRAGMENT} is malformed")),
             "{err}"
@@ -378,7 +570,7 @@ mod tests {
             PATCHES,
             r#"[{"id": "gone", "reason": "r", "ops": [{"op": "remove", "path": "/paths/~1nope"}]}]"#,
         );
-        let err = run(&root.0, &Options::default()).unwrap_err();
+        let err = quiet(&root.0, &Options::default()).unwrap_err();
         assert_eq!(
             err,
             format!(
@@ -388,7 +580,7 @@ mod tests {
         assert!(!root.0.join(FRAGMENT).exists());
 
         root.put(FRAGMENT, "{}\n");
-        let err = run(&root.0, &check_only()).unwrap_err();
+        let err = quiet(&root.0, &check_only()).unwrap_err();
         assert!(err.contains("patch `gone`, op 0"), "{err}");
         assert!(err.ends_with("run `cargo xtask spec`"), "{err}");
     }
