@@ -10,12 +10,13 @@ use clap::parser::ValueSource;
 use github_packages_retention::{Action, PlanFile, Target, Work, normalized};
 
 use crate::args::ApplyArgs;
+use crate::context::{Ctx, Failure, Outcome};
 use crate::deleting;
+use crate::out;
 use crate::output::{self, Table, plural};
 use crate::report::{PackageRef, PackageReport, Report, WarningRef};
 use crate::summary;
 use crate::words::{self, short_digest};
-use crate::{Ctx, Failure, Outcome, out};
 
 /// The API URL an apply of `path` uses: the one given (or the default),
 /// which must be the plan's. Unlike a journal, which ghpkg wrote on this

@@ -8,8 +8,9 @@ use github_packages::{Package, PackageType, PackageVersion, Scope};
 use serde_json::json;
 
 use crate::args::{Kind, State, Target, Vis};
+use crate::context::{Ctx, Failure, Outcome};
+use crate::out;
 use crate::output::{self, Table};
-use crate::{Ctx, Failure, Outcome, out};
 
 /// A version's tags, owned, whichever metadata block GitHub put them in.
 fn owned_tags(version: &PackageVersion) -> Vec<String> {
@@ -162,7 +163,7 @@ pub(crate) async fn delete(ctx: &Ctx, target: &Target, version: Option<i64>, yes
         ),
     };
     if !yes {
-        if !crate::interactive() {
+        if !crate::context::interactive() {
             return Err(Failure::Usage(format!(
                 "refusing to delete {what} without confirmation: not on a terminal; pass --yes"
             )));

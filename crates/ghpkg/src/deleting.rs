@@ -8,9 +8,9 @@ use github_packages::{PackageType, Scope};
 use github_packages_retention::journal::{self, Header};
 use github_packages_retention::{Executor, Stop, Work};
 
+use crate::context::{Ctx, Failure};
 use crate::progress::Bars;
 use crate::report::Report;
-use crate::{Ctx, Failure};
 
 /// The deletes of a whole run: several packages, one journal.
 #[derive(Debug)]
@@ -47,7 +47,7 @@ pub(crate) async fn delete(
     };
     // A classic token names its scopes on every answer: a prune that would
     // fail at its first DELETE stops here instead.
-    ctx.client.check_scopes(crate::DELETE)?;
+    ctx.client.check_scopes(crate::context::DELETE)?;
     let path = journal::path_for(run.journal, run.login, &names);
     let mut header = Header::new(run.scope, run.login, run.kind, first, &ctx.api_url());
     if names.len() > 1 {

@@ -13,8 +13,10 @@ use github_packages::fake::FakeGitHub;
 use serde_json::Value;
 
 use crate::args::DemoArgs;
+use crate::context::{Failure, Outcome};
+use crate::dispatch::{parse_from, run_with_token};
 use crate::output::{self, plural};
-use crate::{Failure, Outcome, out, parse_from, run_with_token, serve};
+use crate::{out, serve};
 
 const OWNER: &str = "acme";
 const PACKAGE: &str = "app";

@@ -64,6 +64,20 @@ impl Bars {
     }
 }
 
+/// Tells on stderr which fragments were skipped, so a damaged journal never
+/// passes silently.
+pub(crate) fn warn_about_fragments(path: &Path, fragments: &[Fragment]) {
+    for f in fragments {
+        eprintln!(
+            "warning: {} line {}: skipped {} bytes of a record cut short when ghpkg was \
+             interrupted while writing it",
+            path.display(),
+            f.line,
+            f.bytes
+        );
+    }
+}
+
 impl Observer for Bars {
     fn started(&self, phase: Phase, total: Option<usize>) {
         if !self.enabled || total == Some(0) {
@@ -114,7 +128,7 @@ impl Observer for Bars {
     }
 
     fn journal_opened(&self, path: &Path, fragments: &[Fragment]) {
-        crate::undo::warn_about_fragments(path, fragments);
+        warn_about_fragments(path, fragments);
         eprintln!("journal: {}", path.display());
     }
 

@@ -13,13 +13,14 @@ use github_packages_retention::{
 };
 
 use crate::args::{Kind, PruneArgs};
+use crate::context::{Ctx, Failure, Outcome};
 use crate::deleting;
+use crate::out;
 use crate::output::plural;
 use crate::progress::Bars;
 use crate::report::{PackageReport, Report, WarningRef, print_plan};
 use crate::summary;
 use crate::words;
-use crate::{Ctx, Failure, Outcome, out};
 
 /// Refuses a policy that selects every version, or none, and tag flags for
 /// package types whose versions have no tags.
@@ -102,7 +103,10 @@ fn planner(ctx: &Ctx, args: &PruneArgs) -> Result<Planner, Failure> {
     }
     let registry = match &args.registry_url {
         Some(url) => Some(Registry::new(url).map_err(|e| {
-            Failure::Usage(format!("--registry-url {url}: {}", crate::describe(&e)))
+            Failure::Usage(format!(
+                "--registry-url {url}: {}",
+                crate::context::describe(&e)
+            ))
         })?),
         None => Registry::for_api(ctx.client.base_url()),
     };
@@ -151,7 +155,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
                     package_type: kind,
                     name: name.clone(),
                 });
-                package.fail(crate::describe(&error));
+                package.fail(crate::context::describe(&error));
                 report.packages.push(package);
             }
             Err(other) => return Err(other.into()),
@@ -165,7 +169,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
     if !refusals.is_empty() {
         // Neither a delete nor a plan that could be applied later.
     } else if let Some(path) = &args.plan_out {
-        write_plan(ctx, args, &scope, kind, &policy, &plans, path)?;
+        write_plan(ctx, &scope, kind, &policy, &plans, path)?;
         report.plan_file = Some(path.display().to_string());
     } else if planned_total == 0 {
         if !ctx.json {
@@ -301,7 +305,6 @@ fn show_plans(
 /// Writes the plan file of a run: every package that could be planned.
 fn write_plan(
     ctx: &Ctx,
-    args: &PruneArgs,
     scope: &Scope,
     kind: PackageType,
     policy: &Policy,
@@ -334,6 +337,5 @@ fn write_plan(
             crate::apply::command(path, &ctx.api_url())
         )?;
     }
-    let _ = args;
     Ok(())
 }

@@ -9,9 +9,10 @@ use github_packages_retention::{
 };
 use serde::Serialize;
 
+use crate::context::describe;
+use crate::out;
 use crate::output::{self, Table, plural};
 use crate::words::{self, short_digest};
-use crate::{describe, out};
 
 /// The version of the `--json` document of `prune` and `apply`.
 pub(crate) const REPORT_VERSION: u32 = 3;

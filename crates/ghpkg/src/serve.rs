@@ -6,7 +6,8 @@ use github_packages::fake::FakeGitHub;
 use serde_json::json;
 
 use crate::args::{FakeCommand, ServeArgs};
-use crate::{Failure, Outcome, out, output};
+use crate::context::{Failure, Outcome};
+use crate::{out, output};
 
 /// The scopes of the token the fake mints: everything a packages tool does.
 pub(crate) const SCOPES: &[&str] = &["read:packages", "write:packages", "delete:packages"];

@@ -13,9 +13,9 @@ use chrono::{DateTime, Duration, Utc};
 use crate::output::{self, plural};
 use github_packages_retention::Action;
 
+use crate::context::{Ctx, Failure, Outcome};
 use crate::report::Report;
 use crate::words::{self, short_digest};
-use crate::{Ctx, Failure, Outcome};
 
 /// GitHub drops a step's whole summary above 1 MiB; stay well below.
 const MAX_SUMMARY_BYTES: usize = 512 * 1024;

@@ -5,15 +5,16 @@
 use std::path::Path;
 
 use clap::parser::ValueSource;
-use github_packages_retention::journal::{Fragment, Journal, Pending};
+use github_packages_retention::journal::{Journal, Pending};
 use github_packages_retention::undo::{self, Settled, UndoReport};
 use github_packages_retention::{Stop, normalized};
 use serde::Serialize;
 
+use crate::context::{Ctx, Failure, Outcome, advice};
+use crate::out;
 use crate::output::{self, Table, plural};
-use crate::progress::Bars;
+use crate::progress::{Bars, warn_about_fragments};
 use crate::report::{FailedRef, VersionRef};
-use crate::{Ctx, Failure, Outcome, advice, out};
 
 /// The `--json` document of an undo.
 #[derive(Debug, Default, Serialize)]
@@ -32,20 +33,6 @@ fn version_ref(p: &Pending) -> VersionRef {
         name: p.name.clone(),
         tags: p.tags.clone(),
         package: p.package.clone(),
-    }
-}
-
-/// Tells on stderr which fragments were skipped, so a damaged journal never
-/// passes silently.
-pub(crate) fn warn_about_fragments(path: &Path, fragments: &[Fragment]) {
-    for f in fragments {
-        eprintln!(
-            "warning: {} line {}: skipped {} bytes of a record cut short when ghpkg was \
-             interrupted while writing it",
-            path.display(),
-            f.line,
-            f.bytes
-        );
     }
 }
 

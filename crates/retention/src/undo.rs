@@ -170,7 +170,7 @@ pub async fn restore(
     let mut writer = Writer::append_to(path).map_err(journal_error)?;
     observer.started(Phase::Restoring, Some(pending.len()));
     let mut rest = pending.into_iter();
-    while let Some(p) = rest.next() {
+    for p in rest.by_ref() {
         if stop.is_requested() {
             report.interrupted = true;
             report.not_attempted.push(p);
