@@ -137,6 +137,40 @@ impl Executor {
         })
     }
 
+    /// Deletes what `plans` plan, package by package, into a new journal
+    /// at `journal` (or continues it, if it is the journal of the same
+    /// packages): the header is made from the plans and the client's API.
+    ///
+    /// # Errors
+    ///
+    /// As [`Executor::run`].
+    pub async fn delete_planned(
+        &self,
+        plans: &[PackagePlan],
+        journal: &Path,
+        observer: &dyn Observer,
+    ) -> Result<RunOutcome> {
+        let Some(first) = plans.first() else {
+            return Ok(RunOutcome {
+                journal: journal.to_owned(),
+                packages: Vec::new(),
+            });
+        };
+        let login = plans.iter().find_map(|p| p.login.as_deref());
+        let mut header = Header::new(
+            &first.target.scope,
+            login,
+            first.target.package_type,
+            &first.target.name,
+            self.client.base_url().as_str(),
+        );
+        if plans.len() > 1 {
+            header.packages = plans.iter().map(|p| p.target.name.clone()).collect();
+        }
+        let work = plans.iter().map(Work::of).collect();
+        self.run(&header, journal, work, observer).await
+    }
+
     /// Why a planned version must now be left alone, if it must: the plan
     /// was made from a listing that may be minutes old, and a version may
     /// have been tagged (or re-tagged to match an exclusion) or deleted
@@ -251,7 +285,7 @@ impl Executor {
         let mut last_failure: Option<(Option<u16>, Option<String>)> = None;
         let mut same_failures = 0;
         let mut rest = versions.into_iter();
-        while let Some(version) = rest.next() {
+        for version in rest.by_ref() {
             if self.stop.is_requested() {
                 outcome.halt = Some(Halt::Interrupted);
                 outcome.not_attempted.push(version);
