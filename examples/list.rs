@@ -32,7 +32,7 @@ Lists packages of one type and, for each, its versions (id, created, name, tags)
 The token comes from GITHUB_TOKEN, else GH_TOKEN: GitHub's packages API needs a personal
 access token (classic) with read:packages, also to list public packages. GITHUB_API_URL
 points the client at GitHub Enterprise Server (https://HOST/api/v3), or at a fake GitHub
-(`cargo run --features cli --bin ghpkg -- fake serve`); the default is
+(`cargo run -p ghpkg -- fake serve`); the default is
 https://api.github.com.";
 
 #[derive(Debug)]

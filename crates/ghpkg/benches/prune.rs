@@ -3,7 +3,7 @@
 //! multi-arch image indexes, against a loopback API and registry that wait
 //! 20 ms before every answer.
 //!
-//! `cargo bench --bench prune --features cli` times this tree's ghpkg, with
+//! `cargo bench -p ghpkg --bench prune` times this tree's ghpkg, with
 //! its default and with one manifest read at a time; `-- --baseline PATH`
 //! adds another build (the previous release) to the same run, interleaved;
 //! `-- --help` lists the knobs. The server runs in a child process of this
@@ -25,9 +25,9 @@ use fixture::{CHILDREN, INDEXES, KEEP_LAST, ORG, PACKAGE, PAGES, VERSIONS, Versi
 use server::{Counters, ServerProcess};
 
 const USAGE: &str = "\
-usage: cargo bench --bench prune --features cli [-- OPTIONS]
+usage: cargo bench -p ghpkg --bench prune [-- OPTIONS]
   --baseline PATH   also time this ghpkg binary: the previous release, built
-                    with `cargo build --release --features cli --bin ghpkg`
+                    with `cargo build --release -p ghpkg`
   --runs N          measured runs per variant, interleaved (default 5)
   --latency-ms N    delay before every answer (default 20)
   --no-serial       leave out the one-read-at-a-time variant (over 20 s a run)
