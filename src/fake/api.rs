@@ -9,11 +9,12 @@ use http::HeaderMap;
 
 use crate::generated::types::{PackageType, VersionState, Visibility};
 
+use super::answer::Answer;
 use super::auth::{Caller, TokenRecord};
 use super::bodies;
 use super::limits::{SECONDARY_DOCS, points_for};
 use super::routes::{self, ApiRoute, Operation, PackagePath, Route, Target};
-use super::server::{Answer, Inner, Shared};
+use super::shared::{Inner, Shared};
 use super::state::{
     Account, AccountKind, MSG_PACKAGE_NOT_FOUND, MSG_VERSION_NOT_FOUND, PackageKey, PackageRecord,
     Refusal,

@@ -186,6 +186,15 @@ impl Tokens {
     }
 }
 
+/// Who a registry token was issued to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum RegistryGrant {
+    /// No credentials: public images only.
+    Anonymous,
+    /// A GitHub token that may read packages, acting as this account.
+    Account(String),
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

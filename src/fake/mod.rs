@@ -70,20 +70,24 @@
 //! # }
 //! ```
 
+mod answer;
 mod api;
 mod auth;
 mod bodies;
 mod clock;
 mod dataset;
 mod error;
+mod fault_rules;
 mod faults;
 mod fixtures;
 mod limits;
 mod log;
+mod manifests;
 mod registry;
 mod routes;
 mod seed;
 mod server;
+mod shared;
 mod state;
 
 use std::net::SocketAddr;
@@ -104,7 +108,7 @@ pub use state::ActiveRestore;
 
 use auth::TokenKind;
 use limits::LimitSettings;
-use server::{Settings, Shared};
+use shared::{Settings, Shared};
 use state::{AccountKind, PackageKey, Rules};
 
 /// The login [`FakeGitHub::token_with_scopes`] acts as unless
@@ -146,10 +150,6 @@ impl FakeGitHub {
     /// Configures a fake: limits, rules, clock, seed, sample data.
     pub fn builder() -> FakeBuilder {
         FakeBuilder::default()
-    }
-
-    pub(crate) fn shared(&self) -> &Arc<Shared> {
-        &self.shared
     }
 
     /// `http://127.0.0.1:<port>`: the API base URL for a client, and the
@@ -282,7 +282,7 @@ impl FakeGitHub {
         package_type: PackageType,
         name: impl Into<String>,
     ) -> PackageBuilder<'_> {
-        PackageBuilder::new(self, owner.into(), package_type, name.into())
+        PackageBuilder::new(&self.shared, owner.into(), package_type, name.into())
     }
 
     /// Sets up a fault for requests with `method` (`"GET"`, `"DELETE"`, or
@@ -308,7 +308,7 @@ impl FakeGitHub {
     /// # }
     /// ```
     pub fn fault(&self, method: &str, path: &str) -> FaultBuilder<'_> {
-        FaultBuilder::new(self, method, path)
+        FaultBuilder::new(&self.shared, method, path)
     }
 
     /// Takes every fault out of force.
@@ -699,7 +699,7 @@ impl FakeBuilder {
             server,
         };
         if self.sample_data {
-            dataset::populate(&fake)?;
+            dataset::populate(&fake.shared)?;
         }
         Ok(fake)
     }
