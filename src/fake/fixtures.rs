@@ -593,7 +593,7 @@ pub(crate) fn check_login(login: &str) -> Result<(), FakeError> {
     }
 }
 
-fn check_package_name(package_type: PackageType, name: &str) -> Result<(), FakeError> {
+pub(crate) fn check_package_name(package_type: PackageType, name: &str) -> Result<(), FakeError> {
     let problem = if name.is_empty() {
         Some("is empty".to_owned())
     } else if name.len() > 255 {
@@ -653,7 +653,7 @@ fn check_version_name(package_type: PackageType, name: &str) -> Result<(), FakeE
 }
 
 /// An OCI tag: `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`.
-fn check_tag(tag: &str) -> Result<(), FakeError> {
+pub(crate) fn check_tag(tag: &str) -> Result<(), FakeError> {
     let mut bytes = tag.bytes();
     let ok = tag.len() <= 128
         && bytes
@@ -945,7 +945,7 @@ fn create(
     }
     let owner_login = inner
         .store
-        .ensure_account(builder.owner.login(), builder.owner.kind())
+        .ensure_account(builder.owner.login(), builder.owner.kind(), now)
         .map_err(|problem| FakeError::invalid("owner", problem))?
         .login
         .clone();
@@ -981,6 +981,14 @@ fn create(
             docker_conflict: false,
             versions: Vec::new(),
         });
+    }
+    if let Some(oldest) = made
+        .iter()
+        .map(|(v, _)| v.created_at)
+        .chain(builder.created_at)
+        .min()
+    {
+        inner.store.account_owns_since(&owner_login, oldest);
     }
     let Some(package) = inner.store.active_package_mut(key) else {
         return Err(FakeError::invalid(

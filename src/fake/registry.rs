@@ -1,134 +1,106 @@
 //! A minimal OCI distribution registry for container packages, on the same
 //! server as the API, the way ghcr.io sits beside api.github.com: manifests
-//! by digest or tag, the tag list, and the bearer-token flow (`401` with
-//! `WWW-Authenticate: Bearer realm=..,service=..,scope=..`, then `/token`
-//! with HTTP Basic and a GitHub token that may read packages).
+//! by digest or tag, pushes of manifests, the tag list paged with `n` and
+//! `last`, behind the bearer-token flow. Operations the fake does not offer
+//! (blobs, uploads, deleting manifests, the catalog, the referrers API)
+//! answer as the distribution spec says: a challenge first, then
+//! `UNSUPPORTED`.
 
-use base64::Engine as _;
 use http::HeaderMap;
 use serde_json::json;
 
 use crate::generated::types::{PackageType, Visibility};
 
 use super::answer::Answer;
-use super::auth::{Need, RegistryGrant};
+use super::auth::RegistryGrant;
 use super::manifests::is_index;
+use super::push;
+use super::registry_auth::{self, challenge};
 use super::routes::{self, RegistryRoute, Route};
 use super::shared::{Inner, Shared};
 use super::state::{PackageKey, PackageRecord};
 
-/// How long a registry token lives, in seconds (ghcr.io says 300).
-const TOKEN_SECONDS: u64 = 300;
-
-fn registry_error(status: u16, code: &str, message: &str) -> Answer {
-    let body = json!({"errors": [{"code": code, "message": message}]});
-    Answer::json(status, body.to_string().into_bytes())
-        .header("docker-distribution-api-version", "registry/2.0")
+/// One request to the registry.
+#[derive(Debug)]
+pub(crate) struct RegistryRequest<'a> {
+    pub(crate) method: &'a http::Method,
+    pub(crate) path: &'a str,
+    pub(crate) query: Option<&'a str>,
+    pub(crate) headers: &'a HeaderMap,
+    /// The body, read only for a push.
+    pub(crate) body: &'a [u8],
 }
 
-fn challenge(shared: &Shared, scope: Option<&str>) -> Answer {
-    let service = shared
-        .base_url
-        .strip_prefix("http://")
-        .unwrap_or(&shared.base_url);
-    let mut value = format!(
-        "Bearer realm=\"{}/token\",service=\"{service}\"",
-        shared.base_url
-    );
-    if let Some(scope) = scope {
-        value.push_str(&format!(",scope=\"{scope}\""));
-    }
-    registry_error(401, "UNAUTHORIZED", "authentication required").header("www-authenticate", value)
-}
-
-/// Who the request's registry token was issued to, if it has a valid one.
-fn grant(inner: &Inner, headers: &HeaderMap) -> Option<RegistryGrant> {
-    let value = headers.get(http::header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = value.trim().split_once(' ')?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return None;
-    }
-    inner.registry_tokens.get(token.trim()).cloned()
-}
-
-pub(crate) fn answer(
-    shared: &Shared,
-    method: &http::Method,
-    path: &str,
-    query: Option<&str>,
-    headers: &HeaderMap,
-) -> Answer {
-    let Some(Route::Registry(route)) = routes::parse(method, path) else {
-        return registry_error(404, "NOT_FOUND", "page not found");
+pub(crate) fn answer(shared: &Shared, request: &RegistryRequest<'_>) -> Answer {
+    let route = match routes::parse(request.method, request.path) {
+        Some(Route::Registry(route)) => route,
+        _ => RegistryRoute::Unsupported {
+            name: None,
+            write: false,
+        },
     };
+    let headers = request.headers;
     let mut inner = shared.lock_at(shared.clock.now());
     let inner = &mut *inner;
     let answer = match route {
-        RegistryRoute::Token => issue_token(shared, inner, headers, query),
-        RegistryRoute::Base => match grant(inner, headers) {
+        RegistryRoute::Token => registry_auth::issue(shared, inner, headers, request.query),
+        RegistryRoute::Base => match registry_auth::grant_of(inner, headers) {
             Some(_) => Answer::json(200, b"{}".to_vec()),
-            None => challenge(shared, None),
+            None => challenge(shared, None, false),
         },
         RegistryRoute::Manifest { name, reference } => {
-            manifest(shared, inner, headers, method, &name, &reference)
+            manifest(shared, inner, headers, request.method, &name, &reference)
         }
-        RegistryRoute::Tags { name } => tags(shared, inner, headers, &name),
+        RegistryRoute::PutManifest { name, reference } => {
+            push::answer(shared, inner, headers, &name, &reference, request.body)
+        }
+        RegistryRoute::Tags { name } => tags(shared, inner, headers, &name, request.query),
+        RegistryRoute::Referrers { name } => {
+            // Not offered, like on ghcr.io; a 404 tells a client to fall
+            // back to the referrers tag schema, as OCI 1.1 specifies.
+            match registry_auth::authorize(shared, inner, headers, &name, false) {
+                Err(refused) => refused,
+                Ok(_) => Answer::registry_error(
+                    404,
+                    "UNSUPPORTED",
+                    "the referrers API is not offered; use the referrers tag schema",
+                ),
+            }
+        }
+        RegistryRoute::Unsupported { name, write } => {
+            unsupported(shared, inner, request, name.as_deref(), write)
+        }
     };
     answer.header("docker-distribution-api-version", "registry/2.0")
 }
 
-/// `GET /token`: Basic credentials whose password is a GitHub token that
-/// may read packages get a token for that account; no credentials get an
-/// anonymous token for public images.
-fn issue_token(
+/// An operation the fake does not offer: the challenge a client meets
+/// first anywhere in the registry, then `405 UNSUPPORTED` (the token
+/// service itself answers `405` at once, so OAuth2 clients fall back to
+/// `GET /token`).
+fn unsupported(
     shared: &Shared,
-    inner: &mut Inner,
-    headers: &HeaderMap,
-    _query: Option<&str>,
+    inner: &Inner,
+    request: &RegistryRequest<'_>,
+    name: Option<&str>,
+    write: bool,
 ) -> Answer {
-    let grant = match headers.get(http::header::AUTHORIZATION) {
-        None => RegistryGrant::Anonymous,
-        Some(value) => {
-            let github_token = value
-                .to_str()
-                .ok()
-                .and_then(|v| {
-                    let (scheme, encoded) = v.trim().split_once(' ')?;
-                    scheme
-                        .eq_ignore_ascii_case("basic")
-                        .then_some(encoded.trim())
-                })
-                .and_then(|encoded| {
-                    base64::engine::general_purpose::STANDARD
-                        .decode(encoded)
-                        .ok()
-                })
-                .and_then(|raw| String::from_utf8(raw).ok())
-                .and_then(|pair| {
-                    pair.split_once(':')
-                        .map(|(_, password)| password.to_owned())
-                });
-            let record = github_token.and_then(|t| inner.tokens.find(&t).cloned());
-            match record {
-                Some(record) if record.allows(Need::Read) => RegistryGrant::Account(record.login),
-                _ => {
-                    return registry_error(
-                        401,
-                        "UNAUTHORIZED",
-                        "authentication required: the password must be a GitHub token with read:packages",
-                    );
-                }
-            }
-        }
+    let refusal = || {
+        Answer::registry_error(
+            405,
+            "UNSUPPORTED",
+            &format!(
+                "the fake registry does not offer {} {}; it serves manifests, manifest pushes and tag lists",
+                request.method, request.path
+            ),
+        )
     };
-    let count = inner.registry_tokens.len() as u64 + 1;
-    let token = format!(
-        "fake_registry_{:016x}",
-        (shared.settings.seed ^ 0x5eed).wrapping_mul(0x2545_f491_4f6c_dd1d) ^ count
-    );
-    inner.registry_tokens.insert(token.clone(), grant);
-    let body = json!({"token": token, "access_token": token, "expires_in": TOKEN_SECONDS});
-    Answer::json(200, body.to_string().into_bytes())
+    if request.path == "/token" || registry_auth::grant_of(inner, request.headers).is_some() {
+        return refusal();
+    }
+    let scope =
+        name.map(|name| format!("repository:{name}:{}", if write { "push" } else { "pull" }));
+    challenge(shared, scope.as_deref(), false)
 }
 
 /// The container package `<owner>/<name>` and whether the grant may read it.
@@ -137,7 +109,8 @@ fn find_image<'a>(
     grant: &RegistryGrant,
     image: &str,
 ) -> Result<&'a PackageRecord, Answer> {
-    let unknown = || registry_error(404, "NAME_UNKNOWN", "repository name not known to registry");
+    let unknown =
+        || Answer::registry_error(404, "NAME_UNKNOWN", "repository name not known to registry");
     let (owner, name) = image.split_once('/').ok_or_else(unknown)?;
     let package = inner
         .store
@@ -147,8 +120,8 @@ fn find_image<'a>(
             name,
         })
         .ok_or_else(unknown)?;
-    if *grant == RegistryGrant::Anonymous && package.visibility != Visibility::Public {
-        return Err(registry_error(
+    if grant.account.is_none() && package.visibility != Visibility::Public {
+        return Err(Answer::registry_error(
             403,
             "DENIED",
             "requested access to the resource is denied",
@@ -157,16 +130,15 @@ fn find_image<'a>(
     Ok(package)
 }
 
-/// The image the request may read: a challenge without a registry token,
-/// then [`find_image`]'s answers.
+/// The image the request may read: a challenge without a registry token
+/// that may pull it, then [`find_image`]'s answers.
 fn readable_image<'a>(
     shared: &Shared,
     inner: &'a Inner,
     headers: &HeaderMap,
     image: &str,
 ) -> Result<&'a PackageRecord, Answer> {
-    let grant = grant(inner, headers)
-        .ok_or_else(|| challenge(shared, Some(&format!("repository:{image}:pull"))))?;
+    let grant = registry_auth::authorize(shared, inner, headers, image, false)?;
     find_image(inner, &grant, image)
 }
 
@@ -203,14 +175,14 @@ fn manifest(
     } else {
         package.tagged(reference)
     };
-    let unknown = || registry_error(404, "MANIFEST_UNKNOWN", "manifest unknown");
+    let unknown = || Answer::registry_error(404, "MANIFEST_UNKNOWN", "manifest unknown");
     let Some((digest, manifest)) =
         version.and_then(|v| Some((v.name.clone(), v.manifest.clone()?)))
     else {
         return unknown();
     };
     if is_index(&manifest.media_type) && !accepts(headers, &manifest.media_type) {
-        return registry_error(
+        return Answer::registry_error(
             404,
             "MANIFEST_UNKNOWN",
             "OCI index found, but accept header does not support OCI indexes",
@@ -229,18 +201,67 @@ fn manifest(
     answer
 }
 
-fn tags(shared: &Shared, inner: &Inner, headers: &HeaderMap, image: &str) -> Answer {
+/// `GET /v2/<name>/tags/list`: the tags in lexical order, `n` at a time
+/// after the tag `last`, with a `Link` to the next page while tags remain,
+/// as the distribution spec pages them.
+fn tags(
+    shared: &Shared,
+    inner: &Inner,
+    headers: &HeaderMap,
+    image: &str,
+    query: Option<&str>,
+) -> Answer {
     let package = match readable_image(shared, inner, headers, image) {
         Ok(package) => package,
         Err(answer) => return answer,
     };
+    let params: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    let param = |name: &str| {
+        params
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    };
+    let n = match param("n").map(str::parse::<usize>) {
+        None => None,
+        Some(Ok(n)) => Some(n),
+        Some(Err(_)) => {
+            return Answer::registry_error(
+                400,
+                "PAGINATION_NUMBER_INVALID",
+                "`n` must be a whole number of tags",
+            );
+        }
+    };
     let mut tags: Vec<&str> = package
         .active_versions()
         .flat_map(|v| v.tags.iter().map(String::as_str))
+        .filter(|t| param("last").is_none_or(|last| *t > last))
         .collect();
     tags.sort_unstable();
+    tags.dedup();
+    let more = n.is_some_and(|n| tags.len() > n);
+    if let Some(n) = n {
+        tags.truncate(n);
+    }
     let body = json!({"name": image, "tags": tags});
-    Answer::json(200, body.to_string().into_bytes())
+    let answer = Answer::json(200, body.to_string().into_bytes());
+    match (more, n, tags.last()) {
+        (true, Some(n), Some(last)) => {
+            let next = url::form_urlencoded::Serializer::new(String::new())
+                .append_pair("n", &n.to_string())
+                .append_pair("last", last)
+                .finish();
+            answer.header(
+                "link",
+                format!("</v2/{image}/tags/list?{next}>; rel=\"next\""),
+            )
+        }
+        _ => answer,
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -21,7 +21,7 @@ use super::api;
 use super::error::FakeError;
 use super::fault_rules::Action;
 use super::log::RecordedRequest;
-use super::registry;
+use super::registry::{self, RegistryRequest};
 use super::routes;
 use super::shared::Shared;
 
@@ -53,6 +53,24 @@ fn into_response(answer: Answer) -> Response<Full<Bytes>> {
         }
     }
     response
+}
+
+/// The most of a pushed manifest the registry reads: the OCI distribution
+/// spec asks registries to accept manifests of at least 4 MiB.
+const MAX_MANIFEST_BYTES: usize = 4 * 1024 * 1024;
+
+/// A push's body, or `413` when it is larger than a manifest may be.
+async fn read_body(request: Request<Incoming>) -> Result<Bytes, Answer> {
+    let limited = http_body_util::Limited::new(request.into_body(), MAX_MANIFEST_BYTES);
+    match limited.collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(_) => Err(Answer::registry_error(
+            413,
+            "SIZE_INVALID",
+            "the manifest is larger than the 4 MiB the registry accepts, or its upload broke off",
+        )
+        .header("docker-distribution-api-version", "registry/2.0")),
+    }
 }
 
 /// Binds `port` (0: any free one) on 127.0.0.1 only: the fake is never
@@ -109,8 +127,6 @@ async fn handle(
     let path = request.uri().path().to_owned();
     let query = request.uri().query().map(str::to_owned);
     let headers = request.headers().clone();
-    // The packages API and the registry take no request bodies.
-    drop(request);
     let at = shared.clock.now();
     let record = |status: Option<u16>| {
         shared.lock().log.record(RecordedRequest {
@@ -121,8 +137,22 @@ async fn handle(
             at,
         });
     };
-
+    // Only a registry push has a body the fake reads; the packages API
+    // takes none.
     let registry_request = routes::is_registry_path(&path);
+    let body = if registry_request && method == http::Method::PUT {
+        match read_body(request).await {
+            Ok(body) => body,
+            Err(answer) => {
+                record(Some(answer.status));
+                return Ok(into_response(answer));
+            }
+        }
+    } else {
+        drop(request);
+        Bytes::new()
+    };
+
     let _slot = if registry_request {
         None
     } else {
@@ -159,7 +189,14 @@ async fn handle(
         }
         Some(Action::Latency(_)) | None => {
             if registry_request {
-                registry::answer(&shared, &method, &path, query.as_deref(), &headers)
+                let request = RegistryRequest {
+                    method: &method,
+                    path: &path,
+                    query: query.as_deref(),
+                    headers: &headers,
+                    body: &body,
+                };
+                registry::answer(&shared, &request)
             } else {
                 api::answer(&shared, &method, &path, query.as_deref(), &headers)
             }

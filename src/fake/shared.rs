@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
 use super::auth::{RegistryGrant, Tokens};
+use super::bodies::Bodies;
 use super::clock::Clock;
 use super::fault_rules::Faults;
 use super::limits::{Counters, InFlight, LimitSettings};
@@ -21,6 +22,8 @@ pub(crate) struct Settings {
     pub(crate) limits: LimitSettings,
     pub(crate) rules: Rules,
     pub(crate) seed: u64,
+    /// Whether bodies may say `internal` (see [`Bodies`]).
+    pub(crate) internal_visibility: bool,
 }
 
 /// Everything that changes while the fake runs, behind one lock that is
@@ -75,6 +78,14 @@ impl Shared {
     /// report on, so a poisoned lock is taken as is.
     pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
         self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The body writer for this fake's URL and settings.
+    pub(crate) fn bodies(&self) -> Bodies<'_> {
+        Bodies {
+            api: &self.base_url,
+            internal_visibility: self.settings.internal_visibility,
+        }
     }
 
     /// The state as of `now`: what left the restore window is purged first.
