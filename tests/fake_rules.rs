@@ -660,3 +660,97 @@ async fn names_with_slashes_travel_encoded_and_filters_apply() {
     .await;
     assert_eq!(upper.status, 200);
 }
+
+#[tokio::test]
+async fn the_account_endpoints_say_who_a_token_is_and_what_an_owner_is() {
+    let clock = Clock::frozen(start_of_june());
+    let gh = FakeGitHub::builder()
+        .clock(clock.clone())
+        .without_rate_limits()
+        .start()
+        .await
+        .unwrap();
+    let old = start_of_june() - TimeDelta::days(40);
+    let lib = gh
+        .package(Owner::org("acme"), PackageType::Npm, "lib")
+        .version("1.0.0")
+        .created_at(old)
+        .create()
+        .unwrap();
+    let read = gh.token_with_scopes(&["read:packages"]);
+
+    // An owner's kind, with or without a token, as tools ask before
+    // choosing /orgs or /users.
+    for token in [None, Some(read.as_str())] {
+        let org = call(&gh, Method::GET, "/users/acme", token).await;
+        assert_eq!(org.status, 200, "{}", org.text);
+        assert_eq!(org.json()["type"], "Organization");
+        assert_eq!(org.json()["login"], "acme");
+        let me = call(&gh, Method::GET, "/users/OctoCat", token).await;
+        assert_eq!(me.json()["type"], "User");
+        assert_eq!(me.json()["login"], "octocat");
+    }
+    let org = call(&gh, Method::GET, "/users/acme", Some(&read))
+        .await
+        .json();
+    let package = call(&gh, Method::GET, "/orgs/acme/packages/npm/lib", Some(&read))
+        .await
+        .json();
+    assert_eq!(org["id"], package["owner"]["id"]);
+    assert_eq!(lib.owner, "acme");
+    // An account is never younger than what it owns.
+    assert_eq!(org["created_at"], "2025-04-22T12:00:00Z");
+    let nobody = call(&gh, Method::GET, "/users/nobody", Some(&read)).await;
+    assert_eq!(
+        (nobody.status, nobody.message().as_str()),
+        (404, "Not Found")
+    );
+
+    // Whom a token acts as; the private profile needs `user` or `read:user`.
+    let me = call(&gh, Method::GET, "/user", Some(&read)).await;
+    assert_eq!(me.status, 200);
+    assert_eq!(me.json()["login"], "octocat");
+    assert_eq!(me.json()["user_view_type"], "public");
+    assert!(me.json().get("two_factor_authentication").is_none());
+    assert_eq!(me.header("x-oauth-scopes"), Some("read:packages"));
+    let profile = gh.token_with_scopes(&["user"]);
+    let private = call(&gh, Method::GET, "/user", Some(&profile)).await.json();
+    assert_eq!(private["user_view_type"], "private");
+    assert_eq!(private["two_factor_authentication"], true);
+    let hubot = gh.token_for("hubot", &[]).unwrap();
+    let other = call(&gh, Method::GET, "/user", Some(&hubot)).await.json();
+    assert_eq!(other["login"], "hubot");
+    assert_eq!(other["created_at"], "2025-06-01T12:00:00Z");
+
+    let anonymous = call(&gh, Method::GET, "/user", None).await;
+    assert_eq!(
+        (anonymous.status, anonymous.message().as_str()),
+        (401, "Requires authentication")
+    );
+    let bad = call(&gh, Method::GET, "/users/acme", Some("ghp_nope")).await;
+    assert_eq!(
+        (bad.status, bad.message().as_str()),
+        (401, "Bad credentials")
+    );
+    let actions = gh
+        .actions_token(Owner::org("acme"), PackagesPermission::Write)
+        .unwrap();
+    let refused = call(&gh, Method::GET, "/user", Some(&actions)).await;
+    assert_eq!(
+        (refused.status, refused.message().as_str()),
+        (403, "Resource not accessible by integration")
+    );
+    assert_eq!(
+        call(&gh, Method::GET, "/users/acme", Some(&actions))
+            .await
+            .status,
+        200
+    );
+    // Not writable: only GET routes.
+    assert_eq!(
+        call(&gh, Method::DELETE, "/users/acme", Some(&read))
+            .await
+            .status,
+        404
+    );
+}

@@ -493,3 +493,97 @@ fn the_validator_catches_what_it_must() {
         "{problems:#?}"
     );
 }
+
+#[tokio::test]
+async fn account_bodies_fit_githubs_user_schemas() {
+    let gh = FakeGitHub::builder()
+        .without_rate_limits()
+        .start()
+        .await
+        .unwrap();
+    gh.package(Owner::org("acme"), PackageType::Npm, "lib")
+        .version("1.0.0")
+        .create()
+        .unwrap();
+    let read = gh.token_with_scopes(&["read:packages"]);
+    let profile = gh.token_with_scopes(&["read:packages", "read:user"]);
+    let users = Spec::users();
+    let http = http();
+    for (path, token, schema, other) in [
+        ("/users/acme", None, "public-user", "private-user"),
+        ("/users/octocat", Some(&read), "public-user", "private-user"),
+        ("/user", Some(&read), "public-user", "private-user"),
+        ("/user", Some(&profile), "private-user", "public-user"),
+    ] {
+        let reply = send(
+            &http,
+            Method::GET,
+            &format!("{}{path}", gh.url()),
+            token.map(String::as_str),
+        )
+        .await;
+        assert_eq!(reply.status, 200, "{path}: {}", reply.text);
+        let body = reply.json();
+        let problems = users.check_component(schema, &body);
+        assert!(problems.is_empty(), "{path} as {schema}: {problems:#?}");
+        // The two schemas tell the bodies apart, so the check above is
+        // not one any user body passes.
+        assert!(
+            !users.check_component(other, &body).is_empty(),
+            "{path} also fits {other}"
+        );
+        assert_eq!(body["user_view_type"], schema.trim_end_matches("-user"));
+    }
+}
+
+#[tokio::test]
+async fn without_internal_visibility_every_body_fits_githubs_own_description() {
+    let upstream = Spec::upstream();
+    let types = ["container", "docker", "npm", "maven", "nuget", "rubygems"];
+    for strict in [false, true] {
+        let mut builder = FakeGitHub::builder().without_rate_limits().sample_data();
+        if strict {
+            builder = builder.no_internal_visibility();
+        }
+        let gh = builder.start().await.unwrap();
+        let token = gh.token_with_scopes(ALL);
+        let http = http();
+        let mut problems = Vec::new();
+        let mut visibilities = BTreeSet::new();
+        for package_type in types {
+            let url = format!(
+                "{}/orgs/acme/packages?package_type={package_type}&per_page=100",
+                gh.url()
+            );
+            let listed = send(&http, Method::GET, &url, Some(&token)).await.json();
+            for package in listed.as_array().unwrap() {
+                visibilities.insert(package["visibility"].as_str().unwrap().to_owned());
+                problems.extend(upstream.check_component("package", package));
+            }
+            let url = format!(
+                "{}/orgs/acme/packages?package_type={package_type}&visibility=internal",
+                gh.url()
+            );
+            let internal = send(&http, Method::GET, &url, Some(&token)).await.json();
+            if package_type == "container" {
+                // The filter still finds the internal package either way.
+                assert_eq!(internal[0]["name"], "worker", "strict: {strict}");
+            }
+        }
+        let url = format!("{}/orgs/acme/packages/container/worker", gh.url());
+        let worker = send(&http, Method::GET, &url, Some(&token)).await.json();
+        problems.extend(upstream.check_component("package", &worker));
+        if strict {
+            assert!(problems.is_empty(), "{problems:#?}");
+            assert_eq!(worker["visibility"], "private");
+            assert!(!visibilities.contains("internal"), "{visibilities:?}");
+        } else {
+            // GitHub's own answer, which its description does not allow.
+            assert_eq!(worker["visibility"], "internal");
+            assert!(
+                !problems.is_empty() && problems.iter().all(|p| p.contains("\"internal\"")),
+                "{problems:#?}"
+            );
+        }
+    }
+}

@@ -130,7 +130,8 @@ async fn requests_that_do_not_parse_get_a_4xx() {
         ("/orgs/acme/packages/npm/lib/", 404),
         ("/orgs/acme//packages", 404),
         ("/repos/acme/lib", 404),
-        ("/v2/acme/lib/blobs/sha256:00", 404),
+        // A GitHub token is no registry token: the challenge comes first.
+        ("/v2/acme/lib/blobs/sha256:00", 401),
         ("/users/acme/packages?package_type=npm", 404),
         ("/orgs/octocat/packages?package_type=npm", 404),
     ];
@@ -461,10 +462,55 @@ async fn the_log_records_every_request() {
     assert_eq!(log[0].query_param("page").as_deref(), Some("2"));
     assert_eq!(log[0].status, Some(200));
     assert_eq!(log[0].at, noon());
+    // A path the fake does not model is its 404, even without a token.
     assert_eq!(
         (log[1].status, log[1].at),
-        (Some(401), noon() + TimeDelta::seconds(5))
+        (Some(404), noon() + TimeDelta::seconds(5))
     );
     gh.clear_requests();
     assert!(gh.requests().is_empty());
+}
+
+#[tokio::test]
+async fn paths_outside_the_model_say_so_in_their_404() {
+    let gh = FakeGitHub::start().await;
+    gh.package(Owner::org("acme"), PackageType::Npm, "lib")
+        .version("1.0.0")
+        .create()
+        .unwrap();
+    let token = gh.token_with_scopes(ALL);
+    let http = http();
+    let get = |path: &str, token: Option<&str>| {
+        let url = format!("{}{path}", gh.url());
+        let http = http.clone();
+        let token = token.map(str::to_owned);
+        async move { send(&http, Method::GET, &url, token.as_deref()).await }
+    };
+    for token in [Some(token.as_str()), None] {
+        for path in [
+            "/repos/acme/lib",
+            "/orgs/acme",
+            "/users/acme/repos",
+            "/rate_limit",
+        ] {
+            let reply = get(path, token).await;
+            assert_eq!(reply.status, 404, "{path}: {}", reply.text);
+            let message = reply.message();
+            assert!(
+                message.contains(&format!("the fake GitHub does not model GET {path}")),
+                "{path}: {message}"
+            );
+        }
+    }
+    // Inside the modelled area a 404 is GitHub's own.
+    for path in ["/orgs/acme/packages/npm/lib/versions/abc", "/users/nobody"] {
+        let reply = get(path, Some(&token)).await;
+        assert_eq!(
+            (reply.status, reply.message().as_str()),
+            (404, "Not Found"),
+            "{path}"
+        );
+    }
+    // Credentials are still checked first, as GitHub does everywhere.
+    assert_eq!(get("/repos/acme/lib", Some("ghp_nope")).await.status, 401);
 }

@@ -9,15 +9,16 @@ use http::HeaderMap;
 
 use crate::generated::types::{PackageType, VersionState, Visibility};
 
+use super::answer::Answer;
 use super::auth::{Caller, TokenRecord};
-use super::bodies;
 use super::limits::{SECONDARY_DOCS, points_for};
-use super::routes::{self, ApiRoute, Operation, PackagePath, Route, Target};
-use super::server::{Answer, Inner, Shared};
+use super::routes::{self, AccountRoute, ApiRoute, Operation, PackagePath, Route, Target};
+use super::shared::{Inner, Shared};
 use super::state::{
     Account, AccountKind, MSG_PACKAGE_NOT_FOUND, MSG_VERSION_NOT_FOUND, PackageKey, PackageRecord,
     Refusal,
 };
+use super::users;
 
 const REST_DOCS: &str = "https://docs.github.com/rest";
 const API_VERSION: &str = "2022-11-28";
@@ -29,9 +30,19 @@ const LISTING_WALL: u64 = 10_000;
 const SECONDARY_MESSAGE: &str = "You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID";
 
 fn error(status: u16, message: &str, docs: &str) -> Answer {
-    Answer::json(
-        status,
-        bodies::error_json(message, docs, status).into_bytes(),
+    Answer::github_error(status, message, docs)
+}
+
+/// The 404 of a path outside what the fake models, saying so: a tool that
+/// reports "not found" then points at the fake, not at the user's data.
+fn unmodelled(method: &http::Method, path: &str) -> Answer {
+    error(
+        404,
+        &format!(
+            "Not Found: the fake GitHub does not model {method} {path}; it answers the 27 \
+             packages operations, GET /user and GET /users/{{username}}"
+        ),
+        REST_DOCS,
     )
 }
 
@@ -129,9 +140,19 @@ fn respond(
         }
     }
 
+    let route = routes::parse(method, path);
     let token = match caller {
-        Caller::Anonymous => return error(401, "Requires authentication", REST_DOCS),
         Caller::BadCredentials => return error(401, "Bad credentials", REST_DOCS),
+        Caller::Anonymous => {
+            return match &route {
+                // Public profiles need no token.
+                Some(Route::Account(route @ AccountRoute::User(_))) => {
+                    users::answer(shared.bodies(), inner, route, None)
+                }
+                None if !routes::is_modelled_path(path) => unmodelled(method, path),
+                _ => error(401, "Requires authentication", REST_DOCS),
+            };
+        }
         Caller::Token(token) => token,
     };
     if let Some(scopes) = token.scope_header() {
@@ -155,8 +176,13 @@ fn respond(
         .header("retry-after", wait.to_string());
     }
 
-    let Some(Route::Api(route)) = routes::parse(method, path) else {
-        return error(404, "Not Found", REST_DOCS);
+    let route = match route {
+        Some(Route::Api(route)) => route,
+        Some(Route::Account(route)) => {
+            return users::answer(shared.bodies(), inner, &route, Some(&token));
+        }
+        _ if !routes::is_modelled_path(path) => return unmodelled(method, path),
+        _ => return error(404, "Not Found", REST_DOCS),
     };
     let docs = route.documentation_url();
     let need = route.operation.need();
@@ -315,14 +341,14 @@ impl Call<'_> {
         match &self.route.operation {
             Operation::ListPackages => self.list_packages(inner, &owner),
             Operation::DockerConflicts => {
-                let api = &self.shared.base_url;
+                let bodies = self.shared.bodies();
                 let body: Vec<_> = inner
                     .store
                     .docker_conflicts(&owner)
                     .into_iter()
                     .filter_map(|p| {
                         let account = inner.store.account(&p.owner)?;
-                        Some(bodies::package(api, account, p))
+                        Some(bodies.package(account, p))
                     })
                     .collect();
                 Ok(json_of(200, &body))
@@ -331,7 +357,7 @@ impl Call<'_> {
                 let (account, package) = self.found(inner, &owner, p)?;
                 Ok(json_of(
                     200,
-                    &bodies::package(&self.shared.base_url, account, package),
+                    &self.shared.bodies().package(account, package),
                 ))
             }
             Operation::DeletePackage(p) => {
@@ -360,7 +386,7 @@ impl Call<'_> {
                     .ok_or_else(|| error(404, MSG_VERSION_NOT_FOUND, self.docs))?;
                 Ok(json_of(
                     200,
-                    &bodies::version(&self.shared.base_url, account, package, version),
+                    &self.shared.bodies().version(account, package, version),
                 ))
             }
             Operation::DeleteVersion(p, id) => {
@@ -410,7 +436,7 @@ impl Call<'_> {
             .iter()
             .filter_map(|p| {
                 let account = inner.store.account(&p.owner)?;
-                Some(bodies::package(&self.shared.base_url, account, p))
+                Some(self.shared.bodies().package(account, p))
             })
             .collect();
         Ok(self.listing(json_of(200, &body), paging, last))
@@ -430,13 +456,13 @@ impl Call<'_> {
         let (page, last) = paging.cut(&versions);
         let body: Vec<_> = page
             .iter()
-            .map(|v| bodies::version(&self.shared.base_url, account, package, v))
+            .map(|v| self.shared.bodies().version(account, package, v))
             .collect();
         Ok(self.listing(json_of(200, &body), paging, last))
     }
 
     fn listing(&self, answer: Answer, paging: Paging, last: u64) -> Answer {
-        match bodies::link_header(
+        match super::bodies::link_header(
             &self.shared.base_url,
             self.path,
             self.query,

@@ -39,6 +39,8 @@ pub(crate) enum Need {
     Read,
     Delete,
     Restore,
+    /// Pushing to the registry.
+    Push,
 }
 
 impl Need {
@@ -48,6 +50,7 @@ impl Need {
             Need::Read => "read:packages",
             Need::Delete => "delete:packages, read:packages",
             Need::Restore => "read:packages, write:packages",
+            Need::Push => "write:packages",
         }
     }
 
@@ -56,7 +59,7 @@ impl Need {
     pub(crate) fn accepted_permission(self) -> &'static str {
         match self {
             Need::Read => "packages=read",
-            Need::Delete | Need::Restore => "packages=write",
+            Need::Delete | Need::Restore | Need::Push => "packages=write",
         }
     }
 }
@@ -77,7 +80,7 @@ impl TokenRecord {
                 match need {
                     Need::Read => read,
                     Need::Delete => read && grants(scopes, "delete:packages"),
-                    Need::Restore => read && grants(scopes, "write:packages"),
+                    Need::Restore | Need::Push => read && grants(scopes, "write:packages"),
                 }
             }
             TokenKind::Actions(permission) => {
@@ -96,6 +99,15 @@ impl TokenRecord {
 
     pub(crate) fn is_actions(&self) -> bool {
         matches!(self.kind, TokenKind::Actions(_))
+    }
+
+    /// Whether `GET /user` shows the private profile: GitHub does for
+    /// tokens with the `user` or `read:user` scope.
+    pub(crate) fn reads_private_profile(&self) -> bool {
+        match &self.kind {
+            TokenKind::Classic(scopes) => scopes.iter().any(|s| s == "user" || s == "read:user"),
+            TokenKind::Actions(_) => false,
+        }
     }
 }
 
@@ -186,6 +198,50 @@ impl Tokens {
     }
 }
 
+/// What a registry token may do in one repository.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct RegistryActions {
+    pub(crate) pull: bool,
+    pub(crate) push: bool,
+}
+
+/// One repository of a registry token: the actions the client asked for
+/// in `scope`, and those it got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RepositoryAccess {
+    /// The repository, lowercase (`acme/app`).
+    pub(crate) name: String,
+    pub(crate) asked: RegistryActions,
+    pub(crate) granted: RegistryActions,
+}
+
+/// What the registry's token service handed out with one token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RegistryGrant {
+    /// The account of the GitHub token behind it; `None` for a token
+    /// fetched without credentials, which reads public images only.
+    pub(crate) account: Option<String>,
+    pub(crate) access: Vec<RepositoryAccess>,
+}
+
+impl RegistryGrant {
+    fn find(&self, repository: &str) -> Option<&RepositoryAccess> {
+        self.access
+            .iter()
+            .find(|a| a.name.eq_ignore_ascii_case(repository))
+    }
+
+    /// What the token may do in `repository`.
+    pub(crate) fn granted(&self, repository: &str) -> RegistryActions {
+        self.find(repository).map(|a| a.granted).unwrap_or_default()
+    }
+
+    /// What the client asked for in `repository` when it fetched the token.
+    pub(crate) fn asked(&self, repository: &str) -> RegistryActions {
+        self.find(repository).map(|a| a.asked).unwrap_or_default()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,6 +262,14 @@ mod tests {
         assert!(classic(&["delete:packages", "read:packages"]).allows(Need::Delete));
         assert!(!classic(&["repo"]).allows(Need::Read));
         assert!(!classic(&["read:packages"]).allows(Need::Restore));
+        assert!(classic(&["write:packages"]).allows(Need::Push));
+        assert!(!classic(&["read:packages", "delete:packages"]).allows(Need::Push));
+        let actions = |permission| TokenRecord {
+            login: "acme".into(),
+            kind: TokenKind::Actions(permission),
+        };
+        assert!(actions(PackagesPermission::Write).allows(Need::Push));
+        assert!(!actions(PackagesPermission::Read).allows(Need::Push));
     }
 
     #[test]

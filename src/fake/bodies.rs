@@ -1,12 +1,15 @@
 //! GitHub's answer bodies, built from the generated types so they cannot drift
 //! from the description the client is generated from, and the `Link` header
-//! of a listing.
+//! of a listing. The account bodies of `/user` and `/users/{username}`,
+//! whose schemas the packages description does not hold, follow GitHub's
+//! `public-user` and `private-user` schemas.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use serde_json::{Value, json};
 
 use crate::generated::types::{
     BasicError, ContainerMetadata, DockerMetadata, Package, PackageType, PackageVersion,
-    PackageVersionMetadata, SimpleUser,
+    PackageVersionMetadata, SimpleUser, Visibility,
 };
 
 use super::state::{Account, AccountKind, PackageRecord, VersionRecord};
@@ -36,39 +39,6 @@ pub(crate) fn error_json(message: &str, documentation_url: &str, status: u16) ->
     serde_json::to_string(&error).unwrap_or_default()
 }
 
-pub(crate) fn simple_user(api: &str, account: &Account) -> SimpleUser {
-    let login = &account.login;
-    let user = format!("{api}/users/{login}");
-    let (type_, node_prefix) = match account.kind {
-        AccountKind::User => ("User", "U_"),
-        AccountKind::Organization => ("Organization", "O_"),
-    };
-    SimpleUser {
-        avatar_url: format!("https://avatars.githubusercontent.com/u/{}?v=4", account.id),
-        email: None,
-        events_url: format!("{user}/events{{/privacy}}"),
-        followers_url: format!("{user}/followers"),
-        following_url: format!("{user}/following{{/other_user}}"),
-        gists_url: format!("{user}/gists{{/gist_id}}"),
-        gravatar_id: Some(String::new()),
-        html_url: format!("https://github.com/{login}"),
-        id: account.id,
-        login: login.clone(),
-        name: None,
-        node_id: format!("{node_prefix}fake{}", account.id),
-        organizations_url: format!("{user}/orgs"),
-        received_events_url: format!("{user}/received_events"),
-        repos_url: format!("{user}/repos"),
-        site_admin: false,
-        starred_at: None,
-        starred_url: format!("{user}/starred{{/owner}}{{/repo}}"),
-        subscriptions_url: format!("{user}/subscriptions"),
-        type_: type_.to_owned(),
-        url: user,
-        user_view_type: Some("public".to_owned()),
-    }
-}
-
 /// `orgs/acme` or `users/octocat`: where an owner's packages live.
 fn owner_path(account: &Account) -> String {
     match account.kind {
@@ -95,73 +65,162 @@ fn package_html_url(account: &Account, package: &PackageRecord) -> String {
     )
 }
 
-pub(crate) fn package(api: &str, account: &Account, package: &PackageRecord) -> Package {
-    Package {
-        created_at: package.created_at,
-        html_url: package_html_url(account, package),
-        id: package.id,
-        name: package.name.clone(),
-        owner: Some(simple_user(api, account)),
-        package_type: package.package_type,
-        repository: None,
-        updated_at: package.updated_at,
-        url: package_api_url(api, account, package),
-        version_count: package.active_versions().count() as i64,
-        visibility: package.visibility,
-    }
+/// Writes the bodies of one fake: its API URL for links, and whether
+/// `internal` may appear.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Bodies<'a> {
+    /// `http://127.0.0.1:<port>`, without a trailing slash.
+    pub(crate) api: &'a str,
+    /// Whether a package's `internal` visibility is shown as such, as
+    /// GitHub does, or as `private`, the only other value GitHub's
+    /// published description allows.
+    pub(crate) internal_visibility: bool,
 }
 
-pub(crate) fn version(
-    api: &str,
-    account: &Account,
-    package: &PackageRecord,
-    version: &VersionRecord,
-) -> PackageVersion {
-    let metadata = match package.package_type {
-        PackageType::Container => PackageVersionMetadata {
-            container: Some(ContainerMetadata {
-                tags: version.tags.clone(),
-            }),
-            docker: None,
-            package_type: PackageType::Container,
-        },
-        PackageType::Docker => PackageVersionMetadata {
-            container: None,
-            docker: Some(DockerMetadata {
-                tag: Vec::new(),
-                tags: version.tags.clone(),
-            }),
-            package_type: PackageType::Docker,
-        },
-        other => PackageVersionMetadata {
-            container: None,
-            docker: None,
-            package_type: other,
-        },
-    };
-    let html = format!(
-        "https://github.com/{}/packages/{}/{}/{}",
-        owner_path(account),
-        package.package_type,
-        segment(&package.name),
-        version.id
-    );
-    PackageVersion {
-        created_at: version.created_at,
-        deleted_at: version.deleted_at,
-        description: version.description.clone(),
-        html_url: Some(html),
-        id: version.id,
-        license: version.license.clone(),
-        metadata: Some(metadata),
-        name: version.name.clone(),
-        package_html_url: package_html_url(account, package),
-        updated_at: version.updated_at,
-        url: format!(
-            "{}/versions/{}",
-            package_api_url(api, account, package),
+impl Bodies<'_> {
+    pub(crate) fn simple_user(&self, account: &Account) -> SimpleUser {
+        let api = self.api;
+        let login = &account.login;
+        let user = format!("{api}/users/{login}");
+        let (type_, node_prefix) = match account.kind {
+            AccountKind::User => ("User", "U_"),
+            AccountKind::Organization => ("Organization", "O_"),
+        };
+        SimpleUser {
+            avatar_url: format!("https://avatars.githubusercontent.com/u/{}?v=4", account.id),
+            email: None,
+            events_url: format!("{user}/events{{/privacy}}"),
+            followers_url: format!("{user}/followers"),
+            following_url: format!("{user}/following{{/other_user}}"),
+            gists_url: format!("{user}/gists{{/gist_id}}"),
+            gravatar_id: Some(String::new()),
+            html_url: format!("https://github.com/{login}"),
+            id: account.id,
+            login: login.clone(),
+            name: None,
+            node_id: format!("{node_prefix}fake{}", account.id),
+            organizations_url: format!("{user}/orgs"),
+            received_events_url: format!("{user}/received_events"),
+            repos_url: format!("{user}/repos"),
+            site_admin: false,
+            starred_at: None,
+            starred_url: format!("{user}/starred{{/owner}}{{/repo}}"),
+            subscriptions_url: format!("{user}/subscriptions"),
+            type_: type_.to_owned(),
+            url: user,
+            user_view_type: Some("public".to_owned()),
+        }
+    }
+
+    pub(crate) fn package(&self, account: &Account, package: &PackageRecord) -> Package {
+        let api = self.api;
+        Package {
+            created_at: package.created_at,
+            html_url: package_html_url(account, package),
+            id: package.id,
+            name: package.name.clone(),
+            owner: Some(self.simple_user(account)),
+            package_type: package.package_type,
+            repository: None,
+            updated_at: package.updated_at,
+            url: package_api_url(api, account, package),
+            version_count: package.active_versions().count() as i64,
+            visibility: self.visibility(package.visibility),
+        }
+    }
+
+    pub(crate) fn version(
+        &self,
+        account: &Account,
+        package: &PackageRecord,
+        version: &VersionRecord,
+    ) -> PackageVersion {
+        let metadata = match package.package_type {
+            PackageType::Container => PackageVersionMetadata {
+                container: Some(ContainerMetadata {
+                    tags: version.tags.clone(),
+                }),
+                docker: None,
+                package_type: PackageType::Container,
+            },
+            PackageType::Docker => PackageVersionMetadata {
+                container: None,
+                docker: Some(DockerMetadata {
+                    tag: Vec::new(),
+                    tags: version.tags.clone(),
+                }),
+                package_type: PackageType::Docker,
+            },
+            other => PackageVersionMetadata {
+                container: None,
+                docker: None,
+                package_type: other,
+            },
+        };
+        let html = format!(
+            "https://github.com/{}/packages/{}/{}/{}",
+            owner_path(account),
+            package.package_type,
+            segment(&package.name),
             version.id
-        ),
+        );
+        let api = self.api;
+        PackageVersion {
+            created_at: version.created_at,
+            deleted_at: version.deleted_at,
+            description: version.description.clone(),
+            html_url: Some(html),
+            id: version.id,
+            license: version.license.clone(),
+            metadata: Some(metadata),
+            name: version.name.clone(),
+            package_html_url: package_html_url(account, package),
+            updated_at: version.updated_at,
+            url: format!(
+                "{}/versions/{}",
+                package_api_url(api, account, package),
+                version.id
+            ),
+        }
+    }
+
+    /// The body of `GET /users/{username}` (and of `GET /user`): GitHub's
+    /// `public-user` schema, or `private-user` when the token may read the
+    /// private profile. What the fake does not model (names, repositories,
+    /// followers) is `null` or 0, as for a new account.
+    pub(crate) fn user(&self, account: &Account, private: bool) -> Value {
+        let mut body = serde_json::to_value(self.simple_user(account)).unwrap_or_default();
+        let at = account
+            .created_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        let profile = json!({
+            "name": null, "company": null, "blog": null, "location": null, "email": null,
+            "hireable": null, "bio": null, "twitter_username": null,
+            "public_repos": 0, "public_gists": 0, "followers": 0, "following": 0,
+            "created_at": at, "updated_at": at,
+        });
+        let private_profile = json!({
+            "user_view_type": "private",
+            "private_gists": 0, "total_private_repos": 0, "owned_private_repos": 0,
+            "disk_usage": 0, "collaborators": 0, "two_factor_authentication": true,
+        });
+        let mut extend = |fields: Value| {
+            if let (Value::Object(body), Value::Object(fields)) = (&mut body, fields) {
+                body.extend(fields);
+            }
+        };
+        extend(profile);
+        if private {
+            extend(private_profile);
+        }
+        body
+    }
+
+    fn visibility(&self, visibility: Visibility) -> Visibility {
+        match visibility {
+            Visibility::Internal if !self.internal_visibility => Visibility::Private,
+            other => other,
+        }
     }
 }
 

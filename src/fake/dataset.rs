@@ -7,10 +7,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::generated::types::{PackageType, Visibility};
 
-use super::FakeGitHub;
 use super::error::FakeError;
-use super::fixtures::Owner;
+use super::fixtures::{Owner, PackageBuilder};
 use super::seed::Rng;
+use super::shared::Shared;
 
 /// The organization that owns most sample packages.
 pub(crate) const SAMPLE_ORG: &str = "acme";
@@ -22,19 +22,20 @@ enum Build {
     Untagged,
 }
 
-pub(crate) fn populate(fake: &FakeGitHub) -> Result<(), FakeError> {
-    let now = fake.clock().now();
-    let mut rng = Rng::new(fake.shared().settings.seed ^ 0x5a3b_1e00_d47a_0000);
-    let me = Owner::user(fake.login());
+pub(crate) fn populate(shared: &Shared) -> Result<(), FakeError> {
+    let now = shared.clock.now();
+    let mut rng = Rng::new(shared.settings.seed ^ 0x5a3b_1e00_d47a_0000);
+    let me = Owner::user(shared.settings.login.as_str());
+    let package = |owner: &Owner, package_type: PackageType, name: &str| {
+        PackageBuilder::new(shared, owner.clone(), package_type, name.to_owned())
+    };
     let org = Owner::org(SAMPLE_ORG);
     let days_ago = |rng: &mut Rng, max_days: u64| -> DateTime<Utc> {
         now - TimeDelta::seconds(rng.below(max_days * 24 * 3600) as i64)
     };
 
     // The default user's own packages.
-    let mut hello = fake
-        .package(me.clone(), PackageType::Container, "hello")
-        .visibility(Visibility::Public);
+    let mut hello = package(&me, PackageType::Container, "hello").visibility(Visibility::Public);
     for i in (0..5).rev() {
         let mut v = hello.image().created_at(now - TimeDelta::days(2 * i + 1));
         if i == 0 {
@@ -43,7 +44,7 @@ pub(crate) fn populate(fake: &FakeGitHub) -> Result<(), FakeError> {
         hello = v.package();
     }
     hello.create()?;
-    fake.package(me, PackageType::Npm, "hello-npm")
+    package(&me, PackageType::Npm, "hello-npm")
         .visibility(Visibility::Public)
         .version("1.0.0")
         .created_at(now - TimeDelta::days(60))
@@ -86,8 +87,7 @@ pub(crate) fn populate(fake: &FakeGitHub) -> Result<(), FakeError> {
     let last_main = builds
         .iter()
         .rposition(|(_, b)| matches!(b, Build::Main { .. }));
-    let mut app = fake
-        .package(org.clone(), PackageType::Container, "app")
+    let mut app = package(&org, PackageType::Container, "app")
         .visibility(Visibility::Private)
         .created_at(now - TimeDelta::days(90));
     for (i, (at, build)) in builds.into_iter().enumerate() {
@@ -119,9 +119,8 @@ pub(crate) fn populate(fake: &FakeGitHub) -> Result<(), FakeError> {
     app.create()?;
 
     // A smaller image, and one package of every other type.
-    let mut worker = fake
-        .package(org.clone(), PackageType::Container, "worker")
-        .visibility(Visibility::Internal);
+    let mut worker =
+        package(&org, PackageType::Container, "worker").visibility(Visibility::Internal);
     for i in (0..12).rev() {
         let v = worker.image().created_at(now - TimeDelta::days(i * 5 + 1));
         worker = if i % 4 == 0 {
@@ -132,7 +131,7 @@ pub(crate) fn populate(fake: &FakeGitHub) -> Result<(), FakeError> {
         .package();
     }
     worker.create()?;
-    let mut maven = fake.package(org.clone(), PackageType::Maven, "com.acme.core");
+    let mut maven = package(&org, PackageType::Maven, "com.acme.core");
     for i in 0..10 {
         maven = maven
             .version(format!("1.{i}.0"))
@@ -140,19 +139,19 @@ pub(crate) fn populate(fake: &FakeGitHub) -> Result<(), FakeError> {
             .package();
     }
     maven.create()?;
-    fake.package(org.clone(), PackageType::Nuget, "Acme.Core")
+    package(&org, PackageType::Nuget, "Acme.Core")
         .version("2.0.0")
         .created_at(now - TimeDelta::days(40))
         .version("2.1.0")
         .created_at(now - TimeDelta::days(10))
         .create()?;
-    fake.package(org.clone(), PackageType::Rubygems, "acme-core")
+    package(&org, PackageType::Rubygems, "acme-core")
         .version("0.9.0")
         .created_at(now - TimeDelta::days(50))
         .version("1.0.0")
         .created_at(now - TimeDelta::days(20))
         .create()?;
-    fake.package(org.clone(), PackageType::Npm, "web-ui")
+    package(&org, PackageType::Npm, "web-ui")
         .visibility(Visibility::Public)
         .downloads(12_000)
         .version("3.0.0")
@@ -161,7 +160,7 @@ pub(crate) fn populate(fake: &FakeGitHub) -> Result<(), FakeError> {
         .version("3.1.0")
         .created_at(now - TimeDelta::days(7))
         .create()?;
-    fake.package(org, PackageType::Docker, "legacy")
+    package(&org, PackageType::Docker, "legacy")
         .docker_conflict(true)
         .image()
         .tags(["1.0"])

@@ -10,10 +10,9 @@ use serde_json::Value;
 
 use crate::generated::types::{PackageType, Visibility};
 
-use super::FakeGitHub;
 use super::error::FakeError;
-use super::registry::{self, Child};
-use super::server::Inner;
+use super::manifests::{self, Child};
+use super::shared::{Inner, Shared};
 use super::state::{AccountKind, Manifest, PackageKey, PackageRecord, VersionRecord};
 
 /// Who owns a package: a user or an organization.
@@ -215,7 +214,7 @@ struct VersionSpec {
     extras: Vec<Extra>,
 }
 
-/// Sets up one package; see [`FakeGitHub::package`]. Package settings come
+/// Sets up one package; see [`FakeGitHub::package`](super::FakeGitHub::package). Package settings come
 /// first, then [`version`](Self::version) or [`image`](Self::image) starts
 /// a version, and [`create`](Self::create) adds it all.
 ///
@@ -225,7 +224,7 @@ struct VersionSpec {
 #[derive(Debug)]
 #[must_use = "nothing is created until `create()`"]
 pub struct PackageBuilder<'a> {
-    fake: &'a FakeGitHub,
+    shared: &'a Shared,
     owner: Owner,
     package_type: PackageType,
     name: String,
@@ -248,13 +247,13 @@ pub struct VersionBuilder<'a> {
 
 impl<'a> PackageBuilder<'a> {
     pub(crate) fn new(
-        fake: &'a FakeGitHub,
+        shared: &'a Shared,
         owner: Owner,
         package_type: PackageType,
         name: String,
     ) -> PackageBuilder<'a> {
         PackageBuilder {
-            fake,
+            shared,
             owner,
             package_type,
             name,
@@ -354,9 +353,8 @@ impl<'a> PackageBuilder<'a> {
         for spec in &self.versions {
             check_dates(spec)?;
         }
-        let shared = self.fake.shared();
-        let now = shared.clock.now();
-        let mut inner = shared.lock();
+        let now = self.shared.clock.now();
+        let mut inner = self.shared.lock();
         create(&mut inner, now, self)
     }
 }
@@ -595,7 +593,7 @@ pub(crate) fn check_login(login: &str) -> Result<(), FakeError> {
     }
 }
 
-fn check_package_name(package_type: PackageType, name: &str) -> Result<(), FakeError> {
+pub(crate) fn check_package_name(package_type: PackageType, name: &str) -> Result<(), FakeError> {
     let problem = if name.is_empty() {
         Some("is empty".to_owned())
     } else if name.len() > 255 {
@@ -655,7 +653,7 @@ fn check_version_name(package_type: PackageType, name: &str) -> Result<(), FakeE
 }
 
 /// An OCI tag: `[A-Za-z0-9_][A-Za-z0-9._-]{0,127}`.
-fn check_tag(tag: &str) -> Result<(), FakeError> {
+pub(crate) fn check_tag(tag: &str) -> Result<(), FakeError> {
     let mut bytes = tag.bytes();
     let ok = tag.len() <= 128
         && bytes
@@ -781,7 +779,7 @@ impl Maker<'_> {
         let (manifest, role) = match (&spec.content, container) {
             (_, false) => (None, Role::Version),
             (Content::Plain, true) => (
-                Some(registry::image(&mut self.inner.rng, false)),
+                Some(manifests::image(&mut self.inner.rng, false)),
                 Role::Image,
             ),
             (Content::Custom { media_type, body }, true) => {
@@ -807,14 +805,14 @@ impl Maker<'_> {
                 let mut planned = Vec::new();
                 for platform in platforms {
                     let digest = self.inner.rng.digest();
-                    let manifest = registry::image(&mut self.inner.rng, *docker);
+                    let manifest = manifests::image(&mut self.inner.rng, *docker);
                     children.push(child_of(&digest, &manifest, Some(platform.clone()), None));
                     planned.push((digest, manifest, platform.clone(), false));
                 }
                 if *attestations {
                     for platform in platforms {
                         let digest = self.inner.rng.digest();
-                        let manifest = registry::attestation(&mut self.inner.rng);
+                        let manifest = manifests::attestation(&mut self.inner.rng);
                         let subject = children
                             .iter()
                             .find(|c| c.platform.as_deref() == Some(platform.as_str()))
@@ -838,7 +836,7 @@ impl Maker<'_> {
                     child_ids.push(self.add(digest, Vec::new(), &child, at, Some(manifest), role));
                 }
                 (
-                    Some(registry::index(&children, *docker)),
+                    Some(manifests::index(&children, *docker)),
                     Role::Index {
                         children: child_ids,
                     },
@@ -883,7 +881,7 @@ impl Maker<'_> {
             match extra {
                 Extra::CosignSignature | Extra::CosignAttestation => {
                     let attestation = *extra == Extra::CosignAttestation;
-                    let manifest = registry::cosign(&mut self.inner.rng, attestation);
+                    let manifest = manifests::cosign(&mut self.inner.rng, attestation);
                     let suffix = if attestation { "att" } else { "sig" };
                     let tag = format!("{}.{suffix}", tag_prefix(&name));
                     let role = if attestation {
@@ -894,7 +892,7 @@ impl Maker<'_> {
                     self.add(digest, vec![tag], &plain, at, Some(manifest), role);
                 }
                 Extra::Referrer => {
-                    let manifest = registry::referrer(&mut self.inner.rng, subject);
+                    let manifest = manifests::referrer(&mut self.inner.rng, subject);
                     let referrer = child_of(&digest, &manifest, None, None);
                     self.add(
                         digest,
@@ -905,7 +903,7 @@ impl Maker<'_> {
                         Role::Referrer { subject: id },
                     );
                     let index_digest = self.inner.rng.digest();
-                    let index = registry::referrers_index(&[referrer]);
+                    let index = manifests::referrers_index(&[referrer]);
                     self.add(
                         index_digest,
                         vec![tag_prefix(&name)],
@@ -947,7 +945,7 @@ fn create(
     }
     let owner_login = inner
         .store
-        .ensure_account(builder.owner.login(), builder.owner.kind())
+        .ensure_account(builder.owner.login(), builder.owner.kind(), now)
         .map_err(|problem| FakeError::invalid("owner", problem))?
         .login
         .clone();
@@ -983,6 +981,14 @@ fn create(
             docker_conflict: false,
             versions: Vec::new(),
         });
+    }
+    if let Some(oldest) = made
+        .iter()
+        .map(|(v, _)| v.created_at)
+        .chain(builder.created_at)
+        .min()
+    {
+        inner.store.account_owns_since(&owner_login, oldest);
     }
     let Some(package) = inner.store.active_package_mut(key) else {
         return Err(FakeError::invalid(

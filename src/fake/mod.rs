@@ -25,7 +25,14 @@
 //!   secondary budget of 900 points a minute (GET 1, DELETE/POST 5) answered
 //!   with `retry-after`, at most 100 requests at once; each configurable;
 //! - a registry at `/v2/` serving the manifests of container versions (image
-//!   indexes list untagged child versions) behind the bearer-token flow.
+//!   indexes list untagged child versions) and their tag lists (paged with
+//!   `n` and `last`), taking manifest pushes (a pushed manifest becomes a
+//!   version and takes its tag), behind the bearer-token flow whose tokens
+//!   carry only the `pull`/`push` scope asked for and allowed;
+//! - `GET /user` and `GET /users/{username}` for the accounts the fake
+//!   knows, which tools call to learn whom a token acts as and whether an
+//!   owner is a user or an organization. Other paths answer `404` with a
+//!   message saying the fake does not model them.
 //!
 //! Faults ([`FakeGitHub::fault`]) inject statuses, dropped connections and
 //! latency; [`FakeGitHub::requests`], [`FakeGitHub::deleted_ids`] and
@@ -34,9 +41,13 @@
 //! Not modelled: permissions per package or repository (any valid token
 //! with the scopes sees and manages every package), fine-grained and GitHub
 //! App tokens, the `repository` of a package, conditional requests, request
-//! bodies, HTTP/2 and TLS, registry blobs and pushes. Manifest digests are
-//! names, not hashes of the bytes served. GitHub does not document its
-//! answer to restoring an active version; [`ActiveRestore`] picks one.
+//! bodies of the API, HTTP/2 and TLS, registry blobs, uploads, deletes and
+//! the referrers API. The digests of fixture manifests are names, not
+//! hashes of the bytes served (a pushed manifest's digest is its hash).
+//! GitHub does not document its answer to restoring an active version;
+//! [`ActiveRestore`] picks one. GitHub answers `internal` visibility that
+//! its published description does not allow;
+//! [`FakeBuilder::no_internal_visibility`] turns it into `private`.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -70,21 +81,29 @@
 //! # }
 //! ```
 
+mod answer;
 mod api;
 mod auth;
 mod bodies;
 mod clock;
 mod dataset;
 mod error;
+mod fault_rules;
 mod faults;
 mod fixtures;
 mod limits;
 mod log;
+mod manifests;
+mod push;
 mod registry;
+mod registry_auth;
 mod routes;
 mod seed;
 mod server;
+mod sha256;
+mod shared;
 mod state;
+mod users;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -104,7 +123,7 @@ pub use state::ActiveRestore;
 
 use auth::TokenKind;
 use limits::LimitSettings;
-use server::{Settings, Shared};
+use shared::{Settings, Shared};
 use state::{AccountKind, PackageKey, Rules};
 
 /// The login [`FakeGitHub::token_with_scopes`] acts as unless
@@ -148,10 +167,6 @@ impl FakeGitHub {
         FakeBuilder::default()
     }
 
-    pub(crate) fn shared(&self) -> &Arc<Shared> {
-        &self.shared
-    }
-
     /// `http://127.0.0.1:<port>`: the API base URL for a client, and the
     /// registry's URL too.
     pub fn url(&self) -> String {
@@ -193,10 +208,11 @@ impl FakeGitHub {
     /// `login` is not a GitHub login, or names an organization.
     pub fn token_for(&self, login: &str, scopes: &[&str]) -> Result<String, FakeError> {
         fixtures::check_login(login)?;
+        let now = self.shared.clock.now();
         let mut inner = self.shared.lock();
         let login = inner
             .store
-            .ensure_account(login, AccountKind::User)
+            .ensure_account(login, AccountKind::User, now)
             .map_err(|problem| FakeError::invalid("token owner", problem))?
             .login
             .clone();
@@ -220,10 +236,11 @@ impl FakeGitHub {
     ) -> Result<String, FakeError> {
         let owner = owner.into();
         fixtures::check_login(owner.login())?;
+        let now = self.shared.clock.now();
         let mut inner = self.shared.lock();
         let login = inner
             .store
-            .ensure_account(owner.login(), owner.kind())
+            .ensure_account(owner.login(), owner.kind(), now)
             .map_err(|problem| FakeError::invalid("token owner", problem))?
             .login
             .clone();
@@ -282,7 +299,7 @@ impl FakeGitHub {
         package_type: PackageType,
         name: impl Into<String>,
     ) -> PackageBuilder<'_> {
-        PackageBuilder::new(self, owner.into(), package_type, name.into())
+        PackageBuilder::new(&self.shared, owner.into(), package_type, name.into())
     }
 
     /// Sets up a fault for requests with `method` (`"GET"`, `"DELETE"`, or
@@ -308,7 +325,7 @@ impl FakeGitHub {
     /// # }
     /// ```
     pub fn fault(&self, method: &str, path: &str) -> FaultBuilder<'_> {
-        FaultBuilder::new(self, method, path)
+        FaultBuilder::new(&self.shared, method, path)
     }
 
     /// Takes every fault out of force.
@@ -370,7 +387,7 @@ impl FakeGitHub {
         let key = PackageKey::new(owner.as_ref(), package_type, name);
         let package = inner.store.active_package(key)?;
         let account = inner.store.account(&package.owner)?;
-        Some(bodies::package(&self.shared.base_url, account, package))
+        Some(self.shared.bodies().package(account, package))
     }
 
     /// Every version of a package, active and deleted (restorable) alike,
@@ -393,7 +410,7 @@ impl FakeGitHub {
         package
             .sorted_versions(|_| true)
             .into_iter()
-            .map(|v| bodies::version(&self.shared.base_url, account, package, v))
+            .map(|v| self.shared.bodies().version(account, package, v))
             .collect()
     }
 
@@ -505,6 +522,7 @@ pub struct FakeBuilder {
     seed: u64,
     port: u16,
     sample_data: bool,
+    internal_visibility: bool,
     limits: LimitSettings,
     rules: Rules,
 }
@@ -517,6 +535,7 @@ impl Default for FakeBuilder {
             seed: 0,
             port: 0,
             sample_data: false,
+            internal_visibility: true,
             limits: LimitSettings::default(),
             rules: Rules::default(),
         }
@@ -561,6 +580,20 @@ impl FakeBuilder {
     /// and docker packages. The seed decides the details.
     pub fn sample_data(mut self) -> Self {
         self.sample_data = true;
+        self
+    }
+
+    /// Never answers `"visibility": "internal"`: an internal package reads
+    /// as `private` in every body, though it still lists under
+    /// `visibility=internal`.
+    ///
+    /// GitHub answers `internal` for packages of organizations on GitHub
+    /// Enterprise Cloud, but its published OpenAPI description allows only
+    /// `public` and `private` (this crate patches its copy). Typed clients
+    /// generated strictly from that description, octokit's types among
+    /// them, reject the value; this setting lets them read every body.
+    pub fn no_internal_visibility(mut self) -> Self {
+        self.internal_visibility = false;
         self
     }
 
@@ -685,12 +718,14 @@ impl FakeBuilder {
             limits: self.limits,
             rules: self.rules,
             seed: self.seed,
+            internal_visibility: self.internal_visibility,
         };
         let shared = Arc::new(Shared::new(format!("http://{addr}"), self.clock, settings));
+        let now = shared.clock.now();
         shared
             .lock()
             .store
-            .ensure_account(&self.login, AccountKind::User)
+            .ensure_account(&self.login, AccountKind::User, now)
             .map_err(|problem| FakeError::invalid("login", problem))?;
         let server = server::spawn(listener, shared.clone());
         let fake = FakeGitHub {
@@ -699,7 +734,7 @@ impl FakeBuilder {
             server,
         };
         if self.sample_data {
-            dataset::populate(&fake)?;
+            dataset::populate(&fake.shared)?;
         }
         Ok(fake)
     }

@@ -147,15 +147,39 @@ pub(crate) enum RegistryRoute {
     Base,
     /// `GET|HEAD /v2/<name>/manifests/<reference>`
     Manifest { name: String, reference: String },
+    /// `PUT /v2/<name>/manifests/<reference>`: a push.
+    PutManifest { name: String, reference: String },
     /// `GET /v2/<name>/tags/list`
     Tags { name: String },
+    /// `GET /v2/<name>/referrers/<digest>`: the OCI 1.1 referrers API,
+    /// which the fake, like ghcr.io, does not offer.
+    Referrers { name: String },
     /// `GET /token`: the bearer token service.
     Token,
+    /// Any other method or path under `/v2/` (blobs, uploads, deleting a
+    /// manifest, the catalog) or `/token`: operations the fake does not
+    /// offer. `name` is the repository, when the path names one.
+    Unsupported {
+        name: Option<String>,
+        /// Whether the operation would write (so a token would need `push`).
+        write: bool,
+    },
+}
+
+/// An account endpoint outside the packages API that tools call first to
+/// learn who they are or what kind of account an owner is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum AccountRoute {
+    /// `GET /user`
+    AuthenticatedUser,
+    /// `GET /users/{username}`
+    User(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Route {
     Api(ApiRoute),
+    Account(AccountRoute),
     Registry(RegistryRoute),
 }
 
@@ -183,11 +207,16 @@ fn segments(path: &str) -> Option<Vec<String>> {
 
 pub(crate) fn parse(method: &http::Method, path: &str) -> Option<Route> {
     if is_registry_path(path) {
-        return parse_registry(method, path).map(Route::Registry);
+        return Some(Route::Registry(parse_registry(method, path)));
     }
     let segments = segments(path)?;
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
+    let get = method == http::Method::GET;
     let (target, rest) = match segments.as_slice() {
+        ["user"] if get => return Some(Route::Account(AccountRoute::AuthenticatedUser)),
+        ["users", login] if get => {
+            return Some(Route::Account(AccountRoute::User((*login).to_owned())));
+        }
         ["user", rest @ ..] => (Target::AuthenticatedUser, rest),
         ["users", login, rest @ ..] => (Target::User((*login).to_owned()), rest),
         ["orgs", org, rest @ ..] => (Target::Org((*org).to_owned()), rest),
@@ -198,7 +227,6 @@ pub(crate) fn parse(method: &http::Method, path: &str) -> Option<Route> {
         name: n.to_owned(),
     };
     let id = |s: &str| s.parse::<i64>().ok().filter(|id| *id > 0);
-    let get = method == http::Method::GET;
     let delete = method == http::Method::DELETE;
     let post = method == http::Method::POST;
     let operation = match rest {
@@ -220,28 +248,70 @@ pub(crate) fn parse(method: &http::Method, path: &str) -> Option<Route> {
     Some(Route::Api(ApiRoute { target, operation }))
 }
 
-fn parse_registry(method: &http::Method, path: &str) -> Option<RegistryRoute> {
+/// Whether `path` lies among the endpoints the fake models (the packages
+/// operations, `/user`, `/users/{username}`), even if it names none of
+/// them exactly: there a 404 is GitHub's, elsewhere it is the fake's.
+pub(crate) fn is_modelled_path(path: &str) -> bool {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    match segments.as_slice() {
+        ["user"] | ["users", _] => true,
+        ["user", rest @ ..] | ["users", _, rest @ ..] | ["orgs", _, rest @ ..] => {
+            matches!(rest.first(), Some(&"packages" | &"docker"))
+        }
+        _ => false,
+    }
+}
+
+/// The operations of the OCI distribution API, as the segment after the
+/// repository name.
+const REGISTRY_OPERATIONS: &[&str] = &["manifests", "blobs", "tags", "referrers"];
+
+fn parse_registry(method: &http::Method, path: &str) -> RegistryRoute {
     let get = method == http::Method::GET;
     let head = method == http::Method::HEAD;
+    let write = !(get || head);
+    let unsupported = |name: Option<String>| RegistryRoute::Unsupported { name, write };
     if path == "/token" {
-        return get.then_some(RegistryRoute::Token);
+        return if get {
+            RegistryRoute::Token
+        } else {
+            unsupported(None)
+        };
     }
     if path == "/v2" || path == "/v2/" {
-        return (get || head).then_some(RegistryRoute::Base);
+        return if get || head {
+            RegistryRoute::Base
+        } else {
+            unsupported(None)
+        };
     }
-    let segments = segments(path)?;
+    // Uploads start at `/v2/<name>/blobs/uploads/`, with the slash.
+    let Some(segments) = segments(path.strip_suffix('/').unwrap_or(path)) else {
+        return unsupported(None);
+    };
     let segments: Vec<&str> = segments.iter().map(String::as_str).collect();
-    match segments.as_slice() {
-        ["v2", name @ .., "manifests", reference] if name.len() >= 2 && (get || head) => {
-            Some(RegistryRoute::Manifest {
-                name: name.join("/"),
-                reference: (*reference).to_owned(),
-            })
+    // The repository name runs from after `v2` to the last operation
+    // segment; names may hold slashes.
+    let Some(at) = segments
+        .iter()
+        .rposition(|s| REGISTRY_OPERATIONS.contains(s))
+        .filter(|at| *at >= 2)
+    else {
+        return unsupported(None);
+    };
+    let name = segments[1..at].join("/");
+    match (&segments[at..], method) {
+        (["manifests", reference], m) if get || head || m == http::Method::PUT => {
+            let reference = (*reference).to_owned();
+            if m == http::Method::PUT {
+                RegistryRoute::PutManifest { name, reference }
+            } else {
+                RegistryRoute::Manifest { name, reference }
+            }
         }
-        ["v2", name @ .., "tags", "list"] if name.len() >= 2 && get => Some(RegistryRoute::Tags {
-            name: name.join("/"),
-        }),
-        _ => None,
+        (["tags", "list"], _) if get => RegistryRoute::Tags { name },
+        (["referrers", _], _) if get => RegistryRoute::Referrers { name },
+        _ => unsupported(Some(name)),
     }
 }
 
@@ -253,7 +323,7 @@ mod tests {
     fn api(method: Method, path: &str) -> Option<ApiRoute> {
         match parse(&method, path)? {
             Route::Api(route) => Some(route),
-            Route::Registry(_) => None,
+            Route::Account(_) | Route::Registry(_) => None,
         }
     }
 
@@ -320,26 +390,102 @@ mod tests {
 
     #[test]
     fn registry_paths_route() {
+        let route = |method: Method, path: &str| match parse(&method, path) {
+            Some(Route::Registry(route)) => route,
+            other => panic!("{path}: {other:?}"),
+        };
         assert_eq!(
-            parse(&Method::GET, "/v2/acme/team/app/manifests/sha256:ab"),
-            Some(Route::Registry(RegistryRoute::Manifest {
+            route(Method::GET, "/v2/acme/team/app/manifests/sha256:ab"),
+            RegistryRoute::Manifest {
                 name: "acme/team/app".into(),
                 reference: "sha256:ab".into()
-            }))
+            }
         );
         assert_eq!(
-            parse(&Method::GET, "/v2/"),
-            Some(Route::Registry(RegistryRoute::Base))
+            route(Method::PUT, "/v2/acme/app/manifests/v1.9"),
+            RegistryRoute::PutManifest {
+                name: "acme/app".into(),
+                reference: "v1.9".into()
+            }
+        );
+        assert_eq!(route(Method::GET, "/v2/"), RegistryRoute::Base);
+        assert_eq!(route(Method::GET, "/token"), RegistryRoute::Token);
+        assert_eq!(
+            route(Method::GET, "/v2/acme/app/tags/list"),
+            RegistryRoute::Tags {
+                name: "acme/app".into()
+            }
         );
         assert_eq!(
-            parse(&Method::GET, "/token"),
-            Some(Route::Registry(RegistryRoute::Token))
+            route(Method::GET, "/v2/acme/app/referrers/sha256:ab"),
+            RegistryRoute::Referrers {
+                name: "acme/app".into()
+            }
         );
-        assert_eq!(parse(&Method::GET, "/v2/app/manifests/latest"), None);
+        // What the fake does not offer is named as such, with its
+        // repository when there is one.
+        for (method, path, name, write) in [
+            (
+                Method::DELETE,
+                "/v2/acme/app/manifests/latest",
+                Some("acme/app"),
+                true,
+            ),
+            (
+                Method::GET,
+                "/v2/acme/app/blobs/sha256:ab",
+                Some("acme/app"),
+                false,
+            ),
+            (
+                Method::POST,
+                "/v2/acme/app/blobs/uploads/",
+                Some("acme/app"),
+                true,
+            ),
+            (Method::GET, "/v2/_catalog", None, false),
+            (Method::POST, "/token", None, true),
+            (Method::GET, "/v2/manifests/x", None, false),
+        ] {
+            assert_eq!(
+                route(method, path),
+                RegistryRoute::Unsupported {
+                    name: name.map(str::to_owned),
+                    write
+                },
+                "{path}"
+            );
+        }
+    }
+
+    #[test]
+    fn account_paths_route_and_the_modelled_area_is_known() {
         assert_eq!(
-            parse(&Method::DELETE, "/v2/acme/app/manifests/latest"),
-            None
+            parse(&Method::GET, "/user"),
+            Some(Route::Account(AccountRoute::AuthenticatedUser))
         );
-        assert!(parse(&Method::GET, "/v2/acme/app/tags/list").is_some());
+        assert_eq!(
+            parse(&Method::GET, "/users/acme"),
+            Some(Route::Account(AccountRoute::User("acme".into())))
+        );
+        assert_eq!(parse(&Method::DELETE, "/users/acme"), None);
+        for modelled in [
+            "/user",
+            "/users/x",
+            "/orgs/x/packages/npm/y/z",
+            "/user/docker/x",
+        ] {
+            assert!(is_modelled_path(modelled), "{modelled}");
+        }
+        for other in [
+            "/repos/a/b",
+            "/orgs/acme",
+            "/users/x/repos",
+            "/user/repos",
+            "/",
+            "/rate_limit",
+        ] {
+            assert!(!is_modelled_path(other), "{other}");
+        }
     }
 }

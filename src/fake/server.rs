@@ -2,13 +2,12 @@
 //! the concurrency cap and the faults to the API or the registry, and logs
 //! it. Built directly on hyper's HTTP/1 server.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use bytes::Bytes;
-use http_body_util::Full;
+use http_body_util::{BodyExt as _, Full};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
@@ -17,141 +16,14 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::task::{JoinHandle, JoinSet};
 
+use super::answer::Answer;
 use super::api;
-use super::auth::Tokens;
-use super::clock::Clock;
 use super::error::FakeError;
-use super::faults::{Action, Faults};
-use super::limits::{Counters, InFlight, LimitSettings};
-use super::log::{Log, RecordedRequest};
-use super::registry::{self, RegistryGrant};
+use super::fault_rules::Action;
+use super::log::RecordedRequest;
+use super::registry::{self, RegistryRequest};
 use super::routes;
-use super::seed::Rng;
-use super::state::{Rules, Store};
-
-/// How the fake behaves, fixed when it starts.
-#[derive(Debug, Clone)]
-pub(crate) struct Settings {
-    /// The user that [`FakeGitHub::token_with_scopes`](super::FakeGitHub::token_with_scopes) acts as.
-    pub(crate) login: String,
-    pub(crate) limits: LimitSettings,
-    pub(crate) rules: Rules,
-    pub(crate) seed: u64,
-}
-
-/// Everything that changes while the fake runs, behind one lock that is
-/// never held across an `await`.
-#[derive(Debug)]
-pub(crate) struct Inner {
-    pub(crate) store: Store,
-    pub(crate) tokens: Tokens,
-    pub(crate) counters: Counters,
-    pub(crate) faults: Faults,
-    pub(crate) log: Log,
-    pub(crate) registry_tokens: HashMap<String, RegistryGrant>,
-    /// Digests of generated manifests and names of seeded data.
-    pub(crate) rng: Rng,
-    pub(crate) requests_answered: u64,
-}
-
-/// What the server task and the test's handle share.
-#[derive(Debug)]
-pub(crate) struct Shared {
-    /// `http://127.0.0.1:<port>`, without a trailing slash.
-    pub(crate) base_url: String,
-    pub(crate) clock: Clock,
-    pub(crate) settings: Settings,
-    pub(crate) in_flight: InFlight,
-    inner: Mutex<Inner>,
-}
-
-impl Shared {
-    pub(crate) fn new(base_url: String, clock: Clock, settings: Settings) -> Shared {
-        let seed = settings.seed;
-        Shared {
-            base_url,
-            clock,
-            inner: Mutex::new(Inner {
-                store: Store::new(),
-                tokens: Tokens::new(seed),
-                counters: Counters::default(),
-                faults: Faults::default(),
-                log: Log::default(),
-                registry_tokens: HashMap::new(),
-                rng: Rng::new(seed),
-                requests_answered: 0,
-            }),
-            settings,
-            in_flight: InFlight::default(),
-        }
-    }
-
-    /// The state. A panic while it was held (only a bug in the fake could
-    /// cause one) leaves data that is still consistent enough for a test to
-    /// report on, so a poisoned lock is taken as is.
-    pub(crate) fn lock(&self) -> MutexGuard<'_, Inner> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// The state as of `now`: what left the restore window is purged first.
-    pub(crate) fn lock_at(&self, now: chrono::DateTime<chrono::Utc>) -> MutexGuard<'_, Inner> {
-        let mut inner = self.lock();
-        inner.store.purge(now, self.settings.rules.restore_window);
-        inner
-    }
-}
-
-/// An answer before it becomes a hyper response.
-#[derive(Debug, Clone)]
-pub(crate) struct Answer {
-    pub(crate) status: u16,
-    pub(crate) headers: Vec<(String, String)>,
-    pub(crate) body: Vec<u8>,
-}
-
-impl Answer {
-    pub(crate) fn new(status: u16) -> Answer {
-        Answer {
-            status,
-            headers: Vec::new(),
-            body: Vec::new(),
-        }
-    }
-
-    pub(crate) fn with_body(mut self, content_type: &str, body: Vec<u8>) -> Answer {
-        self.headers
-            .push(("content-type".into(), content_type.into()));
-        self.body = body;
-        self
-    }
-
-    pub(crate) fn json(status: u16, body: Vec<u8>) -> Answer {
-        Answer::new(status).with_body("application/json; charset=utf-8", body)
-    }
-
-    pub(crate) fn header(mut self, name: &str, value: impl Into<String>) -> Answer {
-        self.headers.push((name.to_owned(), value.into()));
-        self
-    }
-
-    fn into_response(self) -> Response<Full<Bytes>> {
-        let mut response = Response::new(Full::new(Bytes::from(self.body)));
-        *response.status_mut() = http::StatusCode::from_u16(self.status)
-            .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
-        let headers = response.headers_mut();
-        for (name, value) in self.headers {
-            // Names and values were checked where they were made; one that
-            // still fails is left out rather than failing the answer.
-            if let (Ok(name), Ok(value)) = (
-                http::HeaderName::from_bytes(name.as_bytes()),
-                http::HeaderValue::from_str(&value),
-            ) {
-                headers.append(name, value);
-            }
-        }
-        response
-    }
-}
+use super::shared::Shared;
 
 /// Returned by the service to make hyper close the connection unanswered.
 #[derive(Debug)]
@@ -164,6 +36,42 @@ impl fmt::Display for Dropped {
 }
 
 impl std::error::Error for Dropped {}
+
+fn into_response(answer: Answer) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(answer.body)));
+    *response.status_mut() = http::StatusCode::from_u16(answer.status)
+        .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    for (name, value) in answer.headers {
+        // Names and values were checked where they were made; one that
+        // still fails is left out rather than failing the answer.
+        if let (Ok(name), Ok(value)) = (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            http::HeaderValue::from_str(&value),
+        ) {
+            headers.append(name, value);
+        }
+    }
+    response
+}
+
+/// The most of a pushed manifest the registry reads: the OCI distribution
+/// spec asks registries to accept manifests of at least 4 MiB.
+const MAX_MANIFEST_BYTES: usize = 4 * 1024 * 1024;
+
+/// A push's body, or `413` when it is larger than a manifest may be.
+async fn read_body(request: Request<Incoming>) -> Result<Bytes, Answer> {
+    let limited = http_body_util::Limited::new(request.into_body(), MAX_MANIFEST_BYTES);
+    match limited.collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(_) => Err(Answer::registry_error(
+            413,
+            "SIZE_INVALID",
+            "the manifest is larger than the 4 MiB the registry accepts, or its upload broke off",
+        )
+        .header("docker-distribution-api-version", "registry/2.0")),
+    }
+}
 
 /// Binds `port` (0: any free one) on 127.0.0.1 only: the fake is never
 /// reachable from another machine.
@@ -219,8 +127,6 @@ async fn handle(
     let path = request.uri().path().to_owned();
     let query = request.uri().query().map(str::to_owned);
     let headers = request.headers().clone();
-    // The packages API and the registry take no request bodies.
-    drop(request);
     let at = shared.clock.now();
     let record = |status: Option<u16>| {
         shared.lock().log.record(RecordedRequest {
@@ -231,8 +137,22 @@ async fn handle(
             at,
         });
     };
-
+    // Only a registry push has a body the fake reads; the packages API
+    // takes none.
     let registry_request = routes::is_registry_path(&path);
+    let body = if registry_request && method == http::Method::PUT {
+        match read_body(request).await {
+            Ok(body) => body,
+            Err(answer) => {
+                record(Some(answer.status));
+                return Ok(into_response(answer));
+            }
+        }
+    } else {
+        drop(request);
+        Bytes::new()
+    };
+
     let _slot = if registry_request {
         None
     } else {
@@ -244,7 +164,7 @@ async fn handle(
             None => {
                 let answer = api::too_many_in_flight(&shared);
                 record(Some(answer.status));
-                return Ok(answer.into_response());
+                return Ok(into_response(answer));
             }
         }
     };
@@ -269,12 +189,19 @@ async fn handle(
         }
         Some(Action::Latency(_)) | None => {
             if registry_request {
-                registry::answer(&shared, &method, &path, query.as_deref(), &headers)
+                let request = RegistryRequest {
+                    method: &method,
+                    path: &path,
+                    query: query.as_deref(),
+                    headers: &headers,
+                    body: &body,
+                };
+                registry::answer(&shared, &request)
             } else {
                 api::answer(&shared, &method, &path, query.as_deref(), &headers)
             }
         }
     };
     record(Some(answer.status));
-    Ok::<_, Dropped>(answer.into_response())
+    Ok::<_, Dropped>(into_response(answer))
 }

@@ -93,6 +93,8 @@ pub(crate) struct Account {
     pub(crate) login: String,
     pub(crate) id: i64,
     pub(crate) kind: AccountKind,
+    /// When it first appeared, or its oldest package's date if earlier.
+    pub(crate) created_at: DateTime<Utc>,
 }
 
 /// One manifest the registry serves for a container version.
@@ -235,12 +237,14 @@ impl Store {
         self.accounts.iter().find(|a| same_login(&a.login, login))
     }
 
-    /// The account called `login`, created as `kind` if it is new. An
-    /// existing account keeps its kind; asking for the other kind is an error.
+    /// The account called `login`, created as `kind` at `now` if it is new.
+    /// An existing account keeps its kind; asking for the other kind is an
+    /// error.
     pub(crate) fn ensure_account(
         &mut self,
         login: &str,
         kind: AccountKind,
+        now: DateTime<Utc>,
     ) -> Result<&Account, String> {
         if let Some(i) = self
             .accounts
@@ -265,8 +269,21 @@ impl Store {
             login: login.to_owned(),
             id: self.next_account_id,
             kind,
+            created_at: now,
         });
         Ok(&self.accounts[self.accounts.len() - 1])
+    }
+
+    /// Makes `login`'s account at least as old as `at`: an account is never
+    /// younger than what it owns.
+    pub(crate) fn account_owns_since(&mut self, login: &str, at: DateTime<Utc>) {
+        if let Some(account) = self
+            .accounts
+            .iter_mut()
+            .find(|a| same_login(&a.login, login))
+        {
+            account.created_at = account.created_at.min(at);
+        }
     }
 
     pub(crate) fn new_package_id(&mut self) -> i64 {
@@ -477,6 +494,80 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Stores a pushed manifest in `owner`'s container package `name`
+    /// (created private if new), as a push to ghcr.io does: the active
+    /// version named `digest` takes it if there is one, else a new version
+    /// does; `tag` moves to that version from any other. Returns the
+    /// version's id.
+    pub(crate) fn push_manifest(
+        &mut self,
+        owner: &str,
+        name: &str,
+        digest: &str,
+        tag: Option<&str>,
+        manifest: Manifest,
+        now: DateTime<Utc>,
+    ) -> i64 {
+        let key = PackageKey::new(owner, PackageType::Container, name);
+        if self.active_package(key).is_none() {
+            let id = self.new_package_id();
+            self.packages.push(PackageRecord {
+                id,
+                owner: owner.to_owned(),
+                package_type: PackageType::Container,
+                name: name.to_ascii_lowercase(),
+                visibility: Visibility::Private,
+                created_at: now,
+                updated_at: now,
+                deleted_at: None,
+                restore_token: None,
+                downloads: 0,
+                docker_conflict: false,
+                versions: Vec::new(),
+            });
+        }
+        let existing = self
+            .active_package(key)
+            .and_then(|p| p.active_versions().find(|v| v.name == digest))
+            .map(|v| v.id);
+        let id = match existing {
+            Some(id) => id,
+            None => self.new_version_id(),
+        };
+        let Some(package) = self.active_package_mut(key) else {
+            return id;
+        };
+        if existing.is_none() {
+            package.versions.push(VersionRecord {
+                id,
+                name: digest.to_owned(),
+                tags: Vec::new(),
+                created_at: now,
+                updated_at: now,
+                deleted_at: None,
+                downloads: 0,
+                description: None,
+                license: None,
+                manifest: Some(manifest),
+            });
+        }
+        for version in package.versions.iter_mut().filter(|v| v.is_active()) {
+            if let Some(tag) = tag {
+                version.tags.retain(|t| t != tag);
+                if version.id == id {
+                    version.tags.push(tag.to_owned());
+                }
+            }
+            if version.id == id {
+                version.updated_at = now;
+            }
+        }
+        package.updated_at = now;
+        id
+    }
+}
+
 fn visibility_matches(package: &PackageRecord, wanted: Visibility) -> bool {
     if package.visibility == wanted {
         return true;
@@ -499,10 +590,10 @@ mod tests {
 
     fn store_with(tags: &[&[&str]]) -> Store {
         let mut store = Store::new();
-        store
-            .ensure_account("acme", AccountKind::Organization)
-            .unwrap();
         let t0 = at("2025-01-01T00:00:00Z");
+        store
+            .ensure_account("acme", AccountKind::Organization, t0)
+            .unwrap();
         let versions = tags
             .iter()
             .enumerate()
@@ -605,6 +696,37 @@ mod tests {
         assert!(store.active_package(APP).is_none());
         store.restore_package(APP, None, t, &rules).unwrap();
         assert!(store.active_package(APP).is_some());
+    }
+
+    #[test]
+    fn a_push_adds_a_version_or_retags_the_one_with_its_digest() {
+        let t = at("2025-01-02T00:00:00Z");
+        let mut store = store_with(&[&["v1", "latest"], &[]]);
+        let manifest = || Manifest {
+            media_type: "application/vnd.oci.image.manifest.v1+json".into(),
+            body: b"{}".to_vec(),
+        };
+        let new = store.push_manifest("acme", "app", "sha256:aa", Some("v1"), manifest(), t);
+        let app = store.active_package(APP).unwrap();
+        assert_eq!(app.tagged("v1").map(|v| v.id), Some(new));
+        assert_eq!(app.versions[0].tags, ["latest"]);
+        assert_eq!(app.updated_at, t);
+        // The same digest again: no new version, the tag joins it.
+        let again = store.push_manifest("acme", "app", "sha256:aa", Some("latest"), manifest(), t);
+        assert_eq!(again, new);
+        let app = store.active_package(APP).unwrap();
+        assert_eq!(app.versions.len(), 3);
+        assert!(app.versions[0].tags.is_empty());
+        // A push by digest to a new package creates it, private and untagged.
+        let id = store.push_manifest("acme", "New", "sha256:bb", None, manifest(), t);
+        let key = PackageKey::new("acme", PackageType::Container, "new");
+        let created = store.active_package(key).unwrap();
+        assert_eq!(
+            (created.name.as_str(), created.visibility),
+            ("new", Visibility::Private)
+        );
+        assert_eq!(created.versions[0].id, id);
+        assert!(created.versions[0].tags.is_empty());
     }
 
     #[test]

@@ -1,5 +1,10 @@
 //! Shared by the `fake_*` tests: a plain HTTP client, one-line requests, and
 //! a strict validator for the OpenAPI 3.0 subset the spec fragment uses.
+//!
+//! `users.schemas.json` holds GitHub's `public-user` and `private-user`
+//! schemas exactly as `components.schemas` of the upstream description
+//! (`@octokit/openapi` 23.0.2, `info.version` 1.1.4) has them: the bodies
+//! of `/user` and `/users/{username}`, which the packages fragment lacks.
 #![allow(dead_code, unreachable_pub)]
 
 use std::collections::BTreeSet;
@@ -9,6 +14,10 @@ use github_packages::fake::{CreatedPackage, FakeGitHub, Owner};
 use serde_json::{Map, Value};
 
 pub const SPEC: &str = include_str!("../../spec/api.github.com.packages.json");
+/// The packages fragment as upstream wrote it, without the project's patches.
+pub const UPSTREAM_SPEC: &str = include_str!("../../spec/api.github.com.packages.upstream.json");
+/// GitHub's `public-user` and `private-user` schemas.
+pub const USER_SCHEMAS: &str = include_str!("users.schemas.json");
 
 /// Every scope a token can have for packages.
 pub const ALL: &[&str] = &["read:packages", "write:packages", "delete:packages"];
@@ -109,10 +118,32 @@ pub struct Spec {
 }
 
 impl Spec {
+    /// The patched fragment the client is generated from.
     pub fn load() -> Spec {
+        Spec::parse(SPEC)
+    }
+
+    /// The fragment as GitHub publishes it: what clients generated strictly
+    /// from GitHub's description expect.
+    pub fn upstream() -> Spec {
+        Spec::parse(UPSTREAM_SPEC)
+    }
+
+    /// GitHub's user schemas.
+    pub fn users() -> Spec {
+        Spec::parse(USER_SCHEMAS)
+    }
+
+    fn parse(text: &str) -> Spec {
         Spec {
-            doc: serde_json::from_str(SPEC).expect("the spec fragment is JSON"),
+            doc: serde_json::from_str(text).expect("a description is JSON"),
         }
+    }
+
+    /// Checks `value` against the component schema `name`.
+    pub fn check_component(&self, name: &str, value: &Value) -> Vec<String> {
+        let reference = serde_json::json!({ "$ref": format!("#/components/schemas/{name}") });
+        self.check(&reference, value)
     }
 
     /// Every (method, path template, status) the description documents.
