@@ -41,6 +41,18 @@ const CRATES: &[CrateSources] = &[
         root: "main.rs",
         out_dir: None,
     },
+    CrateSources {
+        name: "github-packages-retention",
+        src: "crates/retention/src",
+        root: "lib.rs",
+        out_dir: None,
+    },
+    CrateSources {
+        name: "ghpkg",
+        src: "crates/ghpkg/src",
+        root: "main.rs",
+        out_dir: None,
+    },
 ];
 
 #[test]

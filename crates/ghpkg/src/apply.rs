@@ -12,7 +12,7 @@ use github_packages_retention::{Action, PlanFile, Target, Work, normalized};
 use crate::args::ApplyArgs;
 use crate::context::{Ctx, Failure, Outcome};
 use crate::deleting;
-use crate::out;
+use crate::output::out;
 use crate::output::{self, Table, plural};
 use crate::report::{PackageRef, PackageReport, Report, WarningRef};
 use crate::summary;

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use crate::args::{Kind, State, Target, Vis};
 use crate::context::{Ctx, Failure, Outcome};
-use crate::out;
+use crate::output::out;
 use crate::output::{self, Table};
 
 /// A version's tags, owned, whichever metadata block GitHub put them in.

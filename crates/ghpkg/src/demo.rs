@@ -16,7 +16,8 @@ use crate::args::DemoArgs;
 use crate::context::{Failure, Outcome};
 use crate::dispatch::{parse_from, run_with_token};
 use crate::output::{self, plural};
-use crate::{out, serve};
+use crate::output::out;
+use crate::serve;
 
 const OWNER: &str = "acme";
 const PACKAGE: &str = "app";

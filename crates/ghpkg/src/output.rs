@@ -74,7 +74,7 @@ pub(crate) async fn capture<F: Future>(command: F) -> (F::Output, String) {
 }
 
 /// Writes one line to stdout, returning (not panicking on) a closed pipe.
-/// Use through [`out!`](crate::out).
+/// Use through [`out!`].
 pub(crate) fn write_line(args: std::fmt::Arguments<'_>) -> io::Result<()> {
     let mut line = args.to_string();
     line.push('\n');
@@ -83,12 +83,12 @@ pub(crate) fn write_line(args: std::fmt::Arguments<'_>) -> io::Result<()> {
 
 /// `println!` that returns an `io::Result` instead of panicking when stdout
 /// is closed.
-#[macro_export]
 macro_rules! out {
     ($($arg:tt)*) => {
         $crate::output::write_line(format_args!($($arg)*))
     };
 }
+pub(crate) use out;
 
 /// `1 version`, `0 versions`, `12 versions`.
 pub(crate) fn plural(n: usize, noun: &str) -> String {

@@ -15,7 +15,7 @@ use github_packages_retention::{
 use crate::args::{Kind, PruneArgs};
 use crate::context::{Ctx, Failure, Outcome};
 use crate::deleting;
-use crate::out;
+use crate::output::out;
 use crate::output::plural;
 use crate::progress::Bars;
 use crate::report::{PackageReport, Report, WarningRef, print_plan};

@@ -10,7 +10,7 @@ use github_packages_retention::{
 use serde::Serialize;
 
 use crate::context::describe;
-use crate::out;
+use crate::output::out;
 use crate::output::{self, Table, plural};
 use crate::words::{self, short_digest};
 

@@ -7,7 +7,7 @@ use serde_json::json;
 
 use crate::args::{FakeCommand, ServeArgs};
 use crate::context::{Failure, Outcome};
-use crate::{out, output};
+use crate::output::{self, out};
 
 /// The scopes of the token the fake mints: everything a packages tool does.
 pub(crate) const SCOPES: &[&str] = &["read:packages", "write:packages", "delete:packages"];

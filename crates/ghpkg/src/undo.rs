@@ -11,7 +11,7 @@ use github_packages_retention::{Stop, normalized};
 use serde::Serialize;
 
 use crate::context::{Ctx, Failure, Outcome, advice};
-use crate::out;
+use crate::output::out;
 use crate::output::{self, Table, plural};
 use crate::progress::{Bars, warn_about_fragments};
 use crate::report::{FailedRef, VersionRef};
