@@ -47,6 +47,39 @@ impl Work {
     }
 }
 
+/// Orders deletes so that each comes after everything it belongs to (its
+/// `after` digests that are deleted in the same run), keeping the given
+/// order otherwise: by depth in the graph, a stable sort.
+fn order(versions: &mut [Doomed]) {
+    let doomed: HashSet<&str> = versions.iter().map(|v| v.name.as_str()).collect();
+    let mut depth: std::collections::HashMap<&str, usize> =
+        versions.iter().map(|v| (v.name.as_str(), 0)).collect();
+    // A chain is at most as long as the list; a loop stops growing there.
+    for _ in 0..versions.len() {
+        let mut changed = false;
+        for v in versions.iter() {
+            let below = v
+                .after
+                .iter()
+                .filter(|a| doomed.contains(a.as_str()))
+                .filter_map(|a| depth.get(a.as_str()))
+                .max()
+                .map_or(0, |d| d + 1);
+            let here = depth.entry(v.name.as_str()).or_insert(0);
+            if below > *here && below <= versions.len() {
+                *here = below;
+                changed = true;
+            }
+        }
+        if !changed {
+            break;
+        }
+    }
+    let depth: std::collections::HashMap<String, usize> =
+        depth.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    versions.sort_by_key(|v| depth.get(&v.name).copied().unwrap_or(0));
+}
+
 /// Errors about one version (it is gone, or GitHub refuses this one), after
 /// which the deletes go on; anything else would hit every version alike.
 pub(crate) fn is_version_specific(e: &ApiError) -> bool {
@@ -223,11 +256,9 @@ impl Executor {
         removed: &HashSet<String>,
         journal: &mut Writer,
     ) -> Result<Result<Step, ApiError>, String> {
-        if let Some(subject) = &version.subject
-            && !removed.contains(subject)
-        {
-            return Ok(Ok(Step::Skipped(SkipReason::SubjectKept {
-                subject: subject.clone(),
+        if let Some(owner) = version.after.iter().find(|o| !removed.contains(*o)) {
+            return Ok(Ok(Step::Skipped(SkipReason::OwnerNotDeleted {
+                owner: owner.clone(),
             })));
         }
         let checked = match self.changed_since_plan(target, version).await {
@@ -262,9 +293,10 @@ impl Executor {
     }
 
     /// Deletes `versions` of `target` in the order given (oldest first),
-    /// except that a referrer planned to go with its subject comes after the
-    /// rest and goes only if its subject was deleted (or found gone) in this
-    /// run: a subject skipped or refused keeps its signatures and
+    /// except that a part or referrer planned to go with what it belongs to
+    /// comes after it (an index before its images, an image before its
+    /// signature) and goes only if that was deleted (or found gone) in this
+    /// run: an image skipped or refused keeps its parts, signatures and
     /// attestations. Records name their package, so a journal continued by
     /// a run over other packages stays exact.
     async fn delete_versions(
@@ -276,7 +308,7 @@ impl Executor {
         observer: &dyn Observer,
     ) -> Result<(), String> {
         observer.started(Phase::Deleting, Some(versions.len()));
-        versions.sort_by_key(|v| v.subject.is_some());
+        order(&mut versions);
         let package = Some(target.name.clone());
         // Digests deleted or found gone in this run.
         let mut removed: HashSet<String> = HashSet::new();

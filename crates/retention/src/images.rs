@@ -92,21 +92,42 @@ pub(crate) fn referrer_of(tags: &[String]) -> Option<(String, ReferrerKind)> {
     found
 }
 
+/// What one manifest says about its version's place in the package: the
+/// manifests it lists (an image index) and the one it refers to (an OCI 1.1
+/// referrer). Empty for a plain image.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// The manifests an image index lists.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Part>,
+    /// The digest in the manifest's `subject` field.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    /// What the referrer is, when it has a subject.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub referrer: Option<ReferrerKind>,
+}
+
 /// What the registry said about the manifests read so far.
 #[derive(Debug, Clone, Default)]
 pub struct Images {
-    /// Each digest read (or known to be a single image), with the manifests
-    /// it lists; empty for a single image.
-    read: HashMap<String, Vec<Part>>,
+    /// Each digest read (or known to be a single image), with what it says.
+    read: HashMap<String, Manifest>,
     /// The registry could not be read: any version may be part of a kept
     /// image, so nothing is deleted but what follows a deleted subject.
     unreadable: bool,
 }
 
 impl Images {
-    /// Records what the manifest `digest` lists (nothing, for an image).
-    pub fn record(&mut self, digest: String, parts: Vec<Part>) {
-        self.read.insert(digest, parts);
+    /// Records what the manifest `digest` says.
+    pub fn record(&mut self, digest: String, manifest: Manifest) {
+        self.read.insert(digest, manifest);
+    }
+
+    /// Records that `digest` is a plain image (an index says so), without
+    /// reading it, unless more is known of it already.
+    pub fn record_image(&mut self, digest: String) {
+        self.read.entry(digest).or_default();
     }
 
     /// Records that the registry could not be read: deciding again holds
@@ -125,9 +146,14 @@ impl Images {
         self.read.contains_key(digest)
     }
 
+    /// What `digest`'s manifest says, if it was read.
+    pub fn manifest(&self, digest: &str) -> Option<&Manifest> {
+        self.read.get(digest)
+    }
+
     /// The manifests `digest` lists; empty if it is an image or unread.
     pub fn parts(&self, digest: &str) -> &[Part] {
-        self.read.get(digest).map_or(&[], Vec::as_slice)
+        self.read.get(digest).map_or(&[], |m| m.parts.as_slice())
     }
 
     /// How many digests were recorded.

@@ -50,8 +50,10 @@
 
 // Imports go downward only (the root's tests/architecture.rs checks every
 // crate for cycles). From the leaves up: pattern, images, challenge,
-// manifest, target, stop, error; reason, policy; plan; decide; journal,
-// registry; outcome; observe; planner; execute, planfile, targets, undo.
+// manifest, target, stop, error; reason, policy; plan, cache; decide;
+// journal, registry; outcome; observe; planner; execute, planfile, targets,
+// undo.
+mod cache;
 mod challenge;
 mod decide;
 mod error;
@@ -73,17 +75,20 @@ mod target;
 mod targets;
 pub mod undo;
 
+pub use cache::{DEFAULT_MAX_BYTES, ManifestCache};
 pub use decide::decide;
 pub use error::{Error, Result};
 pub use execute::{Executor, MAX_SAME_FAILURES, Work};
-pub use images::{Images, Part, PartRole, ReferrerKind, referrer_tag};
+pub use images::{Images, Manifest, Part, PartRole, ReferrerKind, referrer_tag};
 pub use observe::{Observer, Phase, Quiet};
 pub use outcome::{Doomed, Failed, Halt, PackageOutcome, RunOutcome, SkipReason, Skipped};
 pub use pattern::{PatternError, PatternKind, TagPattern};
 pub use plan::{Action, Entry, Plan, Warning};
 pub use planfile::{FORMAT as PLAN_FORMAT, PlanFile, PlannedPackage, VERSION as PLAN_VERSION};
-pub use planner::{DEFAULT_MANIFEST_READS, PackagePlan, Planner, Problem};
-pub use policy::{Policy, PolicyError};
+pub use planner::{
+    DEFAULT_MANIFEST_READS, DEFAULT_PACKAGES_AT_ONCE, PackagePlan, Planner, Problem,
+};
+pub use policy::{AgeFrom, Policy, PolicyError};
 pub use reason::{Criterion, Reason};
 pub use registry::{GHCR, Registry};
 pub use stop::Stop;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use serde::Deserialize;
 
-use crate::images::{Part, PartRole};
+use crate::images::{Part, PartRole, ReferrerKind};
 
 pub(crate) const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 pub(crate) const DOCKER_LIST: &str = "application/vnd.docker.distribution.manifest.list.v2+json";
@@ -21,11 +21,18 @@ pub(crate) const ACCEPT_MANIFESTS: &str = "application/vnd.oci.image.index.v1+js
      application/vnd.oci.image.manifest.v1+json, \
      application/vnd.docker.distribution.manifest.v2+json";
 
-/// What one manifest lists.
+/// What one manifest lists, and what it refers to.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(crate) struct Listed {
     /// Every manifest an image index lists, with what it is.
     pub(crate) parts: Vec<Part>,
+    /// The manifest an OCI 1.1 referrer (a signature, attestation or SBOM
+    /// pushed with `oras attach`, cosign's referrers mode, ...) names in its
+    /// `subject` field.
+    pub(crate) subject: Option<String>,
+    /// What the referrer is, by its `artifactType` (or its config's media
+    /// type), when it has a subject.
+    pub(crate) referrer: Option<ReferrerKind>,
     /// Those the index says are single-image manifests: they list no
     /// manifests, so there is no need to read them.
     pub(crate) leaves: Vec<String>,
@@ -39,6 +46,35 @@ struct Body {
     #[serde(rename = "mediaType")]
     media_type: Option<String>,
     manifests: Option<Vec<Descriptor>>,
+    subject: Option<Reference>,
+    #[serde(rename = "artifactType")]
+    artifact_type: Option<String>,
+    config: Option<Config>,
+}
+
+#[derive(Deserialize)]
+struct Reference {
+    digest: String,
+}
+
+#[derive(Deserialize)]
+struct Config {
+    #[serde(rename = "mediaType")]
+    media_type: Option<String>,
+}
+
+/// What an artifact of `media_type` is, as a referrer.
+fn referrer_kind(media_type: &str) -> ReferrerKind {
+    let t = media_type.to_ascii_lowercase();
+    if t.contains("sbom") || t.contains("spdx") || t.contains("cyclonedx") {
+        ReferrerKind::Sbom
+    } else if t.contains("signature") || t.contains("notary") || t.contains("cosign") {
+        ReferrerKind::Signature
+    } else if t.contains("sigstore") || t.contains("in-toto") || t.contains("dsse") {
+        ReferrerKind::Attestation
+    } else {
+        ReferrerKind::Other(media_type.to_owned())
+    }
 }
 
 #[derive(Deserialize)]
@@ -79,6 +115,15 @@ impl Platform {
 /// The body is not a JSON manifest.
 pub(crate) fn read(content_type: &str, body: &[u8]) -> Result<Listed, serde_json::Error> {
     let body: Body = serde_json::from_slice(body)?;
+    let subject = body.subject.map(|s| s.digest);
+    let referrer = subject.as_ref().map(|_| {
+        let artifact = body
+            .artifact_type
+            .as_deref()
+            .or(body.config.as_ref().and_then(|c| c.media_type.as_deref()))
+            .unwrap_or_default();
+        referrer_kind(artifact)
+    });
     let declared_index = [OCI_INDEX, DOCKER_LIST]
         .iter()
         .any(|t| content_type.starts_with(t) || body.media_type.as_deref() == Some(*t));
@@ -87,6 +132,8 @@ pub(crate) fn read(content_type: &str, body: &[u8]) -> Result<Listed, serde_json
     let Some(manifests) = body.manifests else {
         return Ok(Listed {
             declared_index,
+            subject,
+            referrer,
             ..Listed::default()
         });
     };
@@ -132,6 +179,8 @@ pub(crate) fn read(content_type: &str, body: &[u8]) -> Result<Listed, serde_json
         parts,
         leaves,
         declared_index,
+        subject,
+        referrer,
     })
 }
 
@@ -176,6 +225,29 @@ mod tests {
             ]
         );
         assert_eq!(listed.leaves, vec!["sha256:a", "sha256:b"]);
+    }
+
+    #[test]
+    fn an_oci_referrer_names_its_subject_and_kind() {
+        let body = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "artifactType": "application/vnd.dev.sigstore.bundle.v0.3+json",
+            "config": {"mediaType": "application/vnd.oci.empty.v1+json", "digest": "sha256:e", "size": 2},
+            "layers": [],
+            "subject": {"mediaType": OCI_INDEX, "digest": "sha256:s", "size": 9}
+        });
+        let listed = read("", body.to_string().as_bytes()).unwrap();
+        assert_eq!(listed.subject.as_deref(), Some("sha256:s"));
+        assert_eq!(listed.referrer, Some(ReferrerKind::Attestation));
+        let sbom = serde_json::json!({"config": {"mediaType": "application/spdx+json"},
+                                      "subject": {"digest": "sha256:s"}});
+        let listed = read("", sbom.to_string().as_bytes()).unwrap();
+        assert_eq!(listed.referrer, Some(ReferrerKind::Sbom));
+        let notation = serde_json::json!({"artifactType": "application/vnd.cncf.notary.signature",
+                                          "subject": {"digest": "sha256:s"}});
+        let listed = read("", notation.to_string().as_bytes()).unwrap();
+        assert_eq!(listed.referrer, Some(ReferrerKind::Signature));
     }
 
     #[test]

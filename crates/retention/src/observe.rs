@@ -11,6 +11,8 @@ use crate::outcome::PackageOutcome;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Phase {
+    /// Planning several packages at once, a step per package.
+    Planning,
     /// Listing a package's versions, a page at a time (total unknown).
     Listing,
     /// Reading manifests from the registry.

@@ -19,9 +19,10 @@ pub struct Doomed {
     pub name: String,
     /// Its tags when planned: a version whose tags changed since is skipped.
     pub tags: Vec<String>,
-    /// For a referrer deleted with its subject: the subject's digest. It is
-    /// deleted only once the subject's own DELETE succeeded in this run.
-    pub subject: Option<String>,
+    /// For a part or referrer deleted with what it belongs to: the digests
+    /// of those. It is deleted only once each of their own DELETEs
+    /// succeeded in this run.
+    pub after: Vec<String>,
 }
 
 impl From<&Entry> for Doomed {
@@ -30,7 +31,7 @@ impl From<&Entry> for Doomed {
             id: e.id,
             name: e.name.clone(),
             tags: e.tags.clone(),
-            subject: e.deleted_with().map(str::to_owned),
+            after: e.after.clone(),
         }
     }
 }
@@ -52,10 +53,11 @@ pub enum SkipReason {
         /// The tags it has now.
         now: Vec<String>,
     },
-    /// A referrer whose subject was not deleted in this run stays with it.
-    SubjectKept {
-        /// The subject's digest.
-        subject: String,
+    /// A part or referrer of a version not deleted in this run stays with
+    /// it.
+    OwnerNotDeleted {
+        /// The digest of what it belongs to.
+        owner: String,
     },
 }
 
@@ -76,9 +78,9 @@ impl fmt::Display for SkipReason {
                 list(then),
                 list(now)
             ),
-            SkipReason::SubjectKept { subject } => write!(
+            SkipReason::OwnerNotDeleted { owner } => write!(
                 f,
-                "its subject {subject} was not deleted in this run, so it stays with it"
+                "{owner}, which it belongs to, was not deleted in this run, so it stays with it"
             ),
         }
     }

@@ -32,21 +32,17 @@ pub struct Entry {
     pub tags: Vec<String>,
     /// When it was created.
     pub created_at: DateTime<Utc>,
+    /// When it was last updated (a tag added or moved, say).
+    pub updated_at: DateTime<Utc>,
     /// Delete or keep.
     pub action: Action,
     /// Why.
     pub reason: Reason,
-}
-
-impl Entry {
-    /// For a referrer deleted with its subject: the subject's digest. It is
-    /// deleted only once the subject's own delete succeeded.
-    pub fn deleted_with(&self) -> Option<&str> {
-        match &self.reason {
-            Reason::ReferrerOf { subject, .. } if self.action == Action::Delete => Some(subject),
-            _ => None,
-        }
-    }
+    /// For a part or referrer deleted with what it belongs to: the digests
+    /// of those (its indexes, its subject). It is deleted only once each of
+    /// their own deletes succeeded in the same run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub after: Vec<String>,
 }
 
 /// Something planning found that a person should know; it changes nothing
@@ -147,20 +143,40 @@ impl Plan {
             .count()
     }
 
-    /// Kept versions, tagged or not, whose manifest may be an image index and
-    /// has not been read, by digest (each digest once), with a tag to name
-    /// it by. Tagged versions come first: they are the likeliest indexes.
-    pub fn kept_unread(&self, images: &Images) -> Vec<(String, Option<String>)> {
-        let mut kept: Vec<&Entry> = self
+    /// The digests whose manifests are not known yet, each once, tagged
+    /// versions first (they are the likeliest indexes, and the images an
+    /// index lists need no read of their own).
+    pub fn unread(&self, images: &Images) -> Vec<(String, bool)> {
+        let mut unread: Vec<&Entry> = self
             .entries
             .iter()
-            .filter(|e| e.action == Action::Keep && !images.is_known(&e.name))
+            .filter(|e| !images.is_known(&e.name))
             .collect();
-        kept.sort_by_key(|e| e.tags.is_empty());
+        unread.sort_by_key(|e| e.tags.is_empty());
         let mut seen = HashSet::new();
-        kept.into_iter()
+        unread
+            .into_iter()
             .filter(|e| seen.insert(e.name.as_str()))
-            .map(|e| (e.name.clone(), e.tags.first().cloned()))
+            .map(|e| (e.name.clone(), !e.tags.is_empty()))
             .collect()
+    }
+
+    /// Whether reading the registry could change this plan: it deletes
+    /// something (a deleted index takes its parts, a referrer may name a
+    /// kept subject), or keeps something by a keep count (a part there
+    /// frees its slot), or the policy deletes by what images are.
+    pub fn may_depend_on_images(&self, policy: &crate::Policy) -> bool {
+        self.delete_count() > 0
+            || policy.delete_ghost_images
+            || policy.delete_partial_images
+            || policy.delete_orphaned_referrers
+            || self.entries.iter().any(|e| {
+                matches!(
+                    e.reason,
+                    Reason::KeepLast { .. }
+                        | Reason::KeepTagged { .. }
+                        | Reason::KeepUntagged { .. }
+                )
+            })
     }
 }

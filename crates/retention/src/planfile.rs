@@ -202,10 +202,12 @@ mod tests {
             name: format!("sha256:{id:064x}"),
             tags: vec![],
             created_at: created_at.parse().unwrap(),
+            updated_at: created_at.parse().unwrap(),
             action,
             reason: Reason::Selected {
                 criteria: vec![Criterion::Untagged],
             },
+            after: Vec::new(),
         };
         PlanFile {
             format: FORMAT.into(),

@@ -3,23 +3,32 @@
 //! that no part of a kept multi-arch image is deleted. Nothing here deletes.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use futures::{StreamExt, TryStreamExt};
 use github_packages::{Client, PackageType, PackageVersion, Scope, VersionState};
 use serde::{Deserialize, Serialize};
 
+use tokio::sync::Semaphore;
+
+use crate::cache::ManifestCache;
 use crate::decide::{decide, tags_of};
 use crate::error::{Error, Result};
-use crate::images::Images;
-use crate::observe::{Observer, Phase};
+use crate::images::{Images, Manifest};
+use crate::observe::{Observer, Phase, Quiet};
 use crate::plan::{Plan, Warning};
 use crate::policy::Policy;
 use crate::registry::{ManifestError, Reader, Registry};
 use crate::target::Target;
 
-/// How many manifests are read at once by default.
-pub const DEFAULT_MANIFEST_READS: usize = 8;
+/// How many manifests are read at once by default, over every package
+/// planned at once.
+pub const DEFAULT_MANIFEST_READS: usize = 32;
+/// How many packages [`Planner::plan_all`] plans at once by default.
+pub const DEFAULT_PACKAGES_AT_ONCE: usize = 8;
+/// How many pages of a package's versions are listed at once.
+const LISTING_PAGES_AT_ONCE: usize = 8;
 
 /// Plans packages with one client, one registry and one clock.
 ///
@@ -44,6 +53,9 @@ pub struct Planner {
     registry: Option<Registry>,
     check_registry: bool,
     manifest_reads: usize,
+    /// Registry reads in flight, over every package planned at once.
+    reads: Arc<Semaphore>,
+    cache: Option<ManifestCache>,
     now: Option<DateTime<Utc>>,
 }
 
@@ -68,6 +80,8 @@ pub struct PackagePlan {
     pub tags: BTreeSet<String>,
     /// Manifests read from the registry.
     pub manifest_reads: usize,
+    /// Manifests found in the cache instead.
+    pub cache_hits: usize,
 }
 
 /// Something that makes a plan not what the policy asked for.
@@ -103,8 +117,18 @@ impl Planner {
             registry: Registry::for_api(client.base_url()),
             check_registry: true,
             manifest_reads: DEFAULT_MANIFEST_READS,
+            reads: Arc::new(Semaphore::new(DEFAULT_MANIFEST_READS)),
+            cache: None,
             now: None,
         }
+    }
+
+    /// Keeps manifests in `cache` across runs: a manifest found there is not
+    /// read from the registry again.
+    #[must_use]
+    pub fn manifest_cache(mut self, cache: ManifestCache) -> Self {
+        self.cache = Some(cache);
+        self
     }
 
     /// Reads image manifests from `registry`.
@@ -123,10 +147,12 @@ impl Planner {
         self
     }
 
-    /// Reads up to `n` manifests at once (at least 1; default 8).
+    /// Reads up to `n` manifests at once, over every package planned at
+    /// once (at least 1; default 32).
     #[must_use]
     pub fn manifest_reads(mut self, n: usize) -> Self {
         self.manifest_reads = n.max(1);
+        self.reads = Arc::new(Semaphore::new(self.manifest_reads));
         self
     }
 
@@ -135,6 +161,34 @@ impl Planner {
     pub fn now(mut self, now: DateTime<Utc>) -> Self {
         self.now = Some(now);
         self
+    }
+
+    /// Plans `targets`, up to `at_once` at a time (each package's listing
+    /// and registry reads overlap the others', within the client's shared
+    /// rate budget and this planner's registry reads), in the order given.
+    /// `observer` sees one [`Phase::Planning`] step per package.
+    pub async fn plan_all(
+        &self,
+        targets: &[Target],
+        policy: &Policy,
+        observer: &dyn Observer,
+        at_once: usize,
+    ) -> Vec<Result<PackagePlan>> {
+        if let [one] = targets {
+            return vec![self.plan(one, policy, observer).await];
+        }
+        observer.started(Phase::Planning, Some(targets.len()));
+        let plans = futures::stream::iter(targets)
+            .map(|target| async move {
+                let planned = self.plan(target, policy, &Quiet).await;
+                observer.advanced(Phase::Planning, 1);
+                planned
+            })
+            .buffered(at_once.max(1))
+            .collect()
+            .await;
+        observer.finished(Phase::Planning);
+        plans
     }
 
     /// Lists and plans one package.
@@ -163,12 +217,11 @@ impl Planner {
             problems: Vec::new(),
             tags: versions.iter().flat_map(tags_of).collect(),
             manifest_reads: 0,
+            cache_hits: 0,
         };
-        // Nothing kept: no image to protect, no need for the registry.
-        let anything_kept = !planned.plan.kept_unread(&Images::default()).is_empty();
         let needs_registry = target.package_type == PackageType::Container
-            && planned.plan.delete_count() > 0
-            && anything_kept;
+            && !versions.is_empty()
+            && planned.plan.may_depend_on_images(policy);
         if !needs_registry {
             return Ok(planned);
         }
@@ -191,21 +244,29 @@ impl Planner {
         let read = async {
             let owner = self.owner_login(target).await?;
             planned.login = Some(owner.clone());
-            let reader = registry.reader(&format!("{owner}/{}", target.name))?;
+            let image = format!("{owner}/{}", target.name).to_ascii_lowercase();
+            let reader = registry.reader(&image)?;
             let mut check = Check {
                 planner: self,
                 target,
                 policy,
                 now,
                 reader: &reader,
+                registry,
+                image: &image,
                 observer,
                 reads: 0,
+                cache_hits: 0,
                 vanished: Vec::new(),
             };
             let outcome = check
                 .run(&mut versions, &mut planned.plan, &mut images)
                 .await;
             planned.manifest_reads = check.reads;
+            planned.cache_hits = check.cache_hits;
+            if let Some(cache) = &self.cache {
+                cache.trim();
+            }
             planned.warnings.extend(check.vanished.iter().map(|v| {
                 Warning::VanishedWhilePlanning {
                     id: v.id,
@@ -228,6 +289,7 @@ impl Planner {
         tracing::debug!(
             package = %target.name,
             reads = planned.manifest_reads,
+            cached = planned.cache_hits,
             parts = planned.plan.parts_kept(),
             "registry checked"
         );
@@ -263,6 +325,7 @@ impl Planner {
             .packages(&target.scope)
             .versions(target.package_type, target.name.clone())
             .state(VersionState::Active)
+            .concurrency(LISTING_PAGES_AT_ONCE)
             .pages();
         let mut versions = Vec::new();
         let outcome = loop {
@@ -280,39 +343,41 @@ impl Planner {
     }
 }
 
-/// One package's registry check: reads the manifest of every kept
-/// version, tagged or not, and decides again with what the image indexes
-/// among them list, until nothing new is learned (a version kept this way
-/// may itself be an index, and keep counts skip the parts of images).
+/// One package's registry check: reads the manifest of every version whose
+/// role can change a decision, each digest once, tagged versions first
+/// (the likely indexes: the images they list need no read of their own),
+/// and decides again with what was learned, until every version's place in
+/// the image graph is known.
 struct Check<'a> {
     planner: &'a Planner,
     target: &'a Target,
     policy: &'a Policy,
     now: DateTime<Utc>,
     reader: &'a Reader,
+    registry: &'a Registry,
+    image: &'a str,
     observer: &'a dyn Observer,
     reads: usize,
-    /// Kept versions whose manifest is gone because the version itself was
+    cache_hits: usize,
+    /// Versions whose manifest is gone because the version itself was
     /// deleted (by someone else) after the listing.
     vanished: Vec<PackageVersion>,
 }
 
 impl Check<'_> {
-    /// Reads go out `manifest_reads` at a time; each digest is read at most
-    /// once (the registry counts every read as a download), and manifests
-    /// an index says are single images are not read at all. A manifest
-    /// missing because its version was deleted meanwhile (checked through
-    /// the API) drops that version from `versions`; any other failure stops
-    /// the check, leaving `plan` as far as it got.
+    /// Reads go out up to the planner's limit at a time (shared with the
+    /// other packages planned at once); a manifest in the cache is not read.
+    /// A manifest missing because its version was deleted meanwhile
+    /// (checked through the API) drops that version from `versions`; any
+    /// other failure stops the check, leaving `plan` as far as it got.
     async fn run(
         &mut self,
         versions: &mut Vec<PackageVersion>,
         plan: &mut Plan,
         images: &mut Images,
     ) -> Result<(), String> {
-        // The total is an estimate (every kept digest) that grows if nested
-        // indexes or newly kept versions turn up.
-        let mut counted = plan.kept_unread(images).len();
+        // The total is an estimate that grows if nested indexes turn up.
+        let mut counted = plan.unread(images).len();
         self.observer
             .started(Phase::ReadingManifests, Some(counted));
         let outcome = self.rounds(versions, plan, images, &mut counted).await;
@@ -327,27 +392,48 @@ impl Check<'_> {
         images: &mut Images,
         counted: &mut usize,
     ) -> Result<(), String> {
-        while plan.delete_count() > 0 {
-            let mut todo = plan.kept_unread(images);
+        let mut done = 0;
+        while plan.may_depend_on_images(self.policy) {
+            let mut todo = plan.unread(images);
             if todo.is_empty() {
                 break;
             }
-            // Tagged versions first, in a round of their own: they are the
-            // likely indexes, and the platform images they list need no read.
-            if todo.iter().any(|(_, tag)| tag.is_some()) {
-                todo.retain(|(_, tag)| tag.is_some());
+            // Tagged versions first, in a round of their own.
+            if todo.iter().any(|(_, tagged)| *tagged) {
+                todo.retain(|(_, tagged)| *tagged);
             }
-            if self.reads + todo.len() > *counted {
+            if done + todo.len() > *counted {
                 self.observer
-                    .grew(Phase::ReadingManifests, self.reads + todo.len() - *counted);
-                *counted = self.reads + todo.len();
+                    .grew(Phase::ReadingManifests, done + todo.len() - *counted);
+                *counted = done + todo.len();
             }
-            self.reads += todo.len();
+            done += todo.len();
+            let mut network = Vec::new();
+            for (digest, _) in todo {
+                let cached = self
+                    .planner
+                    .cache
+                    .as_ref()
+                    .and_then(|c| c.get(self.registry.url(), self.image, &digest));
+                match cached {
+                    Some(manifest) => {
+                        self.cache_hits += 1;
+                        self.observer.advanced(Phase::ReadingManifests, 1);
+                        images.record(digest, manifest);
+                    }
+                    None => network.push(digest),
+                }
+            }
+            self.reads += network.len();
             let reader = self.reader;
             let observer = self.observer;
-            let answers: Vec<_> = futures::stream::iter(todo)
-                .map(|(digest, _)| async move {
-                    let listed = reader.listed(&digest).await;
+            let permits = &self.planner.reads;
+            let answers: Vec<_> = futures::stream::iter(network)
+                .map(|digest| async move {
+                    let listed = match permits.acquire().await {
+                        Ok(_permit) => reader.listed(&digest).await,
+                        Err(_) => Err(ManifestError::Failed("the planner was shut down".into())),
+                    };
                     observer.advanced(Phase::ReadingManifests, 1);
                     (digest, listed)
                 })
@@ -359,11 +445,17 @@ impl Check<'_> {
                     Ok(listed) => {
                         tracing::debug!(%digest, parts = listed.parts.len(), "read manifest");
                         for leaf in listed.leaves {
-                            if !images.is_known(&leaf) {
-                                images.record(leaf, Vec::new());
-                            }
+                            images.record_image(leaf);
                         }
-                        images.record(digest, listed.parts);
+                        let manifest = Manifest {
+                            parts: listed.parts,
+                            subject: listed.subject,
+                            referrer: listed.referrer,
+                        };
+                        if let Some(cache) = &self.planner.cache {
+                            cache.put(self.registry.url(), self.image, &digest, &manifest);
+                        }
+                        images.record(digest, manifest);
                     }
                     Err(ManifestError::Missing(why)) => {
                         let gone = self.vanished(versions, &digest).await;
@@ -371,7 +463,7 @@ impl Check<'_> {
                             return Err(why);
                         }
                         self.vanished.extend(gone);
-                        images.record(digest, Vec::new());
+                        images.record(digest, Manifest::default());
                     }
                     Err(ManifestError::Failed(why)) => return Err(why),
                 }

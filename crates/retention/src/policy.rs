@@ -54,6 +54,50 @@ pub struct Policy {
     /// Keep every version with a tag that matches one of these.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub exclude_tags: Vec<TagPattern>,
+    /// Select only versions whose name (a digest for containers, the
+    /// version for npm, Maven, ...) matches one of these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub names: Vec<TagPattern>,
+    /// Keep every version whose name matches one of these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_names: Vec<TagPattern>,
+    /// Delete the images with these digests (with their parts), whatever
+    /// the keep counts say; exclusions still protect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub digests: Vec<String>,
+    /// Keep the versions with these digests, and so their parts.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub exclude_digests: Vec<String>,
+    /// Which timestamp ages and "newest" are counted from.
+    #[serde(default, skip_serializing_if = "AgeFrom::is_created")]
+    pub age_from: AgeFrom,
+    /// Delete image indexes none of whose manifests are in the package.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delete_ghost_images: bool,
+    /// Delete image indexes some of whose manifests are missing.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delete_partial_images: bool,
+    /// Delete referrers (signatures, attestations, SBOMs) whose subject is
+    /// not in the package.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub delete_orphaned_referrers: bool,
+}
+
+/// The timestamp a version's age and recency are read from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgeFrom {
+    /// `created_at`, as GitHub lists it (the default).
+    #[default]
+    Created,
+    /// `updated_at`: a version re-tagged recently counts as new.
+    Updated,
+}
+
+impl AgeFrom {
+    fn is_created(&self) -> bool {
+        *self == AgeFrom::Created
+    }
 }
 
 /// A policy that cannot be used as it is.
@@ -63,30 +107,39 @@ pub enum PolicyError {
     /// Nothing narrower than "every version" is given: no keep count, age
     /// or selection (exclusions only protect).
     NoCriteria,
-    /// `keep_tagged` selects only tagged versions and `untagged` only
-    /// untagged ones, so no version could ever be deleted.
-    KeepTaggedWithUntaggedOnly,
-    /// `keep_untagged` selects only untagged versions and tag patterns only
-    /// tagged ones, so no version could ever be deleted.
-    KeepUntaggedWithTagsOnly,
+    /// A digest that is not `algorithm:hex`.
+    InvalidDigest(String),
 }
 
 impl fmt::Display for PolicyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            PolicyError::NoCriteria => {
+        match self {
+            PolicyError::NoCriteria => f.write_str(
                 "the policy has no keep count, age or selection, so it would delete every \
-                 version (exclusions only protect)"
-            }
-            PolicyError::KeepTaggedWithUntaggedOnly => {
-                "keep_tagged selects only tagged versions and untagged only untagged ones, so \
-                 nothing could be deleted"
-            }
-            PolicyError::KeepUntaggedWithTagsOnly => {
-                "keep_untagged selects only untagged versions and tag patterns only tagged \
-                 ones, so nothing could be deleted"
-            }
-        })
+                 version (exclusions only protect)",
+            ),
+            PolicyError::InvalidDigest(digest) => write!(
+                f,
+                "`{digest}` is not a digest; write one as sha256: and 64 hex digits"
+            ),
+        }
+    }
+}
+
+/// Whether `digest` reads as `algorithm:hex` (`sha256:` and 64 hex digits,
+/// or another algorithm's).
+pub(crate) fn is_digest(digest: &str) -> bool {
+    match digest.split_once(':') {
+        Some((algorithm, hex)) => {
+            !algorithm.is_empty()
+                && algorithm
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit())
+                && hex.len() >= 32
+                && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+                && (algorithm != "sha256" || hex.len() == 64)
+        }
+        None => false,
     }
 }
 
@@ -143,6 +196,62 @@ impl Policy {
         self
     }
 
+    /// Selects versions by name (see [`Policy::names`]).
+    #[must_use]
+    pub fn name(mut self, pattern: TagPattern) -> Self {
+        self.names.push(pattern);
+        self
+    }
+
+    /// Keeps every version whose name matches `pattern`.
+    #[must_use]
+    pub fn exclude_name(mut self, pattern: TagPattern) -> Self {
+        self.exclude_names.push(pattern);
+        self
+    }
+
+    /// Deletes the image with this digest (see [`Policy::digests`]).
+    #[must_use]
+    pub fn digest(mut self, digest: impl Into<String>) -> Self {
+        self.digests.push(digest.into());
+        self
+    }
+
+    /// Keeps the version with this digest, and its parts.
+    #[must_use]
+    pub fn exclude_digest(mut self, digest: impl Into<String>) -> Self {
+        self.exclude_digests.push(digest.into());
+        self
+    }
+
+    /// Counts ages and recency from `from`.
+    #[must_use]
+    pub fn age_from(mut self, from: AgeFrom) -> Self {
+        self.age_from = from;
+        self
+    }
+
+    /// Deletes ghost images: indexes none of whose manifests are here.
+    #[must_use]
+    pub fn delete_ghost_images(mut self) -> Self {
+        self.delete_ghost_images = true;
+        self
+    }
+
+    /// Deletes partial images: indexes some of whose manifests are missing.
+    #[must_use]
+    pub fn delete_partial_images(mut self) -> Self {
+        self.delete_partial_images = true;
+        self
+    }
+
+    /// Deletes referrers whose subject is not in the package.
+    #[must_use]
+    pub fn delete_orphaned_referrers(mut self) -> Self {
+        self.delete_orphaned_referrers = true;
+        self
+    }
+
     /// Whether the policy selects anything narrower than "every version".
     /// Exclusions alone do not count: they only protect.
     pub fn has_criteria(&self) -> bool {
@@ -152,24 +261,58 @@ impl Policy {
             || self.older_than.is_some()
             || self.untagged
             || !self.tags.is_empty()
+            || !self.names.is_empty()
+            || !self.digests.is_empty()
+            || self.delete_ghost_images
+            || self.delete_partial_images
+            || self.delete_orphaned_referrers
     }
 
-    /// Refuses a policy that would delete every version, or none whatever
-    /// the package holds.
+    /// Whether the rules (keep counts, ages, selections) say anything
+    /// besides the explicit deletions (digests, ghost and partial images,
+    /// orphaned referrers); without them the rules delete nothing.
+    pub(crate) fn has_rules(&self) -> bool {
+        self.keep_last.is_some()
+            || self.keep_tagged.is_some()
+            || self.keep_untagged.is_some()
+            || self.older_than.is_some()
+            || self.untagged
+            || !self.tags.is_empty()
+            || !self.names.is_empty()
+    }
+
+    /// Whether the rules select tagged images: a tagged rule (`keep_tagged`,
+    /// tag patterns) is given, or no rule of either kind is (then keep_last,
+    /// the age and the names decide for both kinds). Each kind follows its
+    /// own rules and a policy with rules of both deletes the union.
+    pub fn selects_tagged(&self) -> bool {
+        let tagged = self.keep_tagged.is_some() || !self.tags.is_empty();
+        let untagged = self.keep_untagged.is_some() || self.untagged;
+        self.has_rules() && (tagged || !untagged)
+    }
+
+    /// Whether the rules select untagged images; see
+    /// [`Policy::selects_tagged`].
+    pub fn selects_untagged(&self) -> bool {
+        let tagged = self.keep_tagged.is_some() || !self.tags.is_empty();
+        let untagged = self.keep_untagged.is_some() || self.untagged;
+        self.has_rules() && (untagged || !tagged)
+    }
+
+    /// Refuses a policy that would delete every version, or names a digest
+    /// that is not one.
     ///
     /// # Errors
     ///
     /// The [`PolicyError`] that says which.
     pub fn check(&self) -> Result<(), PolicyError> {
-        let kinds = (self.keep_tagged.is_some(), self.keep_untagged.is_some());
-        match kinds {
-            (true, false) if self.untagged && self.tags.is_empty() => {
-                return Err(PolicyError::KeepTaggedWithUntaggedOnly);
-            }
-            (false, true) if !self.untagged && !self.tags.is_empty() => {
-                return Err(PolicyError::KeepUntaggedWithTagsOnly);
-            }
-            _ => {}
+        if let Some(bad) = self
+            .digests
+            .iter()
+            .chain(&self.exclude_digests)
+            .find(|d| !is_digest(d))
+        {
+            return Err(PolicyError::InvalidDigest(bad.clone()));
         }
         if self.has_criteria() {
             Ok(())
@@ -227,28 +370,55 @@ mod tests {
     }
 
     #[test]
-    fn contradictory_keep_and_tag_rules_are_named() {
-        let only_tagged = Policy::default().keep_tagged(3).untagged();
-        assert_eq!(
-            only_tagged.check(),
-            Err(PolicyError::KeepTaggedWithUntaggedOnly)
-        );
-        let only_untagged = Policy {
+    fn each_kind_follows_its_own_rules_and_both_make_a_union() {
+        let both = Policy::default().keep_tagged(10).untagged();
+        assert!(both.check().is_ok());
+        assert!(both.selects_tagged() && both.selects_untagged());
+        let tagged = Policy::default().keep_tagged(10);
+        assert!(tagged.selects_tagged() && !tagged.selects_untagged());
+        let untagged = Policy::default()
+            .keep_untagged(1)
+            .older_than(Duration::from_secs(60));
+        assert!(!untagged.selects_tagged() && untagged.selects_untagged());
+        let neither = Policy::default().keep_last(3);
+        assert!(neither.selects_tagged() && neither.selects_untagged());
+        let tags_and_untagged_count = Policy {
             keep_untagged: Some(3),
             tags: globs(&["pr-*"]),
             ..Policy::default()
         };
-        assert_eq!(
-            only_untagged.check(),
-            Err(PolicyError::KeepUntaggedWithTagsOnly)
-        );
+        assert!(tags_and_untagged_count.check().is_ok());
+        assert!(tags_and_untagged_count.selects_tagged());
+        // Explicit deletions alone select no kind by the rules.
+        let ghosts = Policy::default().delete_ghost_images();
+        assert!(ghosts.check().is_ok());
+        assert!(!ghosts.selects_tagged() && !ghosts.selects_untagged());
+    }
+
+    #[test]
+    fn digests_must_be_digests() {
+        let hex = "a".repeat(64);
         assert!(
             Policy::default()
-                .keep_untagged(3)
-                .untagged()
+                .digest(format!("sha256:{hex}"))
                 .check()
                 .is_ok()
         );
+        for bad in [
+            "latest".to_owned(),
+            "sha256:abc".to_owned(),
+            format!("SHA256:{hex}"),
+            format!("sha256:{}", "g".repeat(64)),
+        ] {
+            assert_eq!(
+                Policy::default()
+                    .exclude_digest(bad.clone())
+                    .keep_last(1)
+                    .check(),
+                Err(PolicyError::InvalidDigest(bad.clone())),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

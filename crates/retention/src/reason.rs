@@ -23,7 +23,20 @@ pub enum Reason {
         /// The exclusion it matched.
         pattern: TagPattern,
     },
-    /// Kept: the image index `index`, which is kept, lists this version.
+    /// Kept: the name matches the exclusion `pattern`.
+    ExcludedName {
+        /// The version's name.
+        name: String,
+        /// The exclusion it matched.
+        pattern: TagPattern,
+    },
+    /// Kept: the digest is excluded.
+    ExcludedDigest {
+        /// The digest.
+        digest: String,
+    },
+    /// Kept: the image index `index`, which is kept, lists this version (a
+    /// part shared by several indexes stays while any of them does).
     PartOf {
         /// The digest of the index.
         index: String,
@@ -36,18 +49,22 @@ pub enum Reason {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         platform: Option<String>,
     },
-    /// A referrer of `subject` (a signature, attestation or SBOM), which is
-    /// in the package: kept while its subject is kept, deleted with it (and
-    /// only once the subject's own delete succeeded).
-    ReferrerOf {
-        /// The digest of the subject.
-        subject: String,
-        /// What the referrer is.
-        kind: ReferrerKind,
+    /// Deleted: every image index that lists this version is deleted; it
+    /// goes after them (only once their own deletes succeeded).
+    PartOfDeleted {
+        /// The digest of one of those indexes.
+        index: String,
+        /// What this version is to it.
+        role: PartRole,
+        /// `os/architecture[/variant]`, when the index says.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        platform: Option<String>,
     },
-    /// Deleted: a referrer whose subject is not in the package, which the
-    /// rules select like any other version.
-    ReferrerOfGone {
+    /// A referrer of `subject` (a signature, attestation or SBOM, named by a
+    /// referrer tag or by its manifest's `subject` field), which is in the
+    /// package: kept while its subject is kept, deleted with it (and only
+    /// once the subject's own delete succeeded).
+    ReferrerOf {
         /// The digest of the subject.
         subject: String,
         /// What the referrer is.
@@ -68,21 +85,21 @@ pub enum Reason {
         /// The count.
         n: usize,
     },
-    /// Kept: only a keep count of the other kind selects versions (tagged
-    /// when `tagged`).
-    OtherKindOnly {
-        /// Whether this version is tagged.
-        tagged: bool,
-    },
-    /// Kept: created less than `older_than_seconds` before the plan.
+    /// Kept: less than `older_than_seconds` old (counted from its
+    /// `created_at`, or its `updated_at` when the policy says).
     Newer {
         /// The policy's age, in seconds.
         older_than_seconds: u64,
     },
-    /// Kept: tagged, and only untagged versions are selected.
+    /// Kept: tagged, and the policy's rules select only untagged images.
     TaggedNotSelected,
-    /// Kept: untagged, and only tag patterns select.
+    /// Kept: untagged, and the policy's rules select only tagged images.
     UntaggedNotSelected,
+    /// Kept: the name matches none of the selecting name `patterns`.
+    NoNameMatches {
+        /// The selecting patterns.
+        patterns: Vec<TagPattern>,
+    },
     /// Kept: no tag matches any of the selecting `patterns`.
     NoTagMatches {
         /// The selecting patterns.
@@ -138,22 +155,55 @@ pub enum Criterion {
         /// The pattern it matched.
         pattern: TagPattern,
     },
+    /// The name matches a selecting name pattern.
+    NameMatches {
+        /// The version's name.
+        name: String,
+        /// The pattern it matched.
+        pattern: TagPattern,
+    },
+    /// The digest is one the policy names for deletion.
+    Digest {
+        /// The digest.
+        digest: String,
+    },
+    /// An image index none of whose `listed` manifests are in the package.
+    GhostImage {
+        /// How many manifests it lists.
+        listed: usize,
+    },
+    /// An image index some of whose manifests are missing.
+    PartialImage {
+        /// How many manifests it lists.
+        listed: usize,
+        /// How many of them are not in the package.
+        missing: usize,
+    },
+    /// A referrer whose subject is not in the package.
+    OrphanedReferrer {
+        /// The digest of the subject.
+        subject: String,
+        /// What the referrer is.
+        kind: ReferrerKind,
+    },
 }
 
 impl Reason {
     /// Every reason code, in the order of the enum.
     pub const CODES: &'static [&'static str] = &[
         "excluded",
+        "excluded_name",
+        "excluded_digest",
         "part_of",
+        "part_of_deleted",
         "referrer_of",
-        "referrer_of_gone",
         "keep_last",
         "keep_tagged",
         "keep_untagged",
-        "other_kind_only",
         "newer",
         "tagged_not_selected",
         "untagged_not_selected",
+        "no_name_matches",
         "no_tag_matches",
         "unmatched_tag",
         "registry_unreadable",
@@ -164,16 +214,18 @@ impl Reason {
     pub fn code(&self) -> &'static str {
         match self {
             Reason::Excluded { .. } => "excluded",
+            Reason::ExcludedName { .. } => "excluded_name",
+            Reason::ExcludedDigest { .. } => "excluded_digest",
             Reason::PartOf { .. } => "part_of",
+            Reason::PartOfDeleted { .. } => "part_of_deleted",
             Reason::ReferrerOf { .. } => "referrer_of",
-            Reason::ReferrerOfGone { .. } => "referrer_of_gone",
             Reason::KeepLast { .. } => "keep_last",
             Reason::KeepTagged { .. } => "keep_tagged",
             Reason::KeepUntagged { .. } => "keep_untagged",
-            Reason::OtherKindOnly { .. } => "other_kind_only",
             Reason::Newer { .. } => "newer",
             Reason::TaggedNotSelected => "tagged_not_selected",
             Reason::UntaggedNotSelected => "untagged_not_selected",
+            Reason::NoNameMatches { .. } => "no_name_matches",
             Reason::NoTagMatches { .. } => "no_tag_matches",
             Reason::UnmatchedTag { .. } => "unmatched_tag",
             Reason::RegistryUnreadable => "registry_unreadable",
@@ -191,6 +243,11 @@ impl Criterion {
         "older_than",
         "untagged",
         "tag_matches",
+        "name_matches",
+        "digest",
+        "ghost_image",
+        "partial_image",
+        "orphaned_referrer",
     ];
 
     /// The code this criterion serialises with.
@@ -202,6 +259,11 @@ impl Criterion {
             Criterion::OlderThan { .. } => "older_than",
             Criterion::Untagged => "untagged",
             Criterion::TagMatches { .. } => "tag_matches",
+            Criterion::NameMatches { .. } => "name_matches",
+            Criterion::Digest { .. } => "digest",
+            Criterion::GhostImage { .. } => "ghost_image",
+            Criterion::PartialImage { .. } => "partial_image",
+            Criterion::OrphanedReferrer { .. } => "orphaned_referrer",
         }
     }
 }

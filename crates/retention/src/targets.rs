@@ -25,15 +25,21 @@ use crate::pattern::PatternError;
 pub struct PackagePattern {
     source: String,
     glob: Option<GlobMatcher>,
+    exclude: bool,
 }
 
 impl PackagePattern {
-    /// A name, or a glob if `value` holds `*`, `?`, `[` or `{`.
+    /// A name, or a glob if `value` holds `*`, `?`, `[` or `{`; with a
+    /// leading `!`, an exclusion: the packages it matches are left out.
     ///
     /// # Errors
     ///
     /// An empty value or an invalid glob.
     pub fn new(value: &str) -> Result<PackagePattern, PatternError> {
+        let (exclude, value) = match value.strip_prefix('!') {
+            Some(rest) => (true, rest),
+            None => (false, value),
+        };
         if value.trim().is_empty() {
             return Err(PatternError::new(
                 "a package name cannot be empty".to_owned(),
@@ -43,6 +49,7 @@ impl PackagePattern {
             return Ok(PackagePattern {
                 source: value.to_owned(),
                 glob: None,
+                exclude,
             });
         }
         let glob = GlobBuilder::new(value)
@@ -55,7 +62,13 @@ impl PackagePattern {
         Ok(PackagePattern {
             source: value.to_owned(),
             glob: Some(glob.compile_matcher()),
+            exclude,
         })
+    }
+
+    /// Whether this leaves packages out (written with a leading `!`).
+    pub fn is_exclusion(&self) -> bool {
+        self.exclude
     }
 
     /// Whether this is a glob rather than a name.
@@ -71,21 +84,24 @@ impl PackagePattern {
         }
     }
 
-    /// The value as given.
+    /// The name or glob, without a leading `!`.
     pub fn source(&self) -> &str {
         &self.source
     }
 }
 
 /// The packages to work on, in a stable order: named ones as given, then
-/// the ones globs or `all` found, by name; each once.
+/// the ones globs or `all` found, by name; each once; none an exclusion
+/// (`!`) matches.
 ///
 /// # Errors
 ///
-/// [`Error::Targets`] for a named package that does not exist, a glob
-/// that matches nothing, an owner with no package of the type, or a
-/// listing GitHub refuses (with what to do instead); [`Error::Api`] for
-/// anything else. Nothing was deleted either way.
+/// [`Error::Targets`] for a named package that does not exist, a glob or
+/// an exclusion that matches nothing (an exclusion with a typo would leave
+/// a package in), exclusions with nothing to exclude from, an owner with no
+/// package of the type, or a listing GitHub refuses (with what to do
+/// instead); [`Error::Api`] for anything else. Nothing was deleted either
+/// way.
 pub async fn resolve(
     client: &Client,
     scope: &Scope,
@@ -93,8 +109,47 @@ pub async fn resolve(
     patterns: &[PackagePattern],
     all: bool,
 ) -> Result<Vec<String>> {
+    let (exclusions, patterns): (Vec<&PackagePattern>, Vec<&PackagePattern>) =
+        patterns.iter().partition(|p| p.is_exclusion());
+    if !exclusions.is_empty() && patterns.is_empty() && !all {
+        return Err(Error::Targets(
+            "package exclusions (`!NAME`) leave packages out of a selection, and nothing is \
+             selected: add a glob, a name or the listing of all packages"
+                .to_owned(),
+        ));
+    }
+    let chosen = choose(client, scope, package_type, &patterns, all).await?;
+    let (left_out, chosen): (Vec<String>, Vec<String>) = chosen
+        .into_iter()
+        .partition(|name| exclusions.iter().any(|e| e.matches(name)));
+    if let Some(unused) = exclusions
+        .iter()
+        .find(|e| !left_out.iter().any(|name| e.matches(name)))
+    {
+        return Err(Error::Targets(format!(
+            "the package exclusion `!{}` matches none of the packages selected, so it leaves \
+             nothing out; check it for a typo. Nothing was deleted",
+            unused.source()
+        )));
+    }
+    if chosen.is_empty() {
+        return Err(Error::Targets(format!(
+            "every {package_type} package selected for {scope} is excluded; nothing to prune"
+        )));
+    }
+    Ok(chosen)
+}
+
+/// The packages names, globs and `all` select, before exclusions.
+async fn choose(
+    client: &Client,
+    scope: &Scope,
+    package_type: PackageType,
+    patterns: &[&PackagePattern],
+    all: bool,
+) -> Result<Vec<String>> {
     let (globs, names): (Vec<&PackagePattern>, Vec<&PackagePattern>) =
-        patterns.iter().partition(|p| p.is_glob());
+        patterns.iter().copied().partition(|p| p.is_glob());
     let mut chosen: Vec<String> = Vec::new();
     let mut missing = Vec::new();
     let handler = client.packages(scope);
@@ -187,6 +242,17 @@ mod tests {
         assert!(!glob("team/app"));
         assert!(!glob("left-pad"));
         assert!(PackagePattern::new(" ").is_err());
+    }
+
+    #[test]
+    fn a_leading_bang_is_an_exclusion() {
+        let legacy = PackagePattern::new("!app-legacy").unwrap();
+        assert!(legacy.is_exclusion() && !legacy.is_glob());
+        assert!(legacy.matches("app-legacy"));
+        let old = PackagePattern::new("!old-*").unwrap();
+        assert!(old.is_exclusion() && old.is_glob() && old.matches("old-web"));
+        assert!(PackagePattern::new("!").is_err());
+        assert!(!PackagePattern::new("app").unwrap().is_exclusion());
     }
 
     #[test]

@@ -3,7 +3,7 @@ use std::time::Duration;
 use github_packages::{ContainerMetadata, PackageType, PackageVersionMetadata};
 
 use super::*;
-use crate::images::{Part, PartRole};
+use crate::images::{Manifest, Part, PartRole};
 use crate::pattern::TagPattern;
 
 fn now() -> DateTime<Utc> {
@@ -35,6 +35,13 @@ fn version(id: i64, age_hours: i64, tags: &[&str]) -> PackageVersion {
 
 fn digest(id: i64) -> String {
     format!("sha256:{id:064x}")
+}
+
+fn index(parts: Vec<Part>) -> Manifest {
+    Manifest {
+        parts,
+        ..Manifest::default()
+    }
 }
 
 fn part(id: i64, role: PartRole) -> Part {
@@ -184,12 +191,12 @@ fn parts_of_kept_indexes_are_protected() {
     let policy = Policy::default().untagged();
     let mut images = Images::default();
     let plan0 = decide(&ten(), &policy, now(), &images);
-    assert_eq!(plan0.kept_unread(&images).len(), 5);
+    assert_eq!(plan0.unread(&images).len(), 10);
     let mut amd64 = part(3, PartRole::Platform);
     amd64.platform = Some("linux/amd64".into());
     images.record(
         digest(2),
-        vec![
+        index(vec![
             amd64,
             part(5, PartRole::Attestation),
             Part {
@@ -197,7 +204,7 @@ fn parts_of_kept_indexes_are_protected() {
                 role: PartRole::Platform,
                 platform: None,
             },
-        ],
+        ]),
     );
     let plan = decide(&ten(), &policy, now(), &images);
     assert_eq!(deleted_ids(&plan), vec![1, 7, 9]);
@@ -231,19 +238,15 @@ fn parts_of_kept_indexes_are_protected() {
     );
     assert!(!plan.warnings[0].is_ghost());
     // The read index is not read again.
-    assert!(
-        plan.kept_unread(&images)
-            .iter()
-            .all(|(d, _)| *d != digest(2))
-    );
+    assert!(plan.unread(&images).iter().all(|(d, _)| *d != digest(2)));
 }
 
 #[test]
 fn nested_indexes_keep_their_parts_too() {
     let policy = Policy::default().untagged();
     let mut images = Images::default();
-    images.record(digest(2), vec![part(3, PartRole::Index)]);
-    images.record(digest(3), vec![part(5, PartRole::Platform)]);
+    images.record(digest(2), index(vec![part(3, PartRole::Index)]));
+    images.record(digest(3), index(vec![part(5, PartRole::Platform)]));
     let plan = decide(&ten(), &policy, now(), &images);
     assert_eq!(deleted_ids(&plan), vec![1, 7, 9]);
     assert!(matches!(
@@ -254,8 +257,7 @@ fn nested_indexes_keep_their_parts_too() {
 }
 
 #[test]
-fn every_kept_version_is_read_tagged_first_and_each_digest_once() {
-    // keep_last keeps ids 11 and 1-3: 1 and 3 untagged, 2 tagged.
+fn every_unread_digest_is_listed_once_tagged_first() {
     let mut versions = ten();
     // The newest version, with the digest of id 1.
     let mut twin = version(11, 0, &[]);
@@ -263,13 +265,26 @@ fn every_kept_version_is_read_tagged_first_and_each_digest_once() {
     versions.push(twin);
     let mut images = Images::default();
     let plan = decide(&versions, &Policy::default().keep_last(4), now(), &images);
-    let kept = plan.kept_unread(&images);
-    let names: Vec<&str> = kept.iter().map(|(n, _)| n.as_str()).collect();
-    assert_eq!(names, vec![digest(2), digest(1), digest(3)]);
-    assert_eq!(kept[0].1.as_deref(), Some("v2"));
-    assert_eq!(kept[1].1, None);
-    images.record(digest(2), Vec::new());
-    assert_eq!(plan.kept_unread(&images).len(), 2);
+    let unread = plan.unread(&images);
+    let names: Vec<&str> = unread.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(
+        names,
+        vec![
+            digest(2),
+            digest(4),
+            digest(6),
+            digest(8),
+            digest(10),
+            digest(1),
+            digest(3),
+            digest(5),
+            digest(7),
+            digest(9)
+        ]
+    );
+    assert!(unread[0].1 && !unread[5].1);
+    images.record_image(digest(2));
+    assert_eq!(plan.unread(&images).len(), 9);
 }
 
 #[test]
@@ -284,14 +299,17 @@ fn keep_counts_skip_excluded_versions_and_parts_of_kept_images() {
     let plan = plan(&ten(), &policy);
     assert_eq!(deleted_ids(&plan), vec![8, 10]);
     assert_eq!(*reason(&plan, 4), Reason::KeepTagged { n: 2 });
-    assert_eq!(*reason(&plan, 1), Reason::OtherKindOnly { tagged: false });
+    assert_eq!(*reason(&plan, 1), Reason::UntaggedNotSelected);
 
     // keep_last 3 counts images: once v2's index is known to list 1 and 3,
     // the three kept are 2 (with its parts), 4 and 5.
     let mut images = Images::default();
     images.record(
         digest(2),
-        vec![part(1, PartRole::Platform), part(3, PartRole::Platform)],
+        index(vec![
+            part(1, PartRole::Platform),
+            part(3, PartRole::Platform),
+        ]),
     );
     let plan = decide(&ten(), &Policy::default().keep_last(3), now(), &images);
     assert_eq!(deleted_ids(&plan), vec![6, 7, 8, 9, 10]);
@@ -368,7 +386,14 @@ fn referrers_follow_their_subject() {
         }
     );
     let attestation = plan.entries.iter().find(|e| e.id == 22).unwrap();
-    assert_eq!(attestation.deleted_with(), Some(digest(1).as_str()));
+    assert_eq!(attestation.after, [digest(1)]);
+    assert_eq!(
+        attestation.reason,
+        Reason::ReferrerOf {
+            subject: digest(1),
+            kind: ReferrerKind::Attestation
+        }
+    );
     // Its subject is not in the package: the rules decide, and a tagged
     // version stays under `untagged`.
     assert_eq!(*reason(&plan, 23), Reason::TaggedNotSelected);
@@ -377,11 +402,22 @@ fn referrers_follow_their_subject() {
         ..Policy::default()
     };
     let plan = super::decide(&versions, &policy, now(), &Images::default());
+    // Its subject is not here: an ordinary image to the rules...
+    assert!(matches!(
+        reason(&plan, 23),
+        Reason::Selected { criteria } if matches!(criteria[..], [Criterion::TagMatches { .. }])
+    ));
+    // ... unless orphaned referrers are deleted on request.
+    let orphans = Policy::default().delete_orphaned_referrers();
+    let plan = super::decide(&versions, &orphans, now(), &Images::default());
+    assert_eq!(deleted_ids(&plan), vec![23]);
     assert_eq!(
         *reason(&plan, 23),
-        Reason::ReferrerOfGone {
-            subject: digest(99),
-            kind: ReferrerKind::Sbom
+        Reason::Selected {
+            criteria: vec![Criterion::OrphanedReferrer {
+                subject: digest(99),
+                kind: ReferrerKind::Sbom
+            }]
         }
     );
     // An exclusion still protects a referrer, and referrers never use up a

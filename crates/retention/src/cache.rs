@@ -1,0 +1,249 @@
+//! Manifests kept on disk across runs. A manifest is named by the digest of
+//! its content and never changes, and the registry counts every read of it
+//! as a download of the package: a plan of an unchanged package reads no
+//! manifest it has read before.
+//!
+//! One small JSON file per manifest (what it lists and refers to, not its
+//! bytes), under `<dir>/<registry>/<image>/<algorithm>-<hex>.json`; files
+//! are written whole (a temporary file renamed into place), a file that
+//! cannot be read is read from the registry again, and the oldest files go
+//! when the directory grows past its bound. The cache trusts the registry it
+//! was filled from, and only that one: entries are kept per registry and
+//! image.
+
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use url::Url;
+
+use crate::images::Manifest;
+use crate::policy::is_digest;
+
+/// The default bound on the cache's size.
+pub const DEFAULT_MAX_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Manifests by registry, image and digest, on disk.
+///
+/// ```
+/// use github_packages_retention::ManifestCache;
+///
+/// let dir = std::env::temp_dir().join("manifest-cache-doc");
+/// let cache = ManifestCache::new(&dir).max_bytes(1 << 20);
+/// assert_eq!(cache.dir(), dir.as_path());
+/// ```
+#[derive(Debug, Clone)]
+pub struct ManifestCache {
+    dir: PathBuf,
+    max_bytes: u64,
+}
+
+impl ManifestCache {
+    /// A cache in `dir` (created when first written), bounded to
+    /// [`DEFAULT_MAX_BYTES`].
+    pub fn new(dir: impl Into<PathBuf>) -> ManifestCache {
+        ManifestCache {
+            dir: dir.into(),
+            max_bytes: DEFAULT_MAX_BYTES,
+        }
+    }
+
+    /// Bounds the cache to about `max` bytes: past it, the files used least
+    /// recently are removed.
+    #[must_use]
+    pub fn max_bytes(mut self, max: u64) -> Self {
+        self.max_bytes = max;
+        self
+    }
+
+    /// Where the cache is.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// The user's cache directory for `app` (`$XDG_CACHE_HOME/app`, else
+    /// `~/.cache/app`; `~/Library/Caches/app` on macOS;
+    /// `%LOCALAPPDATA%\app` on Windows), if the environment names one.
+    pub fn default_dir(app: &str) -> Option<PathBuf> {
+        let var = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
+        let base = if cfg!(windows) {
+            var("LOCALAPPDATA")
+        } else if cfg!(target_os = "macos") {
+            var("HOME").map(|h| h.join("Library").join("Caches"))
+        } else {
+            var("XDG_CACHE_HOME").or_else(|| var("HOME").map(|h| h.join(".cache")))
+        }?;
+        Some(base.join(app).join("manifests"))
+    }
+
+    /// The file of `digest` of `image` at `registry`, if the names make a
+    /// safe path.
+    fn path(&self, registry: &Url, image: &str, digest: &str) -> Option<PathBuf> {
+        if !is_digest(digest) {
+            return None;
+        }
+        let clean = |s: &str| -> Option<String> {
+            let out: String = s
+                .chars()
+                .map(|c| match c {
+                    'a'..='z' | 'A'..='Z' | '0'..='9' | '.' | '-' | '_' => c,
+                    _ => '_',
+                })
+                .collect();
+            (!out.is_empty() && out != "." && out != "..").then_some(out)
+        };
+        let mut path = self
+            .dir
+            .join(clean(&registry.origin().ascii_serialization())?);
+        for segment in image.split('/') {
+            path.push(clean(segment)?);
+        }
+        path.push(format!("{}.json", digest.replacen(':', "-", 1)));
+        Some(path)
+    }
+
+    /// What the cache holds for `digest`, if anything readable.
+    pub(crate) fn get(&self, registry: &Url, image: &str, digest: &str) -> Option<Manifest> {
+        let path = self.path(registry, image, digest)?;
+        let bytes = std::fs::read(&path).ok()?;
+        let manifest = serde_json::from_slice(&bytes).ok()?;
+        // Used now: the last to go when the cache is trimmed.
+        if let Ok(file) = std::fs::File::options().write(true).open(&path) {
+            let _ = file.set_modified(SystemTime::now());
+        }
+        Some(manifest)
+    }
+
+    /// Keeps `manifest` for `digest`; a cache that cannot be written is
+    /// only slower, never wrong, so failures are ignored.
+    pub(crate) fn put(&self, registry: &Url, image: &str, digest: &str, manifest: &Manifest) {
+        let Some(path) = self.path(registry, image, digest) else {
+            return;
+        };
+        let Some(dir) = path.parent() else {
+            return;
+        };
+        let Ok(bytes) = serde_json::to_vec(manifest) else {
+            return;
+        };
+        let temporary = dir.join(format!(
+            ".{}.{}.tmp",
+            digest.replacen(':', "-", 1),
+            std::process::id()
+        ));
+        let written = std::fs::create_dir_all(dir)
+            .and_then(|()| std::fs::write(&temporary, &bytes))
+            .and_then(|()| std::fs::rename(&temporary, &path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&temporary);
+        }
+    }
+
+    /// Removes the files used least recently until the cache is under its
+    /// bound (to 90% of it, so that the next run does not trim again).
+    pub(crate) fn trim(&self) {
+        let mut files = Vec::new();
+        collect(&self.dir, &mut files);
+        let mut total: u64 = files.iter().map(|(_, len, _)| len).sum();
+        if total <= self.max_bytes {
+            return;
+        }
+        files.sort_by_key(|(_, _, used)| *used);
+        let target = self.max_bytes / 10 * 9;
+        for (path, len, _) in files {
+            if total <= target {
+                break;
+            }
+            if std::fs::remove_file(&path).is_ok() {
+                total = total.saturating_sub(len);
+            }
+        }
+    }
+}
+
+/// Every file under `dir`, with its size and when it was last used.
+fn collect(dir: &Path, out: &mut Vec<(PathBuf, u64, SystemTime)>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Ok(meta) = entry.metadata() else {
+            continue;
+        };
+        if meta.is_dir() {
+            collect(&entry.path(), out);
+        } else if meta.is_file() {
+            let used = meta.modified().unwrap_or(SystemTime::UNIX_EPOCH);
+            out.push((entry.path(), meta.len(), used));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::images::{Part, PartRole};
+
+    fn digest(n: u8) -> String {
+        format!("sha256:{}", format!("{n:02x}").repeat(32))
+    }
+
+    #[test]
+    fn a_manifest_put_is_got_back_per_registry_and_image() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ManifestCache::new(dir.path());
+        let ghcr = Url::parse("https://ghcr.io").unwrap();
+        let other = Url::parse("https://evil.example").unwrap();
+        let manifest = Manifest {
+            parts: vec![Part {
+                digest: digest(2),
+                role: PartRole::Platform,
+                platform: Some("linux/amd64".into()),
+            }],
+            subject: None,
+            referrer: None,
+        };
+        cache.put(&ghcr, "acme/app", &digest(1), &manifest);
+        assert_eq!(cache.get(&ghcr, "acme/app", &digest(1)), Some(manifest));
+        // Another registry or image does not see it.
+        assert_eq!(cache.get(&other, "acme/app", &digest(1)), None);
+        assert_eq!(cache.get(&ghcr, "acme/other", &digest(1)), None);
+        // Names that could climb out of the directory are not cached.
+        assert_eq!(cache.path(&ghcr, "../x", &digest(1)), None);
+        assert_eq!(cache.path(&ghcr, "acme/app", "sha256:../../x"), None);
+    }
+
+    #[test]
+    fn a_damaged_file_is_a_miss_and_the_bound_is_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ManifestCache::new(dir.path()).max_bytes(1_000);
+        let ghcr = Url::parse("https://ghcr.io").unwrap();
+        let path = cache.path(&ghcr, "acme/app", &digest(1)).unwrap();
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, b"{\"parts\": [").unwrap();
+        assert_eq!(cache.get(&ghcr, "acme/app", &digest(1)), None);
+        let big = Manifest {
+            parts: (0..5)
+                .map(|n| Part {
+                    digest: digest(n),
+                    role: PartRole::Platform,
+                    platform: None,
+                })
+                .collect(),
+            subject: None,
+            referrer: None,
+        };
+        for n in 0..20 {
+            cache.put(&ghcr, "acme/app", &digest(n), &big);
+        }
+        cache.trim();
+        let mut files = Vec::new();
+        collect(dir.path(), &mut files);
+        let total: u64 = files.iter().map(|(_, len, _)| len).sum();
+        assert!(total <= 1_000, "{total} bytes left");
+        assert!(!files.is_empty());
+    }
+}
