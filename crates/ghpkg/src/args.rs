@@ -637,13 +637,10 @@ pub(crate) struct PruneArgs {
     pub(crate) owner: Owner,
 
     /// A package to prune (repeatable); a glob (`app-*`, `team/**`) picks
-    /// every listed package it matches, where `*` stays within one `/` part.
-    #[arg(
-        long = "package",
-        value_name = "NAME|GLOB",
-        conflicts_with = "all_packages",
-        value_parser = package_pattern
-    )]
+    /// every listed package it matches, where `*` stays within one `/` part;
+    /// `!GLOB` leaves out the packages it matches (`--package 'app-*'
+    /// --package '!app-legacy'`, or with --all-packages).
+    #[arg(long = "package", value_name = "NAME|GLOB", value_parser = package_pattern)]
     pub(crate) packages: Vec<PackagePattern>,
 
     /// Prune every package of TYPE the owner has (listed through the API).
@@ -694,6 +691,53 @@ pub(crate) struct PruneArgs {
     #[arg(long = "exclude-tag-regex", value_name = "REGEX", value_parser = tag_regex)]
     pub(crate) exclude_tag_regexes: Vec<TagPattern>,
 
+    /// Only delete versions whose name matches GLOB (repeatable): the
+    /// version of an npm, Maven, NuGet or RubyGems package (e.g.
+    /// '*-SNAPSHOT', '*-rc.*'), the digest of a container version.
+    #[arg(long = "version-name", value_name = "GLOB", value_parser = tag_glob)]
+    pub(crate) version_names: Vec<TagPattern>,
+
+    /// Only delete versions whose name matches REGEX anywhere (repeatable).
+    #[arg(long = "version-name-regex", value_name = "REGEX", value_parser = tag_regex)]
+    pub(crate) version_name_regexes: Vec<TagPattern>,
+
+    /// Never delete versions whose name matches GLOB (repeatable).
+    #[arg(long = "exclude-version-name", value_name = "GLOB", value_parser = tag_glob)]
+    pub(crate) exclude_version_names: Vec<TagPattern>,
+
+    /// Never delete versions whose name matches REGEX anywhere (repeatable).
+    #[arg(long = "exclude-version-name-regex", value_name = "REGEX", value_parser = tag_regex)]
+    pub(crate) exclude_version_name_regexes: Vec<TagPattern>,
+
+    /// Delete the image with this digest, with its platform images and
+    /// signatures, whatever the keep counts say (repeatable).
+    #[arg(long = "digest", value_name = "DIGEST", value_parser = digest)]
+    pub(crate) digests: Vec<String>,
+
+    /// Never delete the version with this digest, nor its parts (repeatable).
+    #[arg(long = "exclude-digest", value_name = "DIGEST", value_parser = digest)]
+    pub(crate) exclude_digests: Vec<String>,
+
+    /// Count ages and "newest" from `created` (default) or `updated`
+    /// (a version tagged again recently counts as new).
+    #[arg(long, value_name = "WHICH", default_value = "created")]
+    pub(crate) age_from: AgeBasis,
+
+    /// Also delete ghost images: image indexes none of whose platform
+    /// images are in the package (they cannot be pulled).
+    #[arg(long)]
+    pub(crate) delete_ghost_images: bool,
+
+    /// Also delete partial images: image indexes some of whose platform
+    /// images are missing.
+    #[arg(long)]
+    pub(crate) delete_partial_images: bool,
+
+    /// Also delete signatures, attestations and SBOMs whose image is not
+    /// in the package.
+    #[arg(long)]
+    pub(crate) delete_orphaned_referrers: bool,
+
     /// Delete even if an --exclude-tag pattern matches no tag at all (by
     /// default that stops a prune with --yes: it is most likely a typo).
     #[arg(long)]
@@ -728,10 +772,32 @@ pub(crate) struct PruneArgs {
     #[arg(long)]
     pub(crate) no_registry_check: bool,
 
-    /// How many manifests to read from the registry at once.
+    /// How many manifests to read from the registry at once, over every
+    /// package planned at once.
+    #[arg(long, value_name = "N", default_value_t = 32,
+          value_parser = clap::value_parser!(u16).range(1..=128))]
+    pub(crate) manifest_reads: u16,
+
+    /// How many packages to plan at once (--package globs, --all-packages).
     #[arg(long, value_name = "N", default_value_t = 8,
           value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub(crate) manifest_reads: u16,
+    pub(crate) packages_at_once: u16,
+
+    /// Where to keep manifests between runs (they never change, and each
+    /// read counts as a download). Default: the user's cache directory,
+    /// ghpkg/manifests in it.
+    #[arg(long, value_name = "DIR", conflicts_with = "no_manifest_cache")]
+    pub(crate) manifest_cache: Option<PathBuf>,
+
+    /// Keep no manifests between runs.
+    #[arg(long)]
+    pub(crate) no_manifest_cache: bool,
+
+    /// The most the manifest cache may hold, in MiB; past it, the manifests
+    /// used least recently are removed.
+    #[arg(long, value_name = "MIB", default_value_t = 64,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) manifest_cache_mib: u64,
 }
 
 /// `--keep-last`: a count of at least one, worded for people.
@@ -777,6 +843,25 @@ fn tag_glob(input: &str) -> Result<TagPattern, String> {
 /// A tag regex (`--tag-regex`, `--exclude-tag-regex`), checked when parsed.
 fn tag_regex(input: &str) -> Result<TagPattern, String> {
     TagPattern::regex(input).map_err(|e| e.to_string())
+}
+
+/// `--exclude-digest` / `--digest`: `sha256:` and 64 hex digits.
+fn digest(input: &str) -> Result<String, String> {
+    let value = input.trim();
+    let check = github_packages_retention::Policy::default()
+        .keep_last(1)
+        .digest(value);
+    match check.check() {
+        Ok(()) => Ok(value.to_owned()),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+/// Which timestamp ages count from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum AgeBasis {
+    Created,
+    Updated,
 }
 
 /// `--package NAME|GLOB`, checked when parsed.

@@ -15,8 +15,8 @@ use serde_json::Value;
 use crate::args::DemoArgs;
 use crate::context::{Failure, Outcome};
 use crate::dispatch::{parse_from, run_with_token};
-use crate::output::{self, plural};
 use crate::output::out;
+use crate::output::{self, plural};
 use crate::serve;
 
 const OWNER: &str = "acme";

@@ -31,6 +31,7 @@ pub(crate) struct Bars {
 
 fn label(phase: Phase) -> &'static str {
     match phase {
+        Phase::Planning => "packages",
         Phase::Listing => "listing versions",
         Phase::ReadingManifests => "manifests",
         Phase::Deleting => "deleting",

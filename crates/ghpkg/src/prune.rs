@@ -8,11 +8,11 @@ use chrono::Utc;
 use clap::error::ErrorKind;
 use github_packages::{PackageType, Scope};
 use github_packages_retention::{
-    OwnerRef, PackagePlan, PlanFile, PlannedPackage, Planner, Policy, PolicyError, Registry,
-    Target, Warning,
+    AgeFrom, ManifestCache, OwnerRef, PackagePlan, PlanFile, PlannedPackage, Planner, Policy,
+    PolicyError, Registry, Target, Warning,
 };
 
-use crate::args::{Kind, PruneArgs};
+use crate::args::{AgeBasis, Kind, PruneArgs};
 use crate::context::{Ctx, Failure, Outcome};
 use crate::deleting;
 use crate::output::out;
@@ -29,10 +29,19 @@ pub(crate) fn check_usage(args: &PruneArgs) -> Result<(), (ErrorKind, String)> {
     if !matches!(kind, Kind::Container | Kind::Docker) {
         let flags: Vec<&str> = [
             (args.untagged, "--untagged"),
+            (args.keep_tagged.is_some(), "--keep-tagged"),
             (!args.tags.is_empty(), "--tag"),
             (!args.tag_regexes.is_empty(), "--tag-regex"),
             (!args.exclude_tags.is_empty(), "--exclude-tag"),
             (!args.exclude_tag_regexes.is_empty(), "--exclude-tag-regex"),
+            (!args.digests.is_empty(), "--digest"),
+            (!args.exclude_digests.is_empty(), "--exclude-digest"),
+            (args.delete_ghost_images, "--delete-ghost-images"),
+            (args.delete_partial_images, "--delete-partial-images"),
+            (
+                args.delete_orphaned_referrers,
+                "--delete-orphaned-referrers",
+            ),
         ]
         .into_iter()
         .filter_map(|(given, flag)| given.then_some(flag))
@@ -42,35 +51,31 @@ pub(crate) fn check_usage(args: &PruneArgs) -> Result<(), (ErrorKind, String)> {
             return Err((
                 ErrorKind::ArgumentConflict,
                 format!(
-                    "{} cannot be used for {kind} packages: {kind} versions carry no tags in \
-                     GitHub's API (only container and docker versions do), so every version \
-                     would look untagged and no tag would match; use --keep-last/--older-than",
+                    "{} cannot be used for {kind} packages: {kind} versions carry no tags, \
+                     digests or images in GitHub's API (only container and docker versions \
+                     do); use --keep-last, --keep-untagged, --older-than and --version-name",
                     flags.join(", ")
                 ),
             ));
         }
     }
+    if args.all_packages && args.packages.iter().any(|p| !p.is_exclusion()) {
+        return Err((
+            ErrorKind::ArgumentConflict,
+            "--all-packages takes every package; with it, --package may only leave packages \
+             out (`--package '!NAME'`)"
+                .to_owned(),
+        ));
+    }
     policy_of(args).check().map_err(|e| match e {
         PolicyError::NoCriteria => (
             ErrorKind::MissingRequiredArgument,
             "give at least one of --keep-last, --keep-tagged, --keep-untagged, --older-than, \
-             --untagged, --tag or --tag-regex: without them the prune would delete every \
-             version (--exclude-tag only protects)"
+             --untagged, --tag, --tag-regex, --version-name, --digest or a --delete-* flag: \
+             without them the prune would delete every version (exclusions only protect)"
                 .to_owned(),
         ),
-        PolicyError::KeepTaggedWithUntaggedOnly => (
-            ErrorKind::ArgumentConflict,
-            "--keep-tagged selects only tagged versions and --untagged only untagged ones, so \
-             nothing could be deleted; for untagged versions use --keep-untagged"
-                .to_owned(),
-        ),
-        PolicyError::KeepUntaggedWithTagsOnly => (
-            ErrorKind::ArgumentConflict,
-            "--keep-untagged selects only untagged versions and --tag only tagged ones, so \
-             nothing could be deleted; for tagged versions use --keep-tagged"
-                .to_owned(),
-        ),
-        other => (ErrorKind::ArgumentConflict, other.to_string()),
+        other => (ErrorKind::ValueValidation, other.to_string()),
     })
 }
 
@@ -90,16 +95,46 @@ pub(crate) fn policy_of(args: &PruneArgs) -> Policy {
         .chain(&args.exclude_tag_regexes)
         .cloned()
         .collect();
+    policy.names = args
+        .version_names
+        .iter()
+        .chain(&args.version_name_regexes)
+        .cloned()
+        .collect();
+    policy.exclude_names = args
+        .exclude_version_names
+        .iter()
+        .chain(&args.exclude_version_name_regexes)
+        .cloned()
+        .collect();
+    policy.digests = args.digests.clone();
+    policy.exclude_digests = args.exclude_digests.clone();
+    policy.age_from = match args.age_from {
+        AgeBasis::Created => AgeFrom::Created,
+        AgeBasis::Updated => AgeFrom::Updated,
+    };
+    policy.delete_ghost_images = args.delete_ghost_images;
+    policy.delete_partial_images = args.delete_partial_images;
+    policy.delete_orphaned_referrers = args.delete_orphaned_referrers;
     policy
 }
 
 /// The planner the flags configure: the registry (`--registry-url`, else the
 /// one that goes with the API), with the token; `--no-registry-check`;
-/// `--manifest-reads`.
+/// `--manifest-reads`; the manifest cache.
 fn planner(ctx: &Ctx, args: &PruneArgs) -> Result<Planner, Failure> {
     let mut planner = Planner::new(&ctx.client).manifest_reads(usize::from(args.manifest_reads));
     if args.no_registry_check {
         planner = planner.without_registry_check();
+    }
+    let cache_dir = match (&args.manifest_cache, args.no_manifest_cache) {
+        (_, true) => None,
+        (Some(dir), false) => Some(dir.clone()),
+        (None, false) => ManifestCache::default_dir("ghpkg"),
+    };
+    if let Some(dir) = cache_dir {
+        let max = args.manifest_cache_mib.saturating_mul(1024 * 1024);
+        planner = planner.manifest_cache(ManifestCache::new(dir).max_bytes(max));
     }
     let registry = match &args.registry_url {
         Some(url) => Some(Registry::new(url).map_err(|e| {
@@ -140,9 +175,20 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
     let observer = Bars::new();
     let mut report = Report::new(!args.yes);
     let mut plans: Vec<PackagePlan> = Vec::new();
-    for name in &names {
-        let target = Target::new(scope.clone(), kind, name.clone());
-        match planner.plan(&target, &policy, &observer).await {
+    let targets: Vec<Target> = names
+        .iter()
+        .map(|name| Target::new(scope.clone(), kind, name.clone()))
+        .collect();
+    let planned = planner
+        .plan_all(
+            &targets,
+            &policy,
+            &observer,
+            usize::from(args.packages_at_once),
+        )
+        .await;
+    for (name, planned) in names.iter().zip(planned) {
+        match planned {
             Ok(planned) => {
                 report.packages.push(PackageReport::planned(&planned));
                 plans.push(planned);

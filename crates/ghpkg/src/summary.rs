@@ -332,6 +332,8 @@ mod tests {
                 name: format!("sha256:{id:064x}"),
                 tags: vec![],
                 created_at: "2026-11-01T00:00:00Z".parse().unwrap(),
+                updated_at: "2026-11-01T00:00:00Z".parse().unwrap(),
+                after: Vec::new(),
                 action: if id % 2 == 0 {
                     Action::Keep
                 } else {

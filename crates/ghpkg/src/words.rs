@@ -3,8 +3,8 @@
 //! that turns a reason code into English; nothing parses it back.
 
 use github_packages_retention::{
-    Criterion, Halt, PartRole, PatternKind, Policy, Problem, Reason, ReferrerKind, SkipReason,
-    TagPattern, Warning,
+    AgeFrom, Criterion, Halt, PartRole, PatternKind, Policy, Problem, Reason, ReferrerKind,
+    SkipReason, TagPattern, Warning,
 };
 
 use crate::duration;
@@ -34,6 +34,18 @@ pub(crate) fn pattern_flag(pattern: &TagPattern, exclude: bool) -> String {
         (false, PatternKind::Regex) => "--tag-regex",
         (true, PatternKind::Glob) => "--exclude-tag",
         (true, PatternKind::Regex) => "--exclude-tag-regex",
+    };
+    format!("{flag} {}", pattern.source())
+}
+
+/// The flag and pattern that gave a version-name pattern:
+/// `--version-name *-SNAPSHOT`, `--exclude-version-name-regex ^0\.`.
+pub(crate) fn name_flag(pattern: &TagPattern, exclude: bool) -> String {
+    let flag = match (exclude, pattern.kind()) {
+        (false, PatternKind::Glob) => "--version-name",
+        (false, PatternKind::Regex) => "--version-name-regex",
+        (true, PatternKind::Glob) => "--exclude-version-name",
+        (true, PatternKind::Regex) => "--exclude-version-name-regex",
     };
     format!("{flag} {}", pattern.source())
 }
@@ -98,6 +110,10 @@ pub(crate) fn reason(reason: &Reason) -> String {
         Reason::Excluded { tag, pattern } => {
             format!("tag {tag} matches {}", pattern_flag(pattern, true))
         }
+        Reason::ExcludedName { pattern, .. } => {
+            format!("name matches {}", name_flag(pattern, true))
+        }
+        Reason::ExcludedDigest { .. } => "digest given to --exclude-digest".to_owned(),
         Reason::PartOf {
             index,
             index_tag,
@@ -113,30 +129,42 @@ pub(crate) fn reason(reason: &Reason) -> String {
             }
             text
         }
+        Reason::PartOfDeleted {
+            index,
+            role: part,
+            platform,
+        } => {
+            let mut text = format!("{} of {}, which goes", role(*part), short_digest(index));
+            if let Some(platform) = platform {
+                text.push_str(&format!(" ({platform})"));
+            }
+            text
+        }
         Reason::ReferrerOf { subject, kind } => format!(
             "{} of {}, which it follows",
-            referrer_kind(kind),
-            short_digest(subject)
-        ),
-        Reason::ReferrerOfGone { subject, kind } => format!(
-            "{} of {}, which is gone",
             referrer_kind(kind),
             short_digest(subject)
         ),
         Reason::KeepLast { n } => kept_by_count(*n, "", "--keep-last"),
         Reason::KeepTagged { n } => kept_by_count(*n, "tagged", "--keep-tagged"),
         Reason::KeepUntagged { n } => kept_by_count(*n, "untagged", "--keep-untagged"),
-        Reason::OtherKindOnly { tagged: true } => {
-            "tagged, and only --keep-untagged selects".to_owned()
-        }
-        Reason::OtherKindOnly { tagged: false } => {
-            "untagged, and only --keep-tagged selects".to_owned()
-        }
         Reason::Newer { older_than_seconds } => {
             format!("newer than {} (--older-than)", age(*older_than_seconds))
         }
-        Reason::TaggedNotSelected => "tagged, and only --untagged selects".to_owned(),
-        Reason::UntaggedNotSelected => "untagged, and --tag given without --untagged".to_owned(),
+        Reason::TaggedNotSelected => {
+            "tagged, and the policy's rules select only untagged images".to_owned()
+        }
+        Reason::UntaggedNotSelected => {
+            "untagged, and the policy's rules select only tagged images".to_owned()
+        }
+        Reason::NoNameMatches { patterns } => format!(
+            "name matches no {}",
+            patterns
+                .iter()
+                .map(|p| name_flag(p, false))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
         Reason::NoTagMatches { patterns } => format!(
             "no tag matches {}",
             patterns
@@ -170,6 +198,23 @@ pub(crate) fn criterion(criterion: &Criterion) -> String {
         Criterion::TagMatches { tag, pattern } => {
             format!("tag {tag} matches {}", pattern_flag(pattern, false))
         }
+        Criterion::NameMatches { pattern, .. } => {
+            format!("name matches {}", name_flag(pattern, false))
+        }
+        Criterion::Digest { .. } => "digest given to --digest".to_owned(),
+        Criterion::GhostImage { listed } => format!(
+            "ghost image: none of its {listed} manifests is in the package \
+             (--delete-ghost-images)"
+        ),
+        Criterion::PartialImage { listed, missing } => format!(
+            "partial image: {missing} of its {listed} manifests are missing \
+             (--delete-partial-images)"
+        ),
+        Criterion::OrphanedReferrer { subject, kind } => format!(
+            "{} of {}, which is not in the package (--delete-orphaned-referrers)",
+            referrer_kind(kind),
+            short_digest(subject)
+        ),
         _ => criterion.code().replace('_', " "),
     }
 }
@@ -239,9 +284,9 @@ pub(crate) fn problem(problem: &Problem) -> String {
 /// Why a planned version was skipped.
 pub(crate) fn skip(reason: &SkipReason) -> String {
     match reason {
-        SkipReason::SubjectKept { subject } => format!(
-            "its subject {} was not deleted in this run, so it stays with it",
-            short_digest(subject)
+        SkipReason::OwnerNotDeleted { owner } => format!(
+            "{}, which it belongs to, was not deleted in this run, so it stays with it",
+            short_digest(owner)
         ),
         other => other.to_string(),
     }
@@ -266,16 +311,18 @@ pub(crate) fn halt(halt: Halt, last_failure: Option<&str>) -> String {
 pub(crate) fn code_meaning(code: &str) -> &'static str {
     match code {
         "excluded" => "a tag matches --exclude-tag",
+        "excluded_name" => "the name matches --exclude-version-name",
+        "excluded_digest" => "the digest is given to --exclude-digest",
         "part_of" => "part of a kept multi-arch image",
-        "referrer_of" => "signature, attestation or SBOM of a kept image",
-        "referrer_of_gone" => "referrer whose subject is gone",
+        "part_of_deleted" => "part of a multi-arch image that goes",
+        "referrer_of" => "signature, attestation or SBOM, with its image",
         "keep_last" => "among the newest (--keep-last)",
         "keep_tagged" => "among the newest tagged (--keep-tagged)",
         "keep_untagged" => "among the newest untagged (--keep-untagged)",
-        "other_kind_only" => "only the other kind's keep count selects",
         "newer" => "newer than --older-than",
-        "tagged_not_selected" => "tagged, only untagged versions are selected",
-        "untagged_not_selected" => "untagged, only tag patterns select",
+        "tagged_not_selected" => "tagged, only untagged images are selected",
+        "untagged_not_selected" => "untagged, only tagged images are selected",
+        "no_name_matches" => "the name matches no --version-name",
         "no_tag_matches" => "no tag matches --tag",
         "unmatched_tag" => "a tag no --tag matches",
         "registry_unreadable" => "held: the registry could not be read",
@@ -305,6 +352,30 @@ pub(crate) fn policy_flags(policy: &Policy) -> Vec<String> {
     }
     flags.extend(policy.tags.iter().map(|p| pattern_flag(p, false)));
     flags.extend(policy.exclude_tags.iter().map(|p| pattern_flag(p, true)));
+    flags.extend(policy.names.iter().map(|p| name_flag(p, false)));
+    flags.extend(policy.exclude_names.iter().map(|p| name_flag(p, true)));
+    flags.extend(policy.digests.iter().map(|d| format!("--digest {d}")));
+    flags.extend(
+        policy
+            .exclude_digests
+            .iter()
+            .map(|d| format!("--exclude-digest {d}")),
+    );
+    if policy.age_from == AgeFrom::Updated {
+        flags.push("--age-from updated".to_owned());
+    }
+    for (given, flag) in [
+        (policy.delete_ghost_images, "--delete-ghost-images"),
+        (policy.delete_partial_images, "--delete-partial-images"),
+        (
+            policy.delete_orphaned_referrers,
+            "--delete-orphaned-referrers",
+        ),
+    ] {
+        if given {
+            flags.push(flag.to_owned());
+        }
+    }
     flags
 }
 
