@@ -33,8 +33,10 @@ pub(crate) struct Listed {
     /// What the referrer is, by its `artifactType` (or its config's media
     /// type), when it has a subject.
     pub(crate) referrer: Option<ReferrerKind>,
-    /// Those the index says are single-image manifests: they list no
-    /// manifests, so there is no need to read them.
+    /// Those the index says are single-image manifests and not artifacts:
+    /// they list no manifests and refer to none, so there is no need to
+    /// read them. (A descriptor with an `artifactType` may be a referrer
+    /// whose `subject` matters.)
     pub(crate) leaves: Vec<String>,
     /// Whether the body said it is an index, by media type; a body with
     /// `manifests` is read as one either way.
@@ -81,6 +83,8 @@ fn referrer_kind(media_type: &str) -> ReferrerKind {
 struct Descriptor {
     #[serde(rename = "mediaType")]
     media_type: Option<String>,
+    #[serde(rename = "artifactType")]
+    artifact_type: Option<String>,
     digest: String,
     platform: Option<Platform>,
     #[serde(default)]
@@ -140,9 +144,10 @@ pub(crate) fn read(content_type: &str, body: &[u8]) -> Result<Listed, serde_json
     let leaves = manifests
         .iter()
         .filter(|d| {
-            d.media_type
-                .as_deref()
-                .is_some_and(|t| SINGLE_IMAGE.contains(&t))
+            d.artifact_type.is_none()
+                && d.media_type
+                    .as_deref()
+                    .is_some_and(|t| SINGLE_IMAGE.contains(&t))
         })
         .map(|d| d.digest.clone())
         .collect();
