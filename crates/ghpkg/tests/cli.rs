@@ -15,20 +15,14 @@ mod action;
 mod commands;
 #[path = "cli/demo.rs"]
 mod demo;
-#[path = "cli/multi_arch.rs"]
-mod multi_arch;
 #[path = "cli/output.rs"]
 mod output;
-#[path = "cli/pacing.rs"]
-mod pacing;
 #[path = "cli/packages.rs"]
 mod packages;
 #[path = "cli/plans.rs"]
 mod plans;
 #[path = "cli/policy.rs"]
 mod policy;
-#[path = "cli/retention.rs"]
-mod retention;
 #[path = "cli/safety.rs"]
 mod safety;
 #[path = "cli/shared_token.rs"]

@@ -10,7 +10,6 @@ use httpmock::{Mock, MockServer};
 use serde_json::{Value, json};
 
 pub(crate) const TOKEN: &str = "ghp_cli_test_token_0123456789";
-pub(crate) const PACKAGE: &str = include_str!("../fixtures/package.json");
 /// Where the versions of the org's container package `app` live.
 pub(crate) const VERSIONS: &str = "/orgs/acme/packages/container/app/versions";
 
