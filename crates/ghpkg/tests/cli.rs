@@ -1,7 +1,8 @@
-//! End-to-end tests of the `ghpkg` binary: each test starts loopback mock
-//! servers for the GitHub API (and the container registry where it matters),
-//! runs the real binary against them and checks its output, exit code and
-//! exactly which requests the servers saw.
+//! End-to-end tests of the `ghpkg` binary: argument parsing and usage
+//! errors, what it prints (tables, the `--json` document), and its main
+//! jobs run against the crate's fake GitHub, whose state and request log
+//! say what the binary did. The retention engine's rules are the library's
+//! tests (crates/retention/tests).
 
 #[path = "cli/support.rs"]
 mod support;
@@ -15,22 +16,16 @@ mod action;
 mod commands;
 #[path = "cli/demo.rs"]
 mod demo;
-#[path = "cli/multi_arch.rs"]
-mod multi_arch;
+#[path = "cli/environment.rs"]
+mod environment;
+#[path = "cli/flows.rs"]
+mod flows;
+#[path = "cli/json.rs"]
+mod json;
 #[path = "cli/output.rs"]
 mod output;
-#[path = "cli/pacing.rs"]
-mod pacing;
-#[path = "cli/packages.rs"]
-mod packages;
-#[path = "cli/plans.rs"]
-mod plans;
-#[path = "cli/policy.rs"]
-mod policy;
-#[path = "cli/retention.rs"]
-mod retention;
-#[path = "cli/safety.rs"]
-mod safety;
+#[path = "cli/refusals.rs"]
+mod refusals;
 #[path = "cli/shared_token.rs"]
 mod shared_token;
 #[path = "cli/undo.rs"]

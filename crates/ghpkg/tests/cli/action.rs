@@ -5,16 +5,16 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Stdio};
 
 use github_packages::PackageType;
 use github_packages::fake::Owner;
 use yaml_rust2::{Yaml, YamlLoader};
 
 use crate::fakes::Fake;
-use crate::support::{Run, tempdir};
+use crate::support::{Ghpkg, Run, tempdir};
 
-const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+/// The repository, where `action.yml` and `action/` live.
+const ROOT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 
 fn action() -> Yaml {
     let text = std::fs::read_to_string(format!("{ROOT}/action.yml")).unwrap();
@@ -95,23 +95,19 @@ fn step(fake: &Fake, dir: &Path, inputs: &[(&str, &str)]) -> (Run, String, Strin
     let outputs = dir.join("outputs.txt");
     let _ = std::fs::remove_file(&summary);
     let _ = std::fs::remove_file(&outputs);
-    let mut command = Command::new("bash");
-    command
-        .arg(format!("{ROOT}/action/prune.sh"))
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("GHPKG", env!("CARGO_BIN_EXE_ghpkg"))
+    // As on a runner: only what Actions sets for the step, besides PATH.
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    let mut step = Ghpkg::script(dir, "bash", Path::new(&format!("{ROOT}/action/prune.sh")))
+        .parent_env([("PATH", path)])
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_API_URL", fake.url())
-        .env("GITHUB_TOKEN", &fake.token)
+        .token(&fake.token)
         .env("GITHUB_STEP_SUMMARY", &summary)
         .env("GITHUB_OUTPUT", &outputs)
         .env("GITHUB_RUN_ID", "4242")
         .env("GITHUB_RUN_ATTEMPT", "1")
         .env("GITHUB_ACTION", "prune-web")
-        .env("RUNNER_TEMP", dir)
-        .stdin(Stdio::null());
+        .env("RUNNER_TEMP", dir);
     let mut all: BTreeMap<String, String> = BTreeMap::new();
     for (name, value) in inputs {
         all.insert(
@@ -119,13 +115,10 @@ fn step(fake: &Fake, dir: &Path, inputs: &[(&str, &str)]) -> (Run, String, Strin
             (*value).to_owned(),
         );
     }
-    command.envs(all);
-    let output = command.output().expect("bash runs");
-    let run = Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    };
+    for (name, value) in all {
+        step = step.env(name, value);
+    }
+    let run = step.run();
     let read = |p: &Path| std::fs::read_to_string(p).unwrap_or_default();
     (run, read(&summary), read(&outputs))
 }
@@ -251,4 +244,75 @@ fn bad_inputs_stop_the_step_with_an_annotation() {
         run.stdout
     );
     assert!(fake.gh.requests().is_empty());
+}
+
+/// The step of `action.yml` called `name`.
+fn step_named<'a>(action: &'a Yaml, name: &str) -> &'a Yaml {
+    action["runs"]["steps"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"].as_str() == Some(name))
+        .unwrap_or_else(|| panic!("no step named {name}"))
+}
+
+/// The words of a shell line, without quotes or parentheses.
+fn words(line: &str) -> Vec<String> {
+    line.split(|c: char| c.is_whitespace() || matches!(c, '(' | ')' | '$' | ';'))
+        .map(|w| w.trim_matches('"').to_owned())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
+/// The build step installs the crate that builds `ghpkg` (since the split,
+/// `crates/ghpkg`, not the client library at the root), with features that
+/// crate has.
+#[test]
+#[ignore = "bug: action.yml installs from the repository root, which no longer builds ghpkg"]
+fn the_build_step_installs_the_ghpkg_crate() {
+    let action = action();
+    let line = step_named(&action, "Build ghpkg")["run"].as_str().unwrap();
+    let words = words(line);
+    let after = |flag: &str| {
+        words
+            .iter()
+            .position(|w| w == flag)
+            .map(|i| words[i + 1].clone())
+    };
+    let path = after("--path").expect("cargo install --path");
+    let relative = path
+        .strip_prefix("{GITHUB_ACTION_PATH}")
+        .or_else(|| path.strip_prefix("GITHUB_ACTION_PATH"))
+        .unwrap_or_else(|| panic!("--path {path} is not in the action's checkout"));
+    let manifest = std::fs::read_to_string(format!("{ROOT}{relative}/Cargo.toml")).unwrap();
+    assert!(
+        manifest.contains("name = \"ghpkg\""),
+        "--path {path} is not the ghpkg crate: {line}"
+    );
+    if let Some(features) = after("--features") {
+        for feature in features.split(',') {
+            assert!(
+                manifest.contains(&format!("\n{feature} =")),
+                "the ghpkg crate has no feature {feature}: {line}"
+            );
+        }
+    }
+}
+
+/// The cache key hashes the sources of every crate `ghpkg` is built from,
+/// so a change to the engine or the CLI builds it again.
+#[test]
+#[ignore = "bug: action.yml's cache key hashes only the client's sources, so a changed engine or CLI reuses a stale ghpkg"]
+fn the_cache_key_covers_every_crate_ghpkg_is_built_from() {
+    let action = action();
+    let line = step_named(&action, "Key ghpkg's build on its sources")["run"]
+        .as_str()
+        .unwrap();
+    let words = words(line);
+    for dir in ["src", "crates/retention", "crates/ghpkg"] {
+        let covered = words
+            .iter()
+            .any(|w| w == dir || dir.starts_with(&format!("{w}/")));
+        assert!(covered, "the key does not hash {dir}: {line}");
+    }
 }

@@ -345,7 +345,7 @@ fn usage_errors_exit_2_with_usage() {
         ),
         (&[][..], "Usage"),
     ] {
-        let run = ghpkg_raw(dir.path(), args);
+        let run = Ghpkg::new(dir.path()).token(TOKEN).args(args).run();
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
         assert!(run.stderr.contains(hint), "{args:?}: {}", run.stderr);
         assert!(
@@ -358,7 +358,7 @@ fn usage_errors_exit_2_with_usage() {
 
 #[test]
 fn help_documents_the_policy_and_json_shapes() {
-    let run = ghpkg_raw(tempdir().path(), &["prune", "--help"]);
+    let run = Ghpkg::new(tempdir().path()).args(["prune", "--help"]).run();
     run.expect(0);
     for needle in [
         "--exclude-tag",
@@ -374,7 +374,7 @@ fn help_documents_the_policy_and_json_shapes() {
             "{needle} missing from prune --help"
         );
     }
-    let run = ghpkg_raw(tempdir().path(), &["--help"]);
+    let run = Ghpkg::new(tempdir().path()).arg("--help").run();
     run.expect(0);
     assert!(run.stdout.contains("Exit codes"), "{}", run.stdout);
 }

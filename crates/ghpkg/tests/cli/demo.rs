@@ -2,25 +2,18 @@
 //! the fake served to other tools.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Child;
 
 use crate::support::*;
 
 #[test]
 fn the_demo_prunes_undoes_and_checks_offline_without_a_token() {
     let dir = tempdir();
-    let output = Command::new(env!("CARGO_BIN_EXE_ghpkg"))
-        .arg("demo")
-        .current_dir(dir.path())
-        .env_remove("GITHUB_TOKEN")
-        .env_remove("GH_TOKEN")
-        .env_remove("GITHUB_API_URL")
-        .stdin(Stdio::null())
-        .output()
-        .expect("ghpkg runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(0), "{stdout}\n{stderr}");
+    // No token, no API URL: the builder gives the child neither.
+    let run = Ghpkg::new(dir.path()).arg("demo").run();
+    run.expect(0);
+    let stdout = &run.stdout;
     let commands: Vec<&str> = stdout
         .lines()
         .filter_map(|l| l.strip_prefix("$ ghpkg "))
@@ -65,15 +58,8 @@ impl Drop for Served {
     }
 }
 
-fn serve(args: &[&str]) -> (Served, BufReader<std::process::ChildStdout>) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ghpkg"))
-        .args(["fake", "serve"])
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("ghpkg starts");
+fn serve(dir: &Path, args: &[&str]) -> (Served, BufReader<std::process::ChildStdout>) {
+    let mut child = Ghpkg::new(dir).args(["fake", "serve"]).args(args).spawn();
     let stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
     (Served(child), stdout)
 }
@@ -92,7 +78,8 @@ fn value_after(lines: &mut impl Iterator<Item = String>, label: &str) -> String 
 
 #[test]
 fn a_served_fake_answers_ghpkg_with_the_printed_url_and_token() {
-    let (_served, stdout) = serve(&["--port", "0", "--seed", "3"]);
+    let dir = tempdir();
+    let (_served, stdout) = serve(dir.path(), &["--port", "0", "--seed", "3"]);
     let mut lines = stdout.lines().map(|l| l.expect("a line of output"));
     let first = lines.next().expect("the first line");
     assert!(
@@ -110,23 +97,12 @@ fn a_served_fake_answers_ghpkg_with_the_printed_url_and_token() {
     let export = value_after(&mut lines, "  export");
     assert_eq!(export, format!("GITHUB_TOKEN={token}"));
 
-    let dir = tempdir();
     let ghpkg = |args: &[&str]| {
-        let output = Command::new(env!("CARGO_BIN_EXE_ghpkg"))
-            .args(["--api-url", &api])
+        Ghpkg::new(dir.path())
+            .api(&api)
+            .token(&token)
             .args(args)
-            .current_dir(dir.path())
-            .env("GITHUB_TOKEN", &token)
-            .env_remove("GH_TOKEN")
-            .env_remove("GITHUB_API_URL")
-            .stdin(Stdio::null())
-            .output()
-            .expect("ghpkg runs");
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+            .run()
     };
     let run = ghpkg(&["--json", "list", "--org", "acme", "--type", "container"]);
     run.expect(0);
@@ -158,7 +134,11 @@ fn a_served_fake_answers_ghpkg_with_the_printed_url_and_token() {
 
 #[test]
 fn with_json_the_fake_prints_one_line_and_a_taken_port_is_an_error() {
-    let (_served, mut stdout) = serve(&["--json", "--sample-data=false", "--without-rate-limits"]);
+    let dir = tempdir();
+    let (_served, mut stdout) = serve(
+        dir.path(),
+        &["--json", "--sample-data=false", "--without-rate-limits"],
+    );
     let mut line = String::new();
     stdout.read_line(&mut line).unwrap();
     let served: serde_json::Value = serde_json::from_str(&line).expect("one JSON line");
@@ -172,12 +152,13 @@ fn with_json_the_fake_prints_one_line_and_a_taken_port_is_an_error() {
     assert!(served["token"].as_str().is_some_and(|t| !t.is_empty()));
 
     let taken = port.to_string();
-    let output = Command::new(env!("CARGO_BIN_EXE_ghpkg"))
+    let run = Ghpkg::new(dir.path())
         .args(["fake", "serve", "--port", &taken])
-        .stdin(Stdio::null())
-        .output()
-        .expect("ghpkg runs");
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains(&format!("port {taken}")), "{stderr}");
+        .run();
+    run.expect(1);
+    assert!(
+        run.stderr.contains(&format!("port {taken}")),
+        "{}",
+        run.stderr
+    );
 }

@@ -1,14 +1,14 @@
-//! Running `ghpkg` against the crate's own fake GitHub
-//! (`github_packages::fake`): one fake per test, served by a runtime this
-//! module keeps alive while the binary runs in a child process.
+//! The crate's own fake GitHub (`github_packages::fake`) for `ghpkg` to
+//! talk to: one fake per test, served by a runtime this module keeps alive
+//! while the binary runs in a child process.
 #![allow(dead_code)]
 
 use std::path::Path;
-use std::process::{Command, Stdio};
 
+use github_packages::PackageType;
 use github_packages::fake::{FakeBuilder, FakeGitHub};
 
-use crate::support::Run;
+use crate::support::{Ghpkg, Run};
 
 /// Scopes a token needs to list, delete and restore.
 pub(crate) const ALL_SCOPES: &[&str] = &["read:packages", "write:packages", "delete:packages"];
@@ -41,34 +41,48 @@ impl Fake {
         Fake { gh, token, runtime }
     }
 
-    /// Runs `ghpkg` against the fake (API and registry) in `dir`, with no
-    /// pacing and no retries unless `args` set them.
+    /// `ghpkg` against the fake (API and registry) in `dir`, with the
+    /// token and with no pacing and no retries unless the test sets them.
+    pub(crate) fn cli(&self, dir: &Path) -> Ghpkg {
+        Ghpkg::new(dir)
+            .api(&self.gh.url())
+            .token(&self.token)
+            .fast()
+    }
+
+    /// Runs [`Fake::cli`] with `args`.
     pub(crate) fn ghpkg(&self, dir: &Path, args: &[&str]) -> Run {
-        self.ghpkg_env(dir, args, &[])
+        self.cli(dir).args(args).run()
     }
 
     /// [`Fake::ghpkg`] with extra environment variables.
     pub(crate) fn ghpkg_env(&self, dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-        let url = self.gh.url();
-        let mut command = Command::new(env!("CARGO_BIN_EXE_ghpkg"));
-        command
-            .args(["--api-url", &url])
-            .args(with_defaults(args))
-            .current_dir(dir)
-            .env("GITHUB_TOKEN", &self.token)
-            .env_remove("GH_TOKEN")
-            .env_remove("GITHUB_API_URL")
-            .env_remove("GHPKG_RESTORE_TOKEN")
-            .env_remove("GITHUB_STEP_SUMMARY")
-            .env_remove("GITHUB_OUTPUT")
-            .envs(env.iter().copied())
-            .stdin(Stdio::null());
-        let output = command.output().expect("ghpkg runs");
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        }
+        self.cli(dir).args(args).envs(env).run()
+    }
+
+    /// The versions of acme's container package `name` deleted so far,
+    /// ascending.
+    pub(crate) fn deleted(&self, name: &str) -> Vec<i64> {
+        let mut ids = self.gh.deleted_ids("acme", PackageType::Container, name);
+        ids.sort();
+        ids
+    }
+
+    /// The versions of acme's container package `name` restored so far,
+    /// ascending.
+    pub(crate) fn restored(&self, name: &str) -> Vec<i64> {
+        let mut ids = self.gh.restored_ids("acme", PackageType::Container, name);
+        ids.sort();
+        ids
+    }
+
+    /// How many DELETE requests the fake has seen.
+    pub(crate) fn deletes_sent(&self) -> usize {
+        self.gh
+            .requests()
+            .iter()
+            .filter(|r| r.method == http::Method::DELETE)
+            .count()
     }
 
     /// The fake's URL, also its registry's (`--registry-url`).
@@ -80,21 +94,4 @@ impl Fake {
     pub(crate) fn block_on<F: std::future::Future>(&self, future: F) -> F::Output {
         self.runtime.block_on(future)
     }
-}
-
-/// `args` with `--write-interval 0 --points-per-minute 0 --max-retries 0`
-/// in front unless a test sets one of them.
-fn with_defaults<'a>(args: &[&'a str]) -> Vec<&'a str> {
-    let mut out = Vec::new();
-    for (flag, value) in [
-        ("--write-interval", "0"),
-        ("--points-per-minute", "0"),
-        ("--max-retries", "0"),
-    ] {
-        if !args.contains(&flag) {
-            out.extend([flag, value]);
-        }
-    }
-    out.extend_from_slice(args);
-    out
 }

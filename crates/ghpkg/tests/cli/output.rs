@@ -1,40 +1,52 @@
-//! What a real prune prints: a summary and the versions it deletes (kept
-//! ones only when asked), every failure once, and counts in good English.
+//! What a prune prints for people, against the fake GitHub: the plan as a
+//! table in a dry run, a summary and the versions it deletes in a real run
+//! (kept ones only when asked), skips and failures once each, and counts in
+//! good English.
 
-use httpmock::MockServer;
+use chrono::Utc;
+use github_packages::PackageType;
+use github_packages::fake::Owner;
+use serde_json::json;
 
-use crate::support::*;
+use crate::fakes::Fake;
+use crate::support::{VERSIONS, hours_ago, prune_app, tempdir};
 
-fn run_prune(server: &MockServer, extra: &[&str]) -> Run {
+/// acme's container `app` with one version per entry of `specs`: its age
+/// in hours and its tags. The ids, in the order of `specs`.
+pub(crate) fn app(fake: &Fake, specs: &[(i64, Vec<String>)]) -> Vec<i64> {
+    let mut builder = fake
+        .gh
+        .package(Owner::org("acme"), PackageType::Container, "app");
+    for (hours, tags) in specs {
+        builder = builder
+            .image()
+            .tags(tags.clone())
+            .created_at(hours_ago(*hours))
+            .package();
+    }
+    builder.create().unwrap().ids()
+}
+
+/// Untagged versions of the given ages in hours.
+fn untagged(hours: impl IntoIterator<Item = i64>) -> Vec<(i64, Vec<String>)> {
+    hours.into_iter().map(|h| (h, Vec::new())).collect()
+}
+
+/// A prune of `app` keeping the 3 newest versions, with `extra`.
+fn run_prune(fake: &Fake, extra: &[&str]) -> crate::support::Run {
     let dir = tempdir();
-    let mut args = vec![
-        "prune",
-        "container",
-        "app",
-        "--org",
-        "acme",
-        "--no-registry-check",
-        "--keep-last",
-        "3",
-    ];
+    let mut args = prune_app(&["--no-registry-check", "--keep-last", "3"]);
     args.extend_from_slice(extra);
-    ghpkg_in(dir.path(), server, &args)
+    fake.ghpkg(dir.path(), &args)
 }
 
 #[test]
 fn a_real_prune_prints_the_deletes_not_every_kept_version() {
-    let server = MockServer::start();
-    let versions: Vec<_> = (1..=40).map(|id| version(id, hours_ago(id), &[])).collect();
-    let _listing = mock_listing(&server, VERSIONS, &versions);
-    let _current = mock_current(&server, VERSIONS, &versions);
-    let deletes: Vec<_> = [39, 40]
-        .into_iter()
-        .map(|id| mock_delete(&server, VERSIONS, id))
-        .collect();
-    let unexpected = catch_all(&server);
+    let fake = Fake::start();
+    let ids = app(&fake, &untagged(1..=40));
 
-    // --older-than 38h leaves two to delete among 40 versions.
-    let run = run_prune(&server, &["--older-than", "38h30m", "--yes"]);
+    // --older-than 38h30m leaves two to delete among 40 versions.
+    let run = run_prune(&fake, &["--older-than", "38h30m", "--yes"]);
     run.expect(0);
     let out = &run.stdout;
     assert!(
@@ -54,17 +66,12 @@ fn a_real_prune_prints_the_deletes_not_every_kept_version() {
         "{out}"
     );
     assert!(out.contains("deleted 2 of 2 versions; journal: "), "{out}");
-    for d in &deletes {
-        assert_eq!(d.calls(), 1);
-    }
-    assert_eq!(unexpected.calls(), 0);
+    assert_eq!(fake.deleted("app"), [ids[38], ids[39]]);
 
     // --show-kept adds the KEEP rows.
-    let server = MockServer::start();
-    let _listing = mock_listing(&server, VERSIONS, &versions);
-    let _current = mock_current(&server, VERSIONS, &versions);
-    let _deletes = mock_delete(&server, VERSIONS, 40);
-    let run = run_prune(&server, &["--older-than", "39h30m", "--yes", "--show-kept"]);
+    let fake = Fake::start();
+    app(&fake, &untagged(1..=40));
+    let run = run_prune(&fake, &["--older-than", "39h30m", "--yes", "--show-kept"]);
     run.expect(0);
     assert_eq!(
         run.stdout.lines().filter(|l| l.starts_with("KEEP")).count(),
@@ -82,15 +89,9 @@ fn a_real_prune_prints_the_deletes_not_every_kept_version() {
 
 #[test]
 fn counts_read_right_for_one_and_none() {
-    let server = MockServer::start();
-    let versions = vec![
-        version(1, hours_ago(1), &[]),
-        version(2, hours_ago(2), &[]),
-        version(3, hours_ago(3), &[]),
-        version(4, hours_ago(90), &[]),
-    ];
-    let _listing = mock_listing(&server, VERSIONS, &versions);
-    let run = run_prune(&server, &[]);
+    let fake = Fake::start();
+    app(&fake, &untagged([1, 2, 3, 90]));
+    let run = run_prune(&fake, &[]);
     run.expect(0);
     assert!(
         run.stdout
@@ -99,9 +100,9 @@ fn counts_read_right_for_one_and_none() {
         run.stdout
     );
 
-    let server = MockServer::start();
-    let _listing = mock_listing(&server, VERSIONS, &versions[..1]);
-    let run = run_prune(&server, &["--yes"]);
+    let fake = Fake::start();
+    app(&fake, &untagged([1]));
+    let run = run_prune(&fake, &["--yes"]);
     run.expect(0);
     assert!(
         run.stdout.contains("1 active version, 0 to delete"),
@@ -114,13 +115,13 @@ fn counts_read_right_for_one_and_none() {
 
 #[test]
 fn a_failed_delete_is_reported_once() {
-    let server = MockServer::start();
-    let versions: Vec<_> = (1..=5).map(|id| version(id, hours_ago(id), &[])).collect();
-    let _listing = mock_listing(&server, VERSIONS, &versions);
-    let _current = mock_current(&server, VERSIONS, &versions);
-    let _fail = mock_delete_status(&server, VERSIONS, 5, 422);
-    let _ok = mock_delete(&server, VERSIONS, 4);
-    let run = run_prune(&server, &["--yes"]);
+    let fake = Fake::start();
+    let ids = app(&fake, &untagged(1..=5));
+    fake.gh
+        .fault("DELETE", &format!("{VERSIONS}/{}", ids[4]))
+        .respond(422, r#"{"message":"status 422"}"#)
+        .unwrap();
+    let run = run_prune(&fake, &["--yes"]);
     run.expect(1);
     let everything = format!("{}{}", run.stdout, run.stderr);
     assert_eq!(
@@ -135,4 +136,113 @@ fn a_failed_delete_is_reported_once() {
         "{}",
         run.stdout
     );
+    assert_eq!(fake.deleted("app"), [ids[3]]);
+}
+
+/// A dry run prints every version with its action and its reason in
+/// ghpkg's words, naming the flags, and deletes nothing.
+#[test]
+fn a_human_dry_run_prints_the_plan_and_deletes_nothing() {
+    let fake = Fake::start();
+    // Twelve versions 6 hours apart: a release (`latest`, `v0`), a pull
+    // request build (`pr-3`), a nightly (`sha-7`, `nightly-7`), a release
+    // (`v10`), the others untagged.
+    let specs: Vec<(i64, Vec<String>)> = (0..12)
+        .map(|rank: i64| {
+            let tags: &[&str] = match rank {
+                0 => &["latest", "v0"],
+                3 => &["pr-3"],
+                7 => &["sha-7", "nightly-7"],
+                10 => &["v10"],
+                _ => &[],
+            };
+            (rank * 6 + 3, tags.iter().map(|t| (*t).to_owned()).collect())
+        })
+        .collect();
+    app(&fake, &specs);
+    let dir = tempdir();
+    let url = fake.url();
+    let run = fake.ghpkg(
+        dir.path(),
+        &prune_app(&[
+            "--registry-url",
+            &url,
+            "--keep-last",
+            "3",
+            "--untagged",
+            "--exclude-tag",
+            "pr-*",
+        ]),
+    );
+    run.expect(0);
+    let out = &run.stdout;
+    assert!(out.contains("12 active versions, 6 to delete"), "{out}");
+    assert!(
+        out.lines()
+            .any(|l| l.starts_with("ACTION") && l.contains("REASON")),
+        "{out}"
+    );
+    assert!(
+        out.contains("one of the 3 newest images (--keep-last 3)"),
+        "{out}"
+    );
+    assert!(out.contains("tag pr-3 matches --exclude-tag pr-*"), "{out}");
+    assert!(out.contains("tagged, and only --untagged selects"), "{out}");
+    assert!(
+        out.contains("dry run: nothing deleted; pass --yes"),
+        "{out}"
+    );
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("DELETE")).count(),
+        6,
+        "{out}"
+    );
+    assert_eq!(fake.deletes_sent(), 0);
+}
+
+/// Versions that changed between the plan and their delete are listed as
+/// skipped, each once, on stdout only.
+#[test]
+fn skipped_versions_are_listed_once() {
+    let fake = Fake::start();
+    let ids = app(&fake, &untagged([5, 4, 3, 2, 1]));
+    let listed = fake.gh.versions("acme", PackageType::Container, "app");
+    let body = |id: i64| {
+        let version = listed.iter().find(|v| v.id == id).unwrap();
+        serde_json::to_value(version).unwrap()
+    };
+    // Read again right before their deletes: one was tagged meanwhile, one
+    // is gone, one was deleted by someone else.
+    let mut tagged = body(ids[1]);
+    tagged["metadata"]["container"]["tags"] = json!(["v2"]);
+    let mut deleted = body(ids[3]);
+    deleted["deleted_at"] = json!(Utc::now().to_rfc3339());
+    let read = |id: i64| format!("{VERSIONS}/{id}");
+    for (id, status, body) in [
+        (ids[1], 200, tagged.to_string()),
+        (ids[2], 404, r#"{"message":"Not Found"}"#.to_owned()),
+        (ids[3], 200, deleted.to_string()),
+    ] {
+        fake.gh
+            .fault("GET", &read(id))
+            .respond(status, body)
+            .unwrap();
+    }
+    let dir = tempdir();
+    let run = fake.ghpkg(dir.path(), &prune_app(&["--untagged", "--yes"]));
+    run.expect(0);
+    let skipped: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.starts_with("skipped"))
+        .collect();
+    assert_eq!(skipped.len(), 3, "{}", run.stdout);
+    let tagged_id = ids[1].to_string();
+    let row = skipped
+        .iter()
+        .find(|l| l.split_whitespace().nth(1) == Some(tagged_id.as_str()))
+        .expect("a row for the tagged version");
+    assert!(row.contains("tags changed"), "{}", run.stdout);
+    // Reported once, in one format: not again on stderr.
+    assert!(!run.stderr.contains("tags changed"), "{}", run.stderr);
 }

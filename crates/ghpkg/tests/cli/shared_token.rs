@@ -3,7 +3,6 @@
 //! be deleted twice, and nothing outside the two plans may be deleted.
 
 use std::collections::BTreeSet;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use github_packages::PackageType;
@@ -42,39 +41,16 @@ fn two_prunes_sharing_a_token_both_finish_within_the_secondary_limit() {
         );
     }
     let dir = tempdir();
-    let url = fake.url();
     let children: Vec<_> = ["web", "api"]
         .into_iter()
         .map(|name| {
-            Command::new(env!("CARGO_BIN_EXE_ghpkg"))
-                .args([
-                    "--api-url",
-                    &url,
-                    "--points-per-minute",
-                    "0",
-                    "--write-interval",
-                    "0",
-                ])
-                .args([
-                    "--max-retries",
-                    "0",
-                    "--max-rate-limit-wait",
-                    "60s",
-                    "--json",
-                ])
+            // Paced only by GitHub's answers: no pacing of its own.
+            fake.cli(dir.path())
+                .args(["--max-rate-limit-wait", "60s", "--json"])
                 .args(["prune", "container", name, "--org", "acme", "--untagged"])
                 .args(["--no-registry-check", "--yes", "--journal"])
                 .arg(dir.path().join(format!("{name}.jsonl")))
-                .current_dir(dir.path())
-                .env("GITHUB_TOKEN", &fake.token)
-                .env_remove("GITHUB_API_URL")
-                .env_remove("GITHUB_STEP_SUMMARY")
-                .env_remove("GITHUB_OUTPUT")
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
                 .spawn()
-                .expect("ghpkg starts")
         })
         .collect();
     for child in children {

@@ -1,18 +1,277 @@
-//! Running `ghpkg` and mocking what it talks to.
+//! Running `ghpkg`: the one place these tests start it, directly or through
+//! a shell or script that finds it. The child never inherits what GitHub
+//! Actions (or a developer's shell) set: every variable whose name starts
+//! with one of [`SCRUBBED`] is removed before the test's own are added, so
+//! a test run in CI never writes into the job's real summary or outputs,
+//! nor picks up a real token or API URL.
 #![allow(dead_code)]
 
-use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::ffi::{OsStr, OsString};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
 
-use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
-use httpmock::prelude::*;
-use httpmock::{Mock, MockServer};
-use serde_json::{Value, json};
+use serde_json::Value;
 
+/// A token for runs that must not reach any server.
 pub(crate) const TOKEN: &str = "ghp_cli_test_token_0123456789";
-pub(crate) const PACKAGE: &str = include_str!("../fixtures/package.json");
-/// Where the versions of the org's container package `app` live.
+
+/// Where the versions of acme's container `app` live.
 pub(crate) const VERSIONS: &str = "/orgs/acme/packages/container/app/versions";
+
+/// The binary under test.
+pub(crate) const BIN: &str = env!("CARGO_BIN_EXE_ghpkg");
+
+/// Prefixes of the variables a child never inherits: GitHub Actions' own
+/// (`GITHUB_STEP_SUMMARY`, `GITHUB_OUTPUT`, `GITHUB_TOKEN`, `RUNNER_TEMP`,
+/// `ACTIONS_RUNTIME_TOKEN`, ...), the GitHub CLI's `GH_TOKEN`, and ghpkg's
+/// own.
+pub(crate) const SCRUBBED: [&str; 5] = ["GITHUB_", "RUNNER_", "ACTIONS_", "GH_", "GHPKG_"];
+
+/// Pacing and retries off (fast and deterministic), unless a test sets them.
+const FAST: [(&str, &str); 3] = [
+    ("--write-interval", "0"),
+    ("--points-per-minute", "0"),
+    ("--max-retries", "0"),
+];
+
+/// `parent` without the variables a child must not inherit.
+pub(crate) fn scrubbed(
+    parent: impl IntoIterator<Item = (OsString, OsString)>,
+) -> Vec<(OsString, OsString)> {
+    parent
+        .into_iter()
+        .filter(|(name, _)| {
+            let name = name.to_string_lossy();
+            !SCRUBBED.iter().any(|prefix| name.starts_with(prefix))
+        })
+        .collect()
+}
+
+/// What is started.
+#[derive(Debug, Clone)]
+enum Program {
+    /// `ghpkg` itself.
+    Ghpkg,
+    /// `sh -c COMMAND`, with the `ghpkg` under test first on PATH: a
+    /// command as a user would paste it.
+    Shell(String),
+    /// `INTERPRETER SCRIPT`, with `GHPKG` naming the binary under test.
+    Script {
+        interpreter: String,
+        script: PathBuf,
+    },
+}
+
+/// One run of `ghpkg`, built up by the test.
+#[derive(Debug, Clone)]
+pub(crate) struct Ghpkg {
+    program: Program,
+    dir: PathBuf,
+    api: Option<String>,
+    fast: bool,
+    args: Vec<OsString>,
+    parent: Option<Vec<(OsString, OsString)>>,
+    env: Vec<(OsString, OsString)>,
+    stdin: Option<Vec<u8>>,
+}
+
+impl Ghpkg {
+    /// `ghpkg` in `dir`, with no token, stdin empty and not a terminal.
+    pub(crate) fn new(dir: &Path) -> Ghpkg {
+        Ghpkg {
+            program: Program::Ghpkg,
+            dir: dir.to_owned(),
+            api: None,
+            fast: false,
+            args: Vec::new(),
+            parent: None,
+            env: Vec::new(),
+            stdin: None,
+        }
+    }
+
+    /// `sh -c command` in `dir`, as a user would paste `command`.
+    pub(crate) fn shell(dir: &Path, command: &str) -> Ghpkg {
+        Ghpkg {
+            program: Program::Shell(command.to_owned()),
+            ..Ghpkg::new(dir)
+        }
+    }
+
+    /// `interpreter script` in `dir`, with `GHPKG` naming the binary.
+    pub(crate) fn script(dir: &Path, interpreter: &str, script: &Path) -> Ghpkg {
+        Ghpkg {
+            program: Program::Script {
+                interpreter: interpreter.to_owned(),
+                script: script.to_owned(),
+            },
+            ..Ghpkg::new(dir)
+        }
+    }
+
+    /// `--api-url url` before the other arguments.
+    pub(crate) fn api(mut self, url: &str) -> Self {
+        self.api = Some(url.to_owned());
+        self
+    }
+
+    /// The token, in `GITHUB_TOKEN`.
+    pub(crate) fn token(self, token: &str) -> Self {
+        self.env("GITHUB_TOKEN", token)
+    }
+
+    /// No pacing and no retries, unless the arguments set them.
+    pub(crate) fn fast(mut self) -> Self {
+        self.fast = true;
+        self
+    }
+
+    pub(crate) fn arg(mut self, arg: impl AsRef<OsStr>) -> Self {
+        self.args.push(arg.as_ref().to_owned());
+        self
+    }
+
+    pub(crate) fn args<I, S>(mut self, args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.args
+            .extend(args.into_iter().map(|a| a.as_ref().to_owned()));
+        self
+    }
+
+    /// Sets `name` for the child, after the inherited variables are
+    /// scrubbed: what a test asks for is what the child gets.
+    pub(crate) fn env(mut self, name: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> Self {
+        self.env
+            .push((name.as_ref().to_owned(), value.as_ref().to_owned()));
+        self
+    }
+
+    pub(crate) fn envs(self, vars: &[(&str, &str)]) -> Self {
+        vars.iter().fold(self, |run, (k, v)| run.env(k, v))
+    }
+
+    /// Starts from `vars` instead of this process's environment (scrubbed
+    /// all the same): what a test of the scrubbing, or a test that wants a
+    /// bare environment, gives.
+    pub(crate) fn parent_env<I, K, V>(mut self, vars: I) -> Self
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<OsStr>,
+        V: AsRef<OsStr>,
+    {
+        self.parent = Some(
+            vars.into_iter()
+                .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()))
+                .collect(),
+        );
+        self
+    }
+
+    /// Feeds `bytes` to the child's standard input (not a terminal either
+    /// way).
+    pub(crate) fn stdin(mut self, bytes: impl Into<Vec<u8>>) -> Self {
+        self.stdin = Some(bytes.into());
+        self
+    }
+
+    /// The arguments ghpkg gets: `--api-url`, the fast defaults, the test's.
+    fn ghpkg_args(&self) -> Vec<OsString> {
+        let mut all: Vec<OsString> = Vec::new();
+        if let Some(url) = &self.api {
+            all.extend(["--api-url".into(), url.into()]);
+        }
+        if self.fast {
+            for (flag, value) in FAST {
+                if !self.args.iter().any(|a| a == flag) {
+                    all.extend([flag.into(), value.into()]);
+                }
+            }
+        }
+        all.extend(self.args.iter().cloned());
+        all
+    }
+
+    /// The command, ready to start (stdio not yet chosen).
+    fn command(&self) -> Command {
+        let parent = match &self.parent {
+            Some(vars) => vars.clone(),
+            None => std::env::vars_os().collect(),
+        };
+        let mut inherited = scrubbed(parent);
+        let mut command = match &self.program {
+            Program::Ghpkg => {
+                let mut command = Command::new(BIN);
+                command.args(self.ghpkg_args());
+                command
+            }
+            Program::Shell(line) => {
+                let bin_dir = Path::new(BIN).parent().expect("the binary's directory");
+                let path = inherited
+                    .iter()
+                    .find(|(k, _)| k == "PATH")
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default();
+                let mut dirs = vec![bin_dir.to_owned()];
+                dirs.extend(std::env::split_paths(&path));
+                inherited.retain(|(k, _)| k != "PATH");
+                inherited.push(("PATH".into(), std::env::join_paths(dirs).expect("a PATH")));
+                let mut command = Command::new("sh");
+                command.arg("-c").arg(line);
+                command
+            }
+            Program::Script {
+                interpreter,
+                script,
+            } => {
+                inherited.push(("GHPKG".into(), BIN.into()));
+                let mut command = Command::new(interpreter);
+                command.arg(script).args(&self.args);
+                command
+            }
+        };
+        command
+            .current_dir(&self.dir)
+            .env_clear()
+            .envs(inherited)
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        command
+    }
+
+    /// Runs to the end.
+    pub(crate) fn run(self) -> Run {
+        let mut command = self.command();
+        command.stdout(Stdio::piped()).stderr(Stdio::piped());
+        let output = match &self.stdin {
+            None => command.stdin(Stdio::null()).output().expect("ghpkg runs"),
+            Some(bytes) => {
+                let mut child = command.stdin(Stdio::piped()).spawn().expect("ghpkg starts");
+                child
+                    .stdin
+                    .take()
+                    .expect("a piped stdin")
+                    .write_all(bytes)
+                    .expect("stdin is written");
+                child.wait_with_output().expect("ghpkg ends")
+            }
+        };
+        Run::from(output)
+    }
+
+    /// Starts it with stdout and stderr piped, for a test that reads them
+    /// as they come (stdin is empty).
+    pub(crate) fn spawn(self) -> Child {
+        self.command()
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("ghpkg starts")
+    }
+}
 
 /// The result of one run.
 #[derive(Debug)]
@@ -22,7 +281,18 @@ pub(crate) struct Run {
     pub(crate) stderr: String,
 }
 
+impl From<Output> for Run {
+    fn from(output: Output) -> Run {
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
 impl Run {
+    #[track_caller]
     pub(crate) fn json(&self) -> Value {
         serde_json::from_str(&self.stdout).unwrap_or_else(|e| {
             panic!(
@@ -45,7 +315,6 @@ impl Run {
         for key in ["dry_run", "journal", "plan_file", "error"] {
             one[key] = all[key].take();
         }
-        // The run's warnings, for one package, are that package's too.
         if let (Some(run), Some(own)) = (all["warnings"].as_array(), one["warnings"].as_array_mut())
         {
             own.extend(run.iter().cloned());
@@ -64,245 +333,29 @@ impl Run {
     }
 }
 
-/// Runs `ghpkg` against `server` with no pacing and no retries (fast and
-/// deterministic), the token in the environment, stdin not a terminal, in
-/// `dir`.
-pub(crate) fn ghpkg_in(dir: &Path, server: &MockServer, args: &[&str]) -> Run {
-    ghpkg_env(dir, server, args, &[])
+/// The arguments of a prune of acme's container `app`.
+pub(crate) const PRUNE_APP: [&str; 5] = ["prune", "container", "app", "--org", "acme"];
+
+/// [`PRUNE_APP`] followed by `extra`.
+pub(crate) fn prune_app<'a>(extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = PRUNE_APP.to_vec();
+    args.extend_from_slice(extra);
+    args
 }
 
-/// [`ghpkg_in`] with extra environment variables.
-pub(crate) fn ghpkg_env(
-    dir: &Path,
-    server: &MockServer,
-    args: &[&str],
-    env: &[(&str, &str)],
-) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_ghpkg"));
-    command
-        .args(["--api-url", &server.base_url()])
-        .args([
-            "--write-interval",
-            "0",
-            "--points-per-minute",
-            "0",
-            "--max-retries",
-            "0",
-        ])
-        .args(args)
-        .current_dir(dir)
-        .env("GITHUB_TOKEN", TOKEN)
-        .env_remove("GH_TOKEN")
-        .env_remove("GITHUB_API_URL")
-        .env_remove("GHPKG_RESTORE_TOKEN")
-        .envs(env.iter().copied())
-        .stdin(Stdio::null());
-    finish(command.output().expect("ghpkg runs"))
-}
-
-/// `ghpkg` without any of the test's defaults.
-pub(crate) fn ghpkg_raw(dir: &Path, args: &[&str]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_ghpkg"))
-        .args(args)
-        .current_dir(dir)
-        .env("GITHUB_TOKEN", TOKEN)
-        .env_remove("GITHUB_API_URL")
-        .env_remove("GHPKG_RESTORE_TOKEN")
-        .stdin(Stdio::null())
-        .output()
-        .expect("ghpkg runs");
-    finish(output)
-}
-
-/// `ghpkg` without the test's defaults, with extra environment variables
-/// (GITHUB_API_URL is not set unless given).
-pub(crate) fn ghpkg_raw_env(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let output = Command::new(env!("CARGO_BIN_EXE_ghpkg"))
-        .args(args)
-        .current_dir(dir)
-        .env("GITHUB_TOKEN", TOKEN)
-        .env_remove("GH_TOKEN")
-        .env_remove("GITHUB_API_URL")
-        .env_remove("GHPKG_RESTORE_TOKEN")
-        .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .output()
-        .expect("ghpkg runs");
-    finish(output)
-}
-
-fn finish(output: Output) -> Run {
-    Run {
-        code: output.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
+pub(crate) fn hours_ago(hours: i64) -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now() - chrono::TimeDelta::hours(hours)
 }
 
 pub(crate) fn tempdir() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
 }
 
-pub(crate) fn digest(id: i64) -> String {
-    format!("sha256:{id:064x}")
+pub(crate) fn path_str(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
 }
 
-pub(crate) fn time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Secs, true)
-}
-
-/// A container version as GitHub lists it.
-pub(crate) fn version(id: i64, created_at: DateTime<Utc>, tags: &[String]) -> Value {
-    json!({
-        "id": id,
-        "name": digest(id),
-        "url": format!("https://api.github.com/orgs/acme/packages/container/app/versions/{id}"),
-        "package_html_url": "https://github.com/orgs/acme/packages/container/package/app",
-        "html_url": format!("https://github.com/orgs/acme/packages/container/app/{id}"),
-        "created_at": time(created_at),
-        "updated_at": time(created_at),
-        "metadata": {"package_type": "container", "container": {"tags": tags}},
-    })
-}
-
-pub(crate) fn hours_ago(hours: i64) -> DateTime<Utc> {
-    Utc::now() - TimeDelta::hours(hours)
-}
-
-/// Serves `versions` from `path` (active state), 100 per page, with the
-/// `Link` headers GitHub sends.
-pub(crate) fn mock_listing<'a>(
-    server: &'a MockServer,
-    path: &str,
-    versions: &[Value],
-) -> Vec<Mock<'a>> {
-    let pages: Vec<&[Value]> = if versions.is_empty() {
-        vec![&[]]
-    } else {
-        versions.chunks(100).collect()
-    };
-    let last = pages.len();
-    pages
-        .iter()
-        .enumerate()
-        .map(|(index, items)| {
-            let page = index + 1;
-            let link = |n: usize| {
-                format!(
-                    "{}{path}?state=active&per_page=100&page={n}",
-                    server.base_url()
-                )
-            };
-            let mut links = Vec::new();
-            if page < last {
-                links.push(format!("<{}>; rel=\"next\"", link(page + 1)));
-                links.push(format!("<{}>; rel=\"last\"", link(last)));
-            }
-            let body = Value::Array(items.to_vec());
-            server.mock(|when, then| {
-                when.method(GET)
-                    .path(path)
-                    .query_param("state", "active")
-                    .query_param("page", page.to_string());
-                let then = then.status(200).header("content-type", "application/json");
-                let then = if links.is_empty() {
-                    then
-                } else {
-                    then.header("link", links.join(", "))
-                };
-                then.json_body(body);
-            })
-        })
-        .collect()
-}
-
-/// `GET` of each version on its own, as ghpkg reads it right before
-/// deleting it, answering what the listing said.
-pub(crate) fn mock_current<'a>(
-    server: &'a MockServer,
-    path: &str,
-    versions: &[Value],
-) -> Vec<Mock<'a>> {
-    versions
-        .iter()
-        .map(|v| {
-            let id = v["id"].as_i64().expect("a version id");
-            let body = v.clone();
-            server.mock(move |when, then| {
-                when.method(GET)
-                    .path(format!("{path}/{id}"))
-                    .header("authorization", format!("Bearer {TOKEN}"));
-                then.status(200)
-                    .header("content-type", "application/json")
-                    .json_body(body);
-            })
-        })
-        .collect()
-}
-
-/// `DELETE` of one version, answering 204.
-pub(crate) fn mock_delete<'a>(server: &'a MockServer, path: &str, id: i64) -> Mock<'a> {
-    mock_delete_status(server, path, id, 204)
-}
-
-pub(crate) fn mock_delete_status<'a>(
-    server: &'a MockServer,
-    path: &str,
-    id: i64,
-    status: u16,
-) -> Mock<'a> {
-    server.mock(|when, then| {
-        when.method(DELETE)
-            .path(format!("{path}/{id}"))
-            .header("authorization", format!("Bearer {TOKEN}"));
-        then.status(status)
-            .header("content-type", "application/json")
-            .body(if status == 204 {
-                String::new()
-            } else {
-                format!("{{\"message\":\"status {status}\"}}")
-            });
-    })
-}
-
-/// Any `DELETE` at all: must stay at zero calls in a dry run.
-pub(crate) fn mock_any_delete(server: &MockServer) -> Mock<'_> {
-    server.mock(|when, then| {
-        when.method(DELETE);
-        then.status(500)
-            .body("{\"message\":\"no DELETE was expected\"}");
-    })
-}
-
-/// Answers whatever no other mock took with 599; create it last.
-pub(crate) fn catch_all(server: &MockServer) -> Mock<'_> {
-    server.mock(|when, then| {
-        when.any_request();
-        then.status(599)
-            .body("{\"message\":\"unexpected request\"}");
-    })
-}
-
-/// A registry that serves a single-platform image manifest for any digest,
-/// without authentication.
-pub(crate) fn plain_registry() -> MockServer {
-    let registry = MockServer::start();
-    registry.mock(|when, then| {
-        when.method(GET).path_includes("/manifests/");
-        then.status(200)
-            .header("content-type", "application/vnd.oci.image.manifest.v1+json")
-            .json_body(json!({
-                "schemaVersion": 2,
-                "mediaType": "application/vnd.oci.image.manifest.v1+json",
-                "config": {"mediaType": "application/vnd.oci.image.config.v1+json",
-                           "digest": digest(1), "size": 1},
-                "layers": []
-            }));
-    });
-    registry
-}
-
-/// The ids in a prune report's plan with the given action.
+/// The ids in a prune report's plan with the given action, ascending.
 pub(crate) fn planned(report: &Value, action: &str) -> Vec<i64> {
     let mut ids: Vec<i64> = report["plan"]
         .as_array()
@@ -315,6 +368,7 @@ pub(crate) fn planned(report: &Value, action: &str) -> Vec<i64> {
     ids
 }
 
+/// The ids of a list of versions in a report, ascending.
 pub(crate) fn ids(list: &Value) -> Vec<i64> {
     let mut ids: Vec<i64> = list
         .as_array()
@@ -332,8 +386,4 @@ pub(crate) fn journal_records(path: &Path) -> Vec<Value> {
         .lines()
         .map(|l| serde_json::from_str(l).expect("journal line is JSON"))
         .collect()
-}
-
-pub(crate) fn path_str(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
 }

@@ -1,32 +1,39 @@
 //! The command line's conventions: usage errors exit 2 in ghpkg's words with
 //! no request sent, writes refuse to start without a token, durations read
-//! as people write them, and a closed stdout ends ghpkg quietly.
+//! as people write them, flags reach the client, and a closed stdout ends
+//! ghpkg quietly. Against the fake GitHub, whose request log shows what was
+//! sent.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
 
-use httpmock::MockServer;
+use github_packages::PackageType;
+use github_packages::fake::Owner;
 
+use crate::fakes::Fake;
 use crate::support::*;
 
-/// Runs ghpkg against a server that must see no request at all.
+/// Runs ghpkg against a fake that must see no request at all.
 fn refused(args: &[&str], env: &[(&str, &str)]) -> Run {
-    let server = MockServer::start();
-    let unexpected = catch_all(&server);
+    let fake = Fake::start();
     let dir = tempdir();
-    let run = ghpkg_env(dir.path(), &server, args, env);
-    assert_eq!(unexpected.calls(), 0, "{args:?} sent a request");
+    let run = fake.ghpkg_env(dir.path(), args, env);
+    assert!(fake.gh.requests().is_empty(), "{args:?} sent a request");
     run
 }
 
-const PRUNE: [&str; 5] = ["prune", "container", "app", "--org", "acme"];
-
-fn prune_with(extra: &[&str]) -> Vec<&'static str> {
-    let mut args: Vec<&'static str> = PRUNE.to_vec();
-    for a in extra {
-        args.push(Box::leak(a.to_string().into_boxed_str()));
+/// acme's container `app`, with `n` untagged versions `age_hours` old and
+/// older, an hour apart.
+fn untagged_app(fake: &Fake, n: i64, age_hours: i64) {
+    let mut builder = fake
+        .gh
+        .package(Owner::org("acme"), PackageType::Container, "app");
+    for i in 0..n {
+        builder = builder
+            .image()
+            .created_at(hours_ago(age_hours + i))
+            .package();
     }
-    args
+    builder.create().unwrap();
 }
 
 #[test]
@@ -39,7 +46,7 @@ fn bad_patterns_are_usage_errors_naming_the_pattern() {
         ("--tag-regex", "(", "not a valid regular expression"),
         ("--exclude-tag-regex", ".*", "matches the empty string"),
     ] {
-        let run = refused(&prune_with(&["--keep-last", "3", flag, pattern]), &[]);
+        let run = refused(&prune_app(&["--keep-last", "3", flag, pattern]), &[]);
         run.expect(2);
         assert!(
             run.stderr.contains(flag),
@@ -56,28 +63,32 @@ fn bad_patterns_are_usage_errors_naming_the_pattern() {
 
 #[test]
 fn durations_read_sub_second_and_compound_values() {
-    // Accepted: these reach the listing (an empty one) and exit 0.
-    let server = MockServer::start();
-    let _listing = mock_listing(&server, VERSIONS, &[]);
+    // Accepted: these reach the listing (of a new version) and exit 0.
+    let fake = Fake::start();
+    untagged_app(&fake, 1, 1);
     let dir = tempdir();
     for (flag, value) in [
         ("--write-interval", "500ms"),
         ("--write-interval", "1.5s"),
         ("--max-rate-limit-wait", "1h30m"),
     ] {
-        let url = server.base_url();
-        let mut args = vec!["--api-url", &url, flag, value];
-        args.extend(prune_with(&["--older-than", "30d"]));
-        ghpkg_raw(dir.path(), &args).expect(0);
+        Ghpkg::new(dir.path())
+            .api(&fake.url())
+            .token(&fake.token)
+            .args([flag, value])
+            .args(prune_app(&["--older-than", "30d"]))
+            .run()
+            .expect(0);
     }
+    assert!(fake.gh.requests().iter().all(|r| r.path == VERSIONS));
     // Refused, in words that say what to write.
     for (args, hint) in [
-        (prune_with(&["--older-than", "0d"]), "every version"),
-        (prune_with(&["--older-than", "0"]), "every version"),
+        (prune_app(&["--older-than", "0d"]), "every version"),
+        (prune_app(&["--older-than", "0"]), "every version"),
         (
             [
                 &["--max-rate-limit-wait", "2"][..],
-                &PRUNE,
+                &PRUNE_APP,
                 &["--keep-last", "1"],
             ]
             .concat(),
@@ -96,7 +107,7 @@ fn bad_urls_and_owners_are_usage_errors_in_flag_words() {
         (
             [
                 &["--api-url", "not a url"][..],
-                &PRUNE,
+                &PRUNE_APP,
                 &["--keep-last", "1"],
             ]
             .concat(),
@@ -121,11 +132,11 @@ fn bad_urls_and_owners_are_usage_errors_in_flag_words() {
         (vec!["list", "--org", "../user"], "--org"),
         (vec!["list", "--user", "a b"], "--user"),
         (
-            prune_with(&["--keep-last", "1", "--registry-url", "not a url"]),
+            prune_app(&["--keep-last", "1", "--registry-url", "not a url"]),
             "--registry-url",
         ),
         (
-            prune_with(&[
+            prune_app(&[
                 "--keep-last",
                 "1",
                 "--registry-url",
@@ -133,9 +144,9 @@ fn bad_urls_and_owners_are_usage_errors_in_flag_words() {
             ]),
             "plain http",
         ),
-        (prune_with(&["--keep-last", "0"]), "keep nothing"),
+        (prune_app(&["--keep-last", "0"]), "keep nothing"),
     ] {
-        let run = ghpkg_raw(tempdir().path(), &args);
+        let run = Ghpkg::new(tempdir().path()).token(TOKEN).args(&args).run();
         run.expect(2);
         assert!(run.stderr.contains(hint), "{args:?}: {}", run.stderr);
         assert!(
@@ -152,7 +163,7 @@ fn bad_urls_and_owners_are_usage_errors_in_flag_words() {
 
 #[test]
 fn subcommand_usage_lines_name_ghpkg() {
-    let run = refused(&prune_with(&[]), &[]);
+    let run = refused(&prune_app(&[]), &[]);
     run.expect(2);
     assert!(run.stderr.contains("Usage: ghpkg prune"), "{}", run.stderr);
 }
@@ -161,16 +172,7 @@ fn subcommand_usage_lines_name_ghpkg() {
 fn writes_and_me_refuse_to_start_without_a_token() {
     let cases: [(&[&str], &str); 7] = [
         (
-            &[
-                "prune",
-                "container",
-                "app",
-                "--org",
-                "acme",
-                "--keep-last",
-                "1",
-                "--yes",
-            ],
+            &prune_app(&["--keep-last", "1", "--yes"]),
             "delete:packages",
         ),
         (
@@ -198,24 +200,14 @@ fn writes_and_me_refuse_to_start_without_a_token() {
 /// Issue 9, item 5: `ghpkg ... | head -2` ended in a panic (exit 101).
 #[test]
 fn a_closed_stdout_ends_ghpkg_quietly() {
-    let server = MockServer::start();
-    let versions: Vec<_> = (1..=300)
-        .map(|id| version(id, hours_ago(id), &[]))
-        .collect();
-    let _listing = mock_listing(&server, VERSIONS, &versions);
+    let fake = Fake::start();
+    untagged_app(&fake, 300, 1);
     let dir = tempdir();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ghpkg"))
-        .args(["--api-url", &server.base_url()])
-        .args(PRUNE)
+    let mut child = fake
+        .cli(dir.path())
+        .args(PRUNE_APP)
         .args(["--untagged", "--no-registry-check"])
-        .current_dir(dir.path())
-        .env("GITHUB_TOKEN", TOKEN)
-        .env_remove("GITHUB_API_URL")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("ghpkg starts");
+        .spawn();
     let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
     for _ in 0..2 {
         let mut line = String::new();
@@ -235,35 +227,19 @@ fn a_closed_stdout_ends_ghpkg_quietly() {
 /// library's words.
 #[test]
 fn a_token_without_delete_scope_stops_before_the_first_delete() {
-    use httpmock::prelude::*;
-    let server = MockServer::start();
-    server.mock(|when, then| {
-        when.method(GET).path(VERSIONS);
-        then.status(200)
-            .header("x-oauth-scopes", "read:packages, repo")
-            .json_body(serde_json::json!([version(1, hours_ago(100), &[])]));
-    });
-    let deletes = mock_any_delete(&server);
+    let fake = Fake::start();
+    untagged_app(&fake, 1, 100);
+    let read_only = fake.gh.token_with_scopes(&["read:packages", "repo"]);
     let dir = tempdir();
-    let run = ghpkg_in(
+    let run = fake.ghpkg_env(
         dir.path(),
-        &server,
-        &[
-            "prune",
-            "container",
-            "app",
-            "--org",
-            "acme",
-            "--older-than",
-            "1d",
-            "--no-registry-check",
-            "--yes",
-        ],
+        &prune_app(&["--older-than", "1d", "--no-registry-check", "--yes"]),
+        &[("GITHUB_TOKEN", &read_only)],
     );
     run.expect(1);
     assert!(run.stderr.contains("`delete:packages`"), "{}", run.stderr);
     assert!(run.stderr.contains("`read:packages`"), "{}", run.stderr);
-    assert_eq!(deletes.calls(), 0);
+    assert_eq!(fake.deletes_sent(), 0);
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
         0,
@@ -275,15 +251,11 @@ fn a_token_without_delete_scope_stops_before_the_first_delete() {
 /// the query, status, time, attempt), not the HTTP stack's internals.
 #[test]
 fn verbose_prints_one_line_per_request() {
-    let server = MockServer::start();
-    let versions: Vec<_> = (1..=150)
-        .map(|id| version(id, hours_ago(id), &[]))
-        .collect();
-    let _listing = mock_listing(&server, VERSIONS, &versions);
+    let fake = Fake::start();
+    untagged_app(&fake, 150, 1);
     let dir = tempdir();
-    let run = ghpkg_in(
+    let run = fake.ghpkg(
         dir.path(),
-        &server,
         &[
             "-v",
             "versions",
@@ -320,4 +292,106 @@ fn verbose_prints_one_line_per_request() {
         run.stderr
     );
     assert_eq!(lines.len(), requests.len(), "{}", run.stderr);
+}
+
+/// Row 9 of the semantics table, in flag words: keep and selection flags
+/// that contradict each other are a usage error naming the flag to use
+/// instead, before any request.
+#[test]
+fn contradictory_flags_are_refused() {
+    let run = refused(&prune_app(&["--keep-tagged", "2", "--untagged"]), &[]);
+    run.expect(2);
+    assert!(run.stderr.contains("--keep-untagged"), "{}", run.stderr);
+}
+
+/// Tag flags for package types whose versions carry no tags in GitHub's
+/// API would match nothing (or everything): a usage error, before any
+/// request, that says what to use instead.
+#[test]
+fn tag_flags_are_refused_for_package_types_without_tags() {
+    let fake = Fake::start();
+    let dir = tempdir();
+    for (kind, flags) in [
+        ("npm", &["--untagged", "--exclude-tag", "latest"][..]),
+        ("npm", &["--keep-last", "2", "--exclude-tag", "latest"][..]),
+        ("maven", &["--tag", "v*"][..]),
+        ("nuget", &["--older-than", "30d", "--untagged"][..]),
+        ("rubygems", &["--keep-last", "1", "--tag", "x"][..]),
+    ] {
+        let mut args = vec!["--json", "prune", kind, "left-pad", "--org", "acme"];
+        args.extend_from_slice(flags);
+        args.push("--yes");
+        let run = fake.ghpkg(dir.path(), &args);
+        run.expect(2);
+        let message = format!("{kind} versions carry no tags in GitHub's API");
+        assert!(run.stderr.contains(&message), "{args:?}: {}", run.stderr);
+        assert!(
+            run.stderr.contains("use --keep-last/--older-than"),
+            "{}",
+            run.stderr
+        );
+        assert!(run.stderr.contains("Usage"), "{}", run.stderr);
+        assert_eq!(run.stdout, "");
+    }
+    assert!(
+        fake.gh.requests().is_empty(),
+        "a refused prune sent a request"
+    );
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+/// `--max-rate-limit-wait` reaches the client (0: give up at the first
+/// rate-limit answer), and the advice names the flag, not the library's
+/// setting.
+#[test]
+fn max_rate_limit_wait_is_passed_on_and_named_in_the_advice() {
+    let fake = Fake::start();
+    let limited = fake
+        .gh
+        .fault("GET", "/orgs/acme/packages")
+        .header("retry-after", "30")
+        .respond(
+            429,
+            r#"{"message":"You have exceeded a secondary rate limit"}"#,
+        )
+        .unwrap();
+    let dir = tempdir();
+    let run = fake.ghpkg(
+        dir.path(),
+        &[
+            "--max-rate-limit-wait",
+            "0",
+            "list",
+            "--org",
+            "acme",
+            "--type",
+            "container",
+        ],
+    );
+    run.expect(1);
+    assert_eq!(limited.hits(), 1, "a zero wait gives up at once");
+    assert!(
+        run.stderr.contains("--max-rate-limit-wait"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains("builder"), "{}", run.stderr);
+    assert!(
+        !run.stderr.contains("max_rate_limit_wait"),
+        "{}",
+        run.stderr
+    );
+
+    let bare = || Ghpkg::new(dir.path()).token(TOKEN);
+    let run = bare().arg("--help").run();
+    run.expect(0);
+    assert!(
+        run.stdout.contains("--max-rate-limit-wait"),
+        "{}",
+        run.stdout
+    );
+    bare()
+        .args(["--max-rate-limit-wait", "soon", "list", "--me"])
+        .run()
+        .expect(2);
 }
