@@ -127,6 +127,21 @@ pub(crate) fn interactive() -> bool {
 mod tests {
     use super::*;
 
+    /// A container prune against a GitHub Enterprise Server without
+    /// --registry-url: no process on loopback reaches this path (a loopback
+    /// API has a registry), so its words are checked here.
+    #[test]
+    fn a_missing_registry_url_names_the_flags_and_the_likely_url() {
+        let message = registry_needed("https://ghe.example.com/api/v3");
+        assert!(message.contains("--registry-url"), "{message}");
+        assert!(message.contains("--no-registry-check"), "{message}");
+        assert!(
+            message.contains("https://containers.ghe.example.com"),
+            "{message}"
+        );
+        assert!(message.contains("not sent to https://ghcr.io"), "{message}");
+    }
+
     #[test]
     fn debug_output_hides_the_token() {
         let token = "ghp_secret_token_for_debug_test";

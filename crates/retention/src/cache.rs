@@ -203,6 +203,7 @@ mod tests {
                 role: PartRole::Platform,
                 platform: Some("linux/amd64".into()),
             }],
+            plain_parts: vec![digest(2)],
             subject: None,
             referrer: None,
         };
@@ -233,6 +234,7 @@ mod tests {
                     platform: None,
                 })
                 .collect(),
+            plain_parts: Vec::new(),
             subject: None,
             referrer: None,
         };

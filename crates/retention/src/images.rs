@@ -100,6 +100,10 @@ pub struct Manifest {
     /// The manifests an image index lists.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<Part>,
+    /// Those of its parts the index says are plain images (single-image
+    /// manifests, not artifacts): they need no read of their own.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub plain_parts: Vec<String>,
     /// The digest in the manifest's `subject` field.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,

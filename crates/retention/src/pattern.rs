@@ -28,13 +28,20 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// assert!(pr.matches("pr-42"));
 /// # Ok::<(), github_packages_retention::PatternError>(())
 /// ```
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct TagPattern {
     source: String,
     matcher: Matcher,
 }
 
-#[derive(Debug, Clone)]
+/// The kind and the pattern as written, not the compiled automaton.
+impl fmt::Debug for TagPattern {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}({:?})", self.kind(), self.source)
+    }
+}
+
+#[derive(Clone)]
 enum Matcher {
     Glob(GlobMatcher),
     Regex(Regex),
@@ -322,6 +329,18 @@ mod tests {
         ] {
             assert!(serde_json::from_str::<TagPattern>(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn debug_shows_the_pattern_not_the_automaton() {
+        assert_eq!(
+            format!("{:?}", TagPattern::regex("^v").unwrap()),
+            r#"Regex("^v")"#
+        );
+        assert_eq!(
+            format!("{:?}", TagPattern::glob("v*").unwrap()),
+            r#"Glob("v*")"#
+        );
     }
 
     #[test]

@@ -162,21 +162,15 @@ impl Plan {
     }
 
     /// Whether reading the registry could change this plan: it deletes
-    /// something (a deleted index takes its parts, a referrer may name a
-    /// kept subject), or keeps something by a keep count (a part there
-    /// frees its slot), or the policy deletes by what images are.
+    /// something (a kept version may own a deleted one, a kept one may be a
+    /// part of a deleted index, a part may hold a keep slot, and the parts
+    /// of a deleted index must go after it), or the policy deletes by what
+    /// images are. A plan that deletes nothing stays as it is whatever the
+    /// graph (its reasons may then count a part as an image).
     pub fn may_depend_on_images(&self, policy: &crate::Policy) -> bool {
-        self.delete_count() > 0
-            || policy.delete_ghost_images
+        policy.delete_ghost_images
             || policy.delete_partial_images
             || policy.delete_orphaned_referrers
-            || self.entries.iter().any(|e| {
-                matches!(
-                    e.reason,
-                    Reason::KeepLast { .. }
-                        | Reason::KeepTagged { .. }
-                        | Reason::KeepUntagged { .. }
-                )
-            })
+            || self.delete_count() > 0
     }
 }

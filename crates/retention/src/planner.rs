@@ -2,7 +2,7 @@
 //! container package read the registry until the plan stops changing, so
 //! that no part of a kept multi-arch image is deleted. Nothing here deletes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -17,7 +17,7 @@ use crate::decide::{decide, tags_of};
 use crate::error::{Error, Result};
 use crate::images::{Images, Manifest};
 use crate::observe::{Observer, Phase, Quiet};
-use crate::plan::{Plan, Warning};
+use crate::plan::{Action, Plan, Warning};
 use crate::policy::Policy;
 use crate::registry::{ManifestError, Reader, Registry};
 use crate::target::Target;
@@ -226,7 +226,15 @@ impl Planner {
             return Ok(planned);
         }
         if !self.check_registry {
-            planned.warnings.push(Warning::RegistryNotChecked);
+            // Worth saying only where an image could lose a part.
+            let keeps = planned
+                .plan
+                .entries
+                .iter()
+                .any(|e| e.action == Action::Keep);
+            if keeps && planned.plan.delete_count() > 0 {
+                planned.warnings.push(Warning::RegistryNotChecked);
+            }
             return Ok(planned);
         }
         let registry = self
@@ -343,6 +351,15 @@ impl Planner {
     }
 }
 
+/// Records what `digest`'s manifest says, and that the parts it calls plain
+/// images are images (they are not read).
+fn record(images: &mut Images, digest: String, manifest: Manifest) {
+    for plain in &manifest.plain_parts {
+        images.record_image(plain.clone());
+    }
+    images.record(digest, manifest);
+}
+
 /// One package's registry check: reads the manifest of every version whose
 /// role can change a decision, each digest once, tagged versions first
 /// (the likely indexes: the images they list need no read of their own),
@@ -419,43 +436,62 @@ impl Check<'_> {
                     Some(manifest) => {
                         self.cache_hits += 1;
                         self.observer.advanced(Phase::ReadingManifests, 1);
-                        images.record(digest, manifest);
+                        record(images, digest, manifest);
                     }
                     None => network.push(digest),
                 }
             }
-            self.reads += network.len();
+            // Digests an index read in this round says are plain images:
+            // a read not yet started for one of them is skipped (reads go
+            // newest first, and an index is newer than its parts).
+            let plain: std::sync::Mutex<HashSet<String>> = std::sync::Mutex::new(HashSet::new());
             let reader = self.reader;
             let observer = self.observer;
             let permits = &self.planner.reads;
+            let plain_ref = &plain;
             let answers: Vec<_> = futures::stream::iter(network)
                 .map(|digest| async move {
                     let listed = match permits.acquire().await {
-                        Ok(_permit) => reader.listed(&digest).await,
-                        Err(_) => Err(ManifestError::Failed("the planner was shut down".into())),
+                        Ok(_permit) => {
+                            let known = plain_ref.lock().is_ok_and(|p| p.contains(&digest));
+                            if known {
+                                None
+                            } else {
+                                let listed = reader.listed(&digest).await;
+                                if let (Ok(listed), Ok(mut plain)) = (&listed, plain_ref.lock()) {
+                                    plain.extend(listed.leaves.iter().cloned());
+                                }
+                                Some(listed)
+                            }
+                        }
+                        Err(_) => Some(Err(ManifestError::Failed(
+                            "the planner was shut down".into(),
+                        ))),
                     };
                     observer.advanced(Phase::ReadingManifests, 1);
                     (digest, listed)
                 })
-                .buffer_unordered(self.planner.manifest_reads)
+                .buffered(self.planner.manifest_reads)
                 .collect()
                 .await;
             for (digest, listed) in answers {
+                let Some(listed) = listed else {
+                    continue;
+                };
+                self.reads += 1;
                 match listed {
                     Ok(listed) => {
                         tracing::debug!(%digest, parts = listed.parts.len(), "read manifest");
-                        for leaf in listed.leaves {
-                            images.record_image(leaf);
-                        }
                         let manifest = Manifest {
                             parts: listed.parts,
+                            plain_parts: listed.leaves,
                             subject: listed.subject,
                             referrer: listed.referrer,
                         };
                         if let Some(cache) = &self.planner.cache {
                             cache.put(self.registry.url(), self.image, &digest, &manifest);
                         }
-                        images.record(digest, manifest);
+                        record(images, digest, manifest);
                     }
                     Err(ManifestError::Missing(why)) => {
                         let gone = self.vanished(versions, &digest).await;

@@ -22,10 +22,11 @@ use serde_json::json;
 
 use common::*;
 
-/// The plan of `--untagged` for acme's `app` on `server`: nothing is kept,
-/// so the registry is not read.
+/// The plan of `--untagged` for acme's `app` on `server`, which serves no
+/// registry: these tests are about deleting, not about images.
 async fn plan_untagged(client: &github_packages::Client) -> PackagePlan {
     let planned = Planner::new(client)
+        .without_registry_check()
         .plan(&app(), &Policy::default().untagged(), &Quiet)
         .await
         .expect("planned");
@@ -92,8 +93,8 @@ async fn a_signature_stays_when_its_subject_is_not_deleted() {
             ),
             (
                 sig,
-                &SkipReason::SubjectKept {
-                    subject: old.name.clone()
+                &SkipReason::OwnerNotDeleted {
+                    owner: old.name.clone()
                 }
             ),
         ]
@@ -126,7 +127,7 @@ async fn a_signature_stays_when_its_subject_is_not_deleted() {
     assert_eq!(package.skipped[0].version.id, sig);
     assert!(matches!(
         package.skipped[0].reason,
-        SkipReason::SubjectKept { .. }
+        SkipReason::OwnerNotDeleted { .. }
     ));
     assert!(outcome.is_unfinished());
     assert_eq!(fake.deleted("signed"), Vec::<i64>::new());

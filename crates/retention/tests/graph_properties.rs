@@ -242,7 +242,10 @@ fn owners(package: &[Generated]) -> HashMap<String, BTreeSet<String>> {
     owners
 }
 
-fn check(package: &[Generated], plan: &Plan) -> Result<(), TestCaseError> {
+/// Checks the plan; `slots` also checks that no part or referrer holds a
+/// keep slot, which the planner knows only once it read the registry (it
+/// does not when the plan deletes nothing: then no action depends on it).
+fn check(package: &[Generated], plan: &Plan, slots: bool) -> Result<(), TestCaseError> {
     let owners = owners(package);
     let action: HashMap<&str, Action> = plan
         .entries
@@ -264,10 +267,12 @@ fn check(package: &[Generated], plan: &Plan) -> Result<(), TestCaseError> {
             let after: BTreeSet<String> = entry.after.iter().cloned().collect();
             prop_assert_eq!(&after, &mine, "{} waits for every owner", entry.id);
         }
-        if matches!(
-            entry.reason,
-            Reason::KeepLast { .. } | Reason::KeepTagged { .. } | Reason::KeepUntagged { .. }
-        ) {
+        if slots
+            && matches!(
+                entry.reason,
+                Reason::KeepLast { .. } | Reason::KeepTagged { .. } | Reason::KeepUntagged { .. }
+            )
+        {
             prop_assert!(
                 mine.is_empty(),
                 "{} holds a keep slot but belongs to {:?}",
@@ -289,7 +294,7 @@ proptest! {
     ) {
         let (versions, images) = listing(&package);
         let plan = decide(&versions, &policy, now(), &images);
-        check(&package, &plan)?;
+        check(&package, &plan, true)?;
         // An unreadable registry holds every delete but nothing it owns.
         let mut unreadable = images.clone();
         unreadable.mark_unreadable();
@@ -423,7 +428,8 @@ proptest! {
         policy in policy_strategy(),
     ) {
         let (active, plan) = apply_on_the_fake(&package, &policy);
-        check(&package, &plan)?;
+        let read = plan.delete_count() > 0;
+        check(&package, &plan, read)?;
         for (n, v) in package.iter().enumerate() {
             let Shape::Index { parts, .. } = &v.shape else { continue };
             if !active.contains(&digest(n)) {

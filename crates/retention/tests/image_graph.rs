@@ -358,10 +358,12 @@ async fn ghost_and_partial_images_go_on_request() {
         .create()
         .unwrap();
     let id = |d: &str| app.named(d).unwrap().id;
-    let keep_all = Policy::default().keep_last(10);
-    let plan = fake.plan(&keep_all).await;
+    // Without the flags they stay, and the plan reports them (the one
+    // untagged image is a part of the partial one, so nothing goes).
+    let plan = fake.plan(&Policy::default().untagged()).await;
     assert!(deleted(&plan).is_empty());
     assert_eq!(plan.plan.warnings.len(), 2, "{:?}", plan.plan.warnings);
+    assert!(plan.plan.warnings.iter().any(|w| w.is_ghost()));
 
     let plan = fake.plan(&Policy::default().delete_ghost_images()).await;
     assert_eq!(deleted(&plan), BTreeSet::from([id(&digest(40))]));
@@ -536,4 +538,109 @@ async fn ages_can_count_from_updated_at() {
     );
     let by_update = by_creation.age_from(github_packages_retention::AgeFrom::Updated);
     assert_eq!(deleted(&fake.plan(&by_update).await), BTreeSet::from([old]));
+}
+
+/// The parts of a deleted index go only after it: when GitHub refuses the
+/// index's DELETE, its platform images stay (skipped, not deleted), so the
+/// image still pulls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn parts_wait_for_their_index_and_stay_when_it_stays() {
+    use github_packages_retention::{Executor, SkipReason, Stop};
+    let fake = Fake::start().await;
+    let app = fake
+        .package()
+        .image()
+        .tags(["v1"])
+        .platforms(["linux/amd64", "linux/arm64"])
+        .created_at(ago(10))
+        .image()
+        .tags(["v2"])
+        .created_at(ago(1))
+        .create()
+        .unwrap();
+    let v1 = app.tagged("v1").unwrap().id;
+    let planned = fake
+        .plan(&Policy::default().tag(TagPattern::glob("v1").unwrap()))
+        .await;
+    assert_eq!(deleted(&planned), with(ids_of(&app, v1), [v1]));
+    fake.gh
+        .fault(
+            "DELETE",
+            &format!("/orgs/acme/packages/container/app/versions/{v1}"),
+        )
+        .respond(422, r#"{"message":"refused"}"#)
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let outcome = Executor::new(&fake.client, Stop::new())
+        .delete_planned(
+            std::slice::from_ref(&planned),
+            &dir.path().join("j.jsonl"),
+            &Quiet,
+        )
+        .await
+        .unwrap();
+    let package = &outcome.packages[0];
+    assert_eq!(package.failed.len(), 1);
+    assert_eq!(package.failed[0].version.id, v1);
+    let skipped: BTreeSet<i64> = package.skipped.iter().map(|s| s.version.id).collect();
+    assert_eq!(skipped, ids_of(&app, v1));
+    assert!(package.skipped.iter().all(|s| matches!(
+        &s.reason,
+        SkipReason::OwnerNotDeleted { owner } if *owner == app.versions.iter().find(|v| v.id == v1).unwrap().name
+    )));
+    assert!(
+        fake.gh
+            .deleted_ids("acme", PackageType::Container, "app")
+            .is_empty()
+    );
+}
+
+/// A manifest read once is kept in the cache: a second plan of the
+/// unchanged package reads none from the registry and plans the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_second_plan_reads_no_manifest_it_read_before() {
+    use github_packages_retention::ManifestCache;
+    let fake = Fake::start().await;
+    fake.package()
+        .image()
+        .tags(["v1"])
+        .platforms(["linux/amd64", "linux/arm64"])
+        .attestations()
+        .created_at(ago(10))
+        .image()
+        .created_at(ago(9))
+        .image()
+        .created_at(ago(8))
+        .create()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let registry = Registry::new(&fake.gh.url())
+        .unwrap()
+        .token(fake.token.clone());
+    let target = Target::new(Scope::org("acme"), PackageType::Container, "app");
+    let planner = Planner::new(&fake.client)
+        .registry(registry)
+        .manifest_cache(ManifestCache::new(dir.path()));
+    let policy = Policy::default().untagged();
+    let served = || {
+        fake.gh
+            .requests()
+            .iter()
+            .filter(|r| r.method == http::Method::GET && r.path.contains("/manifests/"))
+            .filter(|r| r.status == Some(200))
+            .count()
+    };
+    let first = planner.plan(&target, &policy, &Quiet).await.unwrap();
+    let reads_then = served();
+    assert!(first.manifest_reads > 0);
+    assert_eq!(reads_then, first.manifest_reads);
+    let second = planner.plan(&target, &policy, &Quiet).await.unwrap();
+    assert_eq!(second.manifest_reads, 0);
+    assert_eq!(second.cache_hits, first.manifest_reads);
+    assert_eq!(
+        served(),
+        reads_then,
+        "the registry served no manifest again"
+    );
+    assert_eq!(second.plan.entries, first.plan.entries);
 }

@@ -106,12 +106,17 @@ fn docker_list() -> Value {
     })
 }
 
-/// The three tagged manifests of [`listing`], by digest id.
-fn tagged_manifests() -> [(i64, &'static str, Value); 3] {
+/// The manifests of [`listing`] the planner reads, by digest id: the three
+/// tagged ones and the two orphans (planned for deletion, they could be
+/// referrers of a kept image by their `subject`). The images the indexes
+/// list as images are never read.
+fn tagged_manifests() -> [(i64, &'static str, Value); 5] {
     [
         (INDEX, OCI_INDEX, oci_index()),
         (LIST, DOCKER_LIST, docker_list()),
         (PLAIN, DOCKER_IMAGE, image_manifest()),
+        (ORPHAN_1, OCI_IMAGE, image_manifest()),
+        (ORPHAN_2, OCI_IMAGE, image_manifest()),
     ]
 }
 
@@ -123,7 +128,7 @@ struct TokenRegistry<'a> {
 }
 
 /// A registry that sends clients to `realm` for a bearer token (`None`: its
-/// own `/token`), serves the tagged manifests of [`listing`] to that token,
+/// own `/token`), serves the manifests of [`listing`] to that token,
 /// and hands the token out only for the GitHub token.
 async fn token_registry(server: &MockServer, realm: Option<String>) -> TokenRegistry<'_> {
     let mut manifests = Vec::new();
@@ -216,8 +221,8 @@ fn part_of(index: i64, tag: &str, role: PartRole, platform: Option<&str>) -> Rea
 
 /// The platform images and attestations of the kept indexes are kept with
 /// them; the registry's token flow runs once (one challenge, one token for
-/// the GitHub token), then every kept manifest is read once with the
-/// bearer token.
+/// the GitHub token), then every manifest whose answer can change the plan
+/// is read once with the bearer token.
 #[tokio::test]
 async fn platform_images_and_attestations_of_kept_indexes_survive_untagged() {
     let github = MockServer::start_async().await;
@@ -482,8 +487,8 @@ async fn open_registry<'a>(
 }
 
 /// An untagged index kept by a keep count protects what it lists, nested
-/// indexes and their parts included; each kept manifest is read once, and
-/// not those the index says are single images.
+/// indexes and their parts included; each manifest is read once, and not
+/// those the index says are single images.
 #[tokio::test]
 async fn an_untagged_index_kept_by_keep_last_protects_its_children_and_nested_indexes() {
     // 200: an untagged index, the newest version (kept by keep_last 1),
@@ -531,8 +536,10 @@ async fn an_untagged_index_kept_by_keep_last_protects_its_children_and_nested_in
     let other_deletes = mock_any_delete(&github).await;
 
     let policy = Policy::default().keep_last(1).untagged();
+    // One read at a time, newest first: the index is read before the image
+    // it lists as an image, which is then skipped.
     let planned = plan(
-        &planner(&github, &registry_server.base_url()),
+        &planner(&github, &registry_server.base_url()).manifest_reads(1),
         &app(),
         &policy,
     )
@@ -559,8 +566,9 @@ async fn an_untagged_index_kept_by_keep_last_protects_its_children_and_nested_in
         *reason(plan, NESTED_PLATFORM),
         part(NESTED, PartRole::Platform, None)
     );
-    // Every kept manifest is read once, except the one the index says is a
-    // single image; the orphan (to be deleted) is not read.
+    // Every manifest is read once, except the one the index says is a
+    // single image; the orphan is read too: planned for deletion, it could
+    // be a referrer of a kept image by its `subject`.
     let mut calls = Vec::new();
     for (id, mock) in &reads {
         calls.push((*id, mock.calls_async().await));
@@ -572,7 +580,7 @@ async fn an_untagged_index_kept_by_keep_last_protects_its_children_and_nested_in
             (PLATFORM, 0),
             (NESTED, 1),
             (NESTED_PLATFORM, 1),
-            (ORPHAN, 0)
+            (ORPHAN, 1)
         ]
     );
 }
@@ -779,20 +787,35 @@ async fn with_another_api_url_the_registry_url_must_be_given() {
     assert_eq!(unexpected.calls_async().await, 0);
 }
 
-/// A plan that keeps nothing has no image to protect, so it needs no
-/// registry, even where none is known.
+/// A plan that deletes nothing needs no registry, even where none is known;
+/// one that deletes needs it even when it keeps nothing, because the parts
+/// of an index go only after the index (GitHub refuses to delete a
+/// package's last version: were that the index, its parts must stay).
 #[tokio::test]
-async fn a_prune_that_needs_no_registry_does_not_ask_for_one() {
+async fn only_a_prune_that_deletes_asks_for_a_registry() {
     let github = MockServer::start_async().await;
     let _listing = mock_listing(&github, ENTERPRISE_VERSIONS, &untagged(3)).await;
     let unexpected = catch_all(&github).await;
     let client = enterprise_client(&github);
+    let nothing = Policy::default()
+        .untagged()
+        .older_than(std::time::Duration::from_secs(365 * 86_400));
     let planned = Planner::new(&client)
-        .plan(&app(), &Policy::default().untagged(), &Quiet)
+        .plan(&app(), &nothing, &Quiet)
         .await
         .unwrap();
-    assert_eq!(deletes_of(&planned.plan), [1, 2, 3]);
+    assert_eq!(deletes_of(&planned.plan), Vec::<i64>::new());
     assert_eq!(planned.problems, []);
     assert_eq!(planned.warnings, []);
+    let every = Planner::new(&client)
+        .plan(&app(), &Policy::default().untagged(), &Quiet)
+        .await;
+    assert!(
+        matches!(
+            every,
+            Err(github_packages_retention::Error::RegistryNeeded { .. })
+        ),
+        "{every:?}"
+    );
     assert_eq!(unexpected.calls_async().await, 0);
 }

@@ -12,7 +12,8 @@ use chrono::{TimeDelta, Utc};
 use github_packages::PackageType;
 use github_packages::fake::{CreatedPackage, Owner, Role};
 use github_packages_retention::{
-    Action, PackagePlan, Policy, PolicyError, Quiet, Reason, ReferrerKind, TagPattern, Warning,
+    Action, Criterion, PackagePlan, Policy, PolicyError, Quiet, Reason, ReferrerKind, TagPattern,
+    Warning,
 };
 
 use common::{Fake, acme, app, delete_planned, deletes, entry, reason};
@@ -228,12 +229,26 @@ async fn tag_selects_a_version_only_if_every_tag_matches() {
     );
 }
 
-/// Row 9: contradictory keep and selection rules are refused before
-/// anything is planned (ghpkg turns this into a usage error).
-#[test]
-fn contradictory_keep_and_selection_rules_are_refused() {
+/// Row 9: rules for both kinds make a union (`--keep-tagged 2 --untagged`
+/// deletes tagged images beyond the 2 newest and every untagged image); only
+/// a policy that would delete everything is refused.
+#[tokio::test]
+async fn keep_tagged_with_untagged_deletes_both_kinds() {
+    let r = Releases::new().await;
     let policy = Policy::default().keep_tagged(2).untagged();
-    assert_eq!(policy.check(), Err(PolicyError::KeepTaggedWithUntaggedOnly));
+    assert_eq!(policy.check(), Ok(()));
+    let planned = r.plan(&policy).await;
+    let got = deletes(&planned.plan);
+    let [o1, o2, o3] = r.orphans();
+    assert!(
+        got.contains(&o1) && got.contains(&o2) && got.contains(&o3),
+        "{got:?}"
+    );
+    assert!(got.contains(&r.tagged("v1")), "{got:?}");
+    for part in r.platforms("v2") {
+        assert!(!got.contains(&part), "{got:?}");
+    }
+    assert_eq!(Policy::default().check(), Err(PolicyError::NoCriteria));
 }
 
 /// Row 10: signatures, attestations and SBOMs stored as referrer tags
@@ -317,7 +332,8 @@ async fn referrers_are_deleted_with_their_subject_and_kept_with_it() {
 
 /// Row 10, continued: a referrer whose subject is not in the package (gone,
 /// or kept in a package of its own, as cosign's COSIGN_REPOSITORY does) is
-/// decided by the keep and selection rules; selected, the plan says why.
+/// decided by the keep and selection rules like an image, or deleted on
+/// request.
 #[tokio::test]
 async fn a_referrer_whose_subject_is_gone_follows_the_rules() {
     let fake = Fake::start().await;
@@ -349,14 +365,23 @@ async fn a_referrer_whose_subject_is_gone_follows_the_rules() {
         decision(Policy::default().keep_tagged(5)).await,
         (Action::Keep, Reason::KeepTagged { n: 5 })
     );
-    // Selected, it goes, and the plan says its subject is gone.
+    // Selected by a tag pattern, it goes like any image.
+    let (action, reason) = decision(Policy::default().tag(glob("sha256-*"))).await;
+    assert_eq!(action, Action::Delete);
+    assert!(
+        matches!(&reason, Reason::Selected { criteria } if matches!(criteria[..], [Criterion::TagMatches { .. }])),
+        "{reason:?}"
+    );
+    // On request, orphaned referrers go, and the plan says why.
     assert_eq!(
-        decision(Policy::default().tag(glob("sha256-*"))).await,
+        decision(Policy::default().delete_orphaned_referrers()).await,
         (
             Action::Delete,
-            Reason::ReferrerOfGone {
-                subject,
-                kind: ReferrerKind::Signature
+            Reason::Selected {
+                criteria: vec![Criterion::OrphanedReferrer {
+                    subject,
+                    kind: ReferrerKind::Signature
+                }]
             }
         )
     );

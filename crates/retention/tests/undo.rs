@@ -448,6 +448,7 @@ async fn a_gone_version_github_will_not_restore_is_reported_as_not_deleted() {
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
     let planned = github_packages_retention::Planner::new(&client)
+        .without_registry_check()
         .plan(&app(), &Policy::default().untagged(), &Quiet)
         .await
         .unwrap();

@@ -223,8 +223,7 @@ fn apply_deletes_exactly_the_plan_and_skips_what_changed_since() {
         let want = match v["action"].as_str() {
             Some("delete") => json!({"code": "selected",
                                      "criteria": [{"code": "beyond_keep_untagged", "n": 1}]}),
-            _ if v["tags"] == json!(["latest"]) => json!({"code": "other_kind_only",
-                                                          "tagged": true}),
+            _ if v["tags"] == json!(["latest"]) => json!({"code": "tagged_not_selected"}),
             _ => json!({"code": "keep_untagged", "n": 1}),
         };
         assert_eq!(v["reason"], want, "{v}");

@@ -187,7 +187,10 @@ fn a_human_dry_run_prints_the_plan_and_deletes_nothing() {
         "{out}"
     );
     assert!(out.contains("tag pr-3 matches --exclude-tag pr-*"), "{out}");
-    assert!(out.contains("tagged, and only --untagged selects"), "{out}");
+    assert!(
+        out.contains("tagged, and the policy's rules select only untagged images"),
+        "{out}"
+    );
     assert!(
         out.contains("dry run: nothing deleted; pass --yes"),
         "{out}"

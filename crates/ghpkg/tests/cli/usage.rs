@@ -294,14 +294,16 @@ fn verbose_prints_one_line_per_request() {
     assert_eq!(lines.len(), requests.len(), "{}", run.stderr);
 }
 
-/// Row 9 of the semantics table, in flag words: keep and selection flags
-/// that contradict each other are a usage error naming the flag to use
-/// instead, before any request.
+/// Row 9 of the semantics table: a policy with rules for both kinds is no
+/// contradiction (`--keep-tagged 2 --untagged` deletes the union, as the
+/// clean-up actions' `keep-n-tagged` with `delete-untagged` do); a policy
+/// without any rule is refused, in flag words, before any request.
 #[test]
-fn contradictory_flags_are_refused() {
-    let run = refused(&prune_app(&["--keep-tagged", "2", "--untagged"]), &[]);
+fn only_a_policy_without_rules_is_refused() {
+    let run = refused(&prune_app(&["--exclude-tag", "v*"]), &[]);
     run.expect(2);
-    assert!(run.stderr.contains("--keep-untagged"), "{}", run.stderr);
+    assert!(run.stderr.contains("--keep-tagged"), "{}", run.stderr);
+    assert!(run.stderr.contains("would delete every"), "{}", run.stderr);
 }
 
 /// Tag flags for package types whose versions carry no tags in GitHub's
@@ -323,10 +325,11 @@ fn tag_flags_are_refused_for_package_types_without_tags() {
         args.push("--yes");
         let run = fake.ghpkg(dir.path(), &args);
         run.expect(2);
-        let message = format!("{kind} versions carry no tags in GitHub's API");
+        let message = format!("{kind} versions carry no tags, digests or images");
         assert!(run.stderr.contains(&message), "{args:?}: {}", run.stderr);
         assert!(
-            run.stderr.contains("use --keep-last/--older-than"),
+            run.stderr
+                .contains("use --keep-last, --keep-untagged, --older-than"),
             "{}",
             run.stderr
         );
