@@ -457,57 +457,66 @@ plans to FILE for `ghpkg apply FILE --yes`. With --yes it prints a summary
 line and the versions it deletes (--show-kept adds the kept ones), then what
 happened to each version that was not simply deleted.
 
-The policy, applied to every active version:
+The policy. Containers first: ghpkg reads the registry to learn which
+versions are images and which belong to one (the platform images,
+attestations and nested indexes an image index lists; signatures,
+attestations and SBOMs, by a sha256-<hex>[.sig|.att|.sbom] tag or by the
+manifest's subject). Only images are decided by the rules; the rest follow
+what they belong to: kept while anything kept references them, deleted with
+it (only after its own delete succeeded). Every manifest whose answer can
+change the plan is read, --manifest-reads at a time (default 32), each
+digest once, and kept in the manifest cache (--manifest-cache DIR,
+--no-manifest-cache), since a manifest never changes and every read counts
+as a download. If the registry cannot be read, nothing is deleted (exit 1)
+unless --no-registry-check. The registry is https://ghcr.io for GitHub.com
+and the API's own origin for a loopback API; for GitHub Enterprise Server
+pass --registry-url (exit 2 without it), so the token is not sent to
+ghcr.io.
 
-  Protection (a protected version is never deleted):
-    --exclude-tag GLOB  a version with any tag matching is kept; also
-                        --exclude-tag-regex REGEX. A pattern that matches no
-                        tag of any listed version is reported, and stops a
-                        prune with --yes unless --allow-unmatched-exclude
-    referrers           a version whose tags are all referrer tags
-                        (sha256-<hex>, .sig, .att, .sbom: signatures,
-                        attestations, SBOMs) follows its subject: kept with
-                        it, deleted with it or when it is gone
-    multi-arch          containers only: for every kept version, tagged or
-                        not, the manifest is read from the registry; if it is
-                        an image index, every manifest it lists (platform
-                        images, attestations, nested indexes, and what those
-                        list) is kept. Reads go --manifest-reads at a time
-                        (default 8), each digest once (the registry counts
-                        reads as downloads). A kept version deleted by
-                        someone else meanwhile is left out of the plan; an
-                        index whose manifests are missing is reported. If the
-                        registry cannot be read, no untagged version is
-                        deleted (exit 1) unless --no-registry-check is given.
-                        The registry is https://ghcr.io for GitHub.com; with
-                        another --api-url (GitHub Enterprise Server)
-                        --registry-url is required (exit 2 without it), so
-                        the token is not sent to ghcr.io.
-    --keep-last N       the N most recent images (by created_at, then id)
-    --keep-tagged N     the N most recent tagged versions
-    --keep-untagged N   the N most recent untagged versions
-                        Keep counts skip versions kept by an exclusion, the
-                        parts of kept images and referrers: they count
-                        images. The N newest are kept whatever their age.
+  Protection (a protected version is kept, with what it owns):
+    --exclude-tag GLOB, --exclude-tag-regex REGEX   any tag matches. A
+                        pattern that matches no tag of any listed version is
+                        reported, and stops a prune with --yes unless
+                        --allow-unmatched-exclude
+    --exclude-version-name GLOB, --exclude-version-name-regex REGEX
+                        the version name matches (npm, Maven, ... versions;
+                        digests for containers)
+    --exclude-digest D  this digest
+    --keep-last N       the N newest images (by created_at, then id)
+    --keep-tagged N     the N newest tagged images
+    --keep-untagged N   the N newest untagged images
+                        Keep counts count images: never a part, a referrer
+                        or an excluded version. The N newest are kept
+                        whatever their age. --age-from updated counts from
+                        updated_at instead of created_at.
 
-  Selection (a version not protected is deleted only if it meets ALL given):
-    keep rules          beyond the count; --keep-tagged alone selects only
-                        tagged versions, --keep-untagged alone only untagged
-    --older-than D      created more than D ago (30d, 12h, 2w, 90m, 1d12h;
-                        not zero)
-    --untagged / --tag  untagged (with --untagged) OR every tag matches a
-                        --tag GLOB or --tag-regex REGEX (deleting a version
-                        deletes all its tags); without any of them, tags do
-                        not matter
+  Explicit deletions (ahead of the keep counts; exclusions still protect):
+    --digest D                    this image, with its parts and referrers
+    --delete-ghost-images         indexes none of whose parts are here
+    --delete-partial-images       indexes some of whose parts are missing
+    --delete-orphaned-referrers   referrers whose subject is not here
 
-  At least one keep rule, --older-than, --untagged, --tag or --tag-regex is
-  required: a prune without any would delete everything. Flags that can
-  never both hold (--keep-tagged with --untagged alone) are exit 2.
+  Selection. Tagged and untagged images each follow their own rules:
+    tagged images       --keep-tagged N (beyond the N newest) and --tag GLOB
+                        / --tag-regex REGEX (every tag must match: deleting a
+                        version deletes all its tags)
+    untagged images     --keep-untagged N (beyond the N newest) and
+                        --untagged
+  A kind no rule names is kept, unless neither kind is named (then
+  --keep-last, --older-than and --version-name decide for both). Rules for
+  both kinds delete the union: --keep-tagged 10 --untagged deletes tagged
+  images beyond the 10 newest AND every untagged image. Within a kind every
+  given criterion must hold, with --keep-last N (beyond the N newest
+  images), --older-than D (30d, 12h, 2w; not zero) and --version-name GLOB /
+  --version-name-regex REGEX.
 
-  Tags: only container and docker versions carry tags in GitHub's API, so
-  --untagged and the tag pattern flags are refused (exit 2) for npm, maven,
-  nuget and rubygems packages; use --keep-last, --keep-untagged and
-  --older-than there.
+  At least one rule or explicit deletion is required: a prune without any
+  would delete everything (exclusions only protect).
+
+  Tags, digests and images exist only for container and docker versions in
+  GitHub's API: the tag, digest and image flags and --keep-tagged are
+  refused (exit 2) for npm, maven, nuget and rubygems packages; use
+  --keep-last, --keep-untagged, --older-than and --version-name there.
 
   Globs (globset): * matches any run of characters, ? exactly one,
   [0-9] a class, [!a] a negated class, {a,b} either, \\* a literal *; the
@@ -575,10 +584,10 @@ JSON output (--json), version 2 (also `ghpkg apply`):
   }
 Each plan lists every active version, newest first.
 
-Example:
+Examples:
   ghpkg prune container app --org acme --keep-tagged 10 --untagged --older-than 2w
-  ghpkg prune container --org acme --package 'app-*' --keep-untagged 0 --yes
-  ghpkg prune container --org acme --all-packages --keep-tagged 20 --plan-out plan.json
+  ghpkg prune container --org acme --package 'app*' --keep-untagged 0 --yes
+  ghpkg prune container --org acme --all-packages --package '!worker' --keep-tagged 20 --plan-out plan.json
   ghpkg apply plan.json --yes
   ghpkg undo ghpkg-journal-acme-app-20250601T120000Z.jsonl";
 

@@ -18,6 +18,8 @@ mod commands;
 mod demo;
 #[path = "cli/environment.rs"]
 mod environment;
+#[path = "cli/examples.rs"]
+mod examples;
 #[path = "cli/flows.rs"]
 mod flows;
 #[path = "cli/json.rs"]
