@@ -173,6 +173,10 @@ fn library_client(base_url: &str) -> Client {
 /// (this crate builds reqwest without one).
 fn raw_client(base_url: &str) -> reqwest::Client {
     #[cfg(feature = "rustls")]
+    #[allow(
+        deprecated,
+        reason = "the provider this crate itself uses (src/tls.rs)"
+    )]
     let _ = rustls::crypto::ring::default_provider().install_default();
     baseline::raw_client(base_url)
 }

@@ -440,17 +440,21 @@ impl<T: Send + 'static> Walk<T> {
                 request_id: crate::transport::request_id(&page.headers),
             })
         };
+        // Page numbers only grow: a `next` naming a page already read (or
+        // one before it) is a loop whatever else its query carries, and is
+        // refused before a single item of that page is yielded again.
+        let named = query_number(&next, "page");
+        if let Some(number) = named.filter(|n| *n <= self.last_number) {
+            return endless(format!(
+                "rel=\"next\" of page {} points back to page {number}",
+                page.number
+            ));
+        }
         let request = match self.expressible(&next) {
-            Some(number) if number > self.last_number => PageRequest {
+            Some(number) => PageRequest {
                 page: number,
                 follow: None,
             },
-            Some(number) => {
-                return endless(format!(
-                    "rel=\"next\" of page {} points back to page {number}",
-                    page.number
-                ));
-            }
             None if self.seen.contains(next.as_str()) => {
                 return endless(format!(
                     "rel=\"next\" of page {} leads back to a page already read",
@@ -458,8 +462,7 @@ impl<T: Send + 'static> Walk<T> {
                 ));
             }
             None => {
-                let numbered = query_number(&next, "page").filter(|n| *n > self.last_number);
-                let Some(number) = numbered.or_else(|| self.last_number.checked_add(1)) else {
+                let Some(number) = named.or_else(|| self.last_number.checked_add(1)) else {
                     return endless(format!(
                         "rel=\"next\" of page {} has no page number left to count",
                         page.number
@@ -490,21 +493,29 @@ impl<T: Send + 'static> Walk<T> {
                     && request.follow.is_none()
                     && last > request.page =>
             {
-                self.batch(request.page, last, per_page)
+                let held = self.items.saturating_add(page.items.len() as u64);
+                self.batch(request.page, last, per_page, held)
             }
             _ => Step::Fetch(request),
         }
     }
 
     /// Pages `from..=last` (bounded by the first page past the depth GitHub
-    /// may refuse, whose answer then says why the listing ends, and by
-    /// `max_pages`), `concurrency` in flight, yielded in order. Whatever
-    /// `next` the final one still has is then followed one page at a time,
-    /// so a listing that grew meanwhile is not cut short.
-    fn batch(&self, from: u64, last: u64, per_page: u64) -> Step<T> {
+    /// may refuse, whose answer then says why the listing ends, and by the
+    /// caps), `concurrency` in flight, yielded in order. `held` counts the
+    /// items read so far, the page before `from` included. Whatever `next`
+    /// the final one still has is then followed one page at a time, so a
+    /// listing that grew meanwhile (or a page that came back short) is not
+    /// cut short.
+    fn batch(&self, from: u64, last: u64, per_page: u64, held: u64) -> Step<T> {
         let mut to = last.min(PAGINATION_WALL / per_page + 1).max(from);
         if let Some(max) = self.options.max_pages {
             let left = max.saturating_sub(self.pages + 1);
+            to = to.min(from.saturating_add(left.saturating_sub(1)));
+        }
+        if let Some(max) = self.options.max_items {
+            // Full pages hold the rest of the wanted items in this many.
+            let left = max.saturating_sub(held).div_ceil(per_page);
             to = to.min(from.saturating_add(left.saturating_sub(1)));
         }
         let fetch = Arc::clone(&self.fetch);

@@ -99,13 +99,42 @@ fn github_links(url_of: &dyn Fn(u64) -> String, page: u64, pages: u64) -> Option
 /// Serves a listing of `total` versions at `path`, 100 per page, one mock per
 /// page. Returns the page mocks (page `k` at index `k - 1`).
 fn serve_listing<'a>(server: &'a MockServer, path: &str, total: usize, log: &Log) -> Vec<Mock<'a>> {
-    let pages = total.div_ceil(100).max(1) as u64;
+    serve_listing_by(server, path, total, 100, log)
+}
+
+/// Serves a listing of `total` versions at `path`, `per_page` a page, as
+/// [`serve_listing`] does.
+fn serve_listing_by<'a>(
+    server: &'a MockServer,
+    path: &str,
+    total: usize,
+    per_page: usize,
+    log: &Log,
+) -> Vec<Mock<'a>> {
+    let pages = total.div_ceil(per_page).max(1);
+    let sizes: Vec<usize> = (0..pages)
+        .map(|k| total.saturating_sub(k * per_page).min(per_page))
+        .collect();
+    serve_sized(server, path, per_page, &sizes, log)
+}
+
+/// Serves page `k` of a listing at `path` with `sizes[k - 1]` versions (ids
+/// counting on from the page before), linked as GitHub links `per_page`
+/// pages. Returns the page mocks (page `k` at index `k - 1`).
+fn serve_sized<'a>(
+    server: &'a MockServer,
+    path: &str,
+    per_page: usize,
+    sizes: &[usize],
+    log: &Log,
+) -> Vec<Mock<'a>> {
+    let pages = sizes.len() as u64;
     let base = server.url(path);
-    let url_of = move |k: u64| format!("{base}?per_page=100&page={k}");
+    let url_of = move |k: u64| format!("{base}?per_page={per_page}&page={k}");
+    let mut first_id = 1;
     (1..=pages)
-        .map(|k| {
-            let first_id = (k as usize - 1) * 100 + 1;
-            let count = total.saturating_sub(first_id - 1).min(100);
+        .zip(sizes)
+        .map(|(k, &count)| {
             let headers = github_links(&url_of, k, pages)
                 .map(|link| vec![("link".to_owned(), link)])
                 .unwrap_or_default();
@@ -114,6 +143,7 @@ fn serve_listing<'a>(server: &'a MockServer, path: &str, total: usize, log: &Log
                 body: page_body(first_id, count),
                 headers,
             };
+            first_id += count;
             serve_page(server, path, k, served, log)
         })
         .collect()
@@ -696,6 +726,66 @@ async fn a_next_link_that_loops_back_is_an_error_not_an_endless_listing() {
 }
 
 #[tokio::test]
+async fn a_next_link_back_to_a_page_already_read_is_a_loop_whatever_else_it_carries() {
+    // GitHub's links carry `per_page`, `page` and, on some listings, filters:
+    // a page number already read names the same items, even with a parameter
+    // the first request did not send. `pages` pages are served; the last one's
+    // `next` names page 2 again, with one extra parameter.
+    for pages in [2u64, 3] {
+        for concurrency in [1, 4] {
+            let case = format!("{pages} pages, concurrency {concurrency}");
+            let server = MockServer::start_async().await;
+            let log = new_log();
+            let url_of = |k: u64| server.url(format!("{ORG_VERSIONS}?per_page=100&page={k}"));
+            let back = server.url(format!("{ORG_VERSIONS}?per_page=100&page=2&x=1"));
+            let mocks: Vec<_> = (1..=pages)
+                .map(|k| {
+                    let next = if k < pages {
+                        url_of(k + 1)
+                    } else {
+                        back.clone()
+                    };
+                    let link = format!("<{next}>; rel=\"next\", <{}>; rel=\"last\"", url_of(pages));
+                    let served = Served {
+                        status: 200,
+                        body: page_body((k as usize - 1) * 100 + 1, 100),
+                        headers: vec![("link".to_owned(), link)],
+                    };
+                    serve_page(&server, ORG_VERSIONS, k, served, &log)
+                })
+                .collect();
+            let stray = common::catch_all(&server);
+            let drained =
+                tokio::time::timeout(Duration::from_secs(10), drain(&server, &org(), concurrency))
+                    .await;
+            let (items, error) = drained.expect("the listing never ended");
+            // Every item once: nothing of page 2 comes a second time.
+            assert_eq!(ids(&items), expected_ids(pages as usize * 100), "{case}");
+            match &error {
+                Some(Error::MalformedLink { problem, .. }) => {
+                    assert_eq!(
+                        problem.kind(),
+                        github_packages::LinkErrorKind::Loop,
+                        "{case}"
+                    );
+                    let text = problem.to_string();
+                    assert!(text.contains("back to page 2"), "{case}: {text}");
+                    assert!(
+                        !text.contains(&format!("page {}", pages + 1)),
+                        "{case}: {text}"
+                    );
+                }
+                other => panic!("{case}: {other:?}"),
+            }
+            for (k, mock) in (1..).zip(&mocks) {
+                assert_eq!(mock.calls(), 1, "{case}: page {k}: {:?}", logged(&log));
+            }
+            assert_eq!(stray.calls(), 0, "{case}");
+        }
+    }
+}
+
+#[tokio::test]
 async fn a_cursor_link_to_the_same_page_is_an_error_not_an_endless_listing() {
     let server = MockServer::start_async().await;
     let log = new_log();
@@ -1173,6 +1263,60 @@ async fn caps_end_a_listing_quietly() {
         );
         assert_eq!(stray.calls(), 0);
     }
+}
+
+#[tokio::test]
+async fn max_items_with_concurrency_requests_no_page_past_the_last_wanted_item() {
+    // 100 versions, 10 a page: the 35th is on page 4. Prefetching pages
+    // counted from `rel="last"` must stop there too.
+    for concurrency in [1, 2, 8] {
+        for (max_items, want_pages) in [(35u64, 4usize), (40, 4), (41, 5), (10, 1), (11, 2)] {
+            let case = format!("max_items {max_items}, concurrency {concurrency}");
+            let server = MockServer::start_async().await;
+            let log = new_log();
+            let pages = serve_listing_by(&server, ORG_VERSIONS, 100, 10, &log);
+            let stray = common::catch_all(&server);
+            let listing = common::client(&server)
+                .packages(org())
+                .versions(PackageType::Container, "app")
+                .max_items(max_items)
+                .per_page(10)
+                .concurrency(concurrency);
+            let streamed: Vec<_> = listing.clone().stream().try_collect().await.unwrap();
+            assert_eq!(ids(&streamed), expected_ids(max_items as usize), "{case}");
+            let all = listing.await.unwrap();
+            assert_eq!(ids(&all), expected_ids(max_items as usize), "{case}");
+            for (k, page) in (1..).zip(&pages) {
+                let want = if k <= want_pages { 2 } else { 0 };
+                assert_eq!(page.calls(), want, "{case}: page {k}: {:?}", logged(&log));
+            }
+            assert_eq!(stray.calls(), 0, "{case}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn max_items_still_reaches_its_count_when_a_prefetched_page_comes_back_short() {
+    // Page 2 of 10 holds 4 versions instead of 10: the prefetch planned for
+    // full pages, so the listing goes on one page at a time after it.
+    let server = MockServer::start_async().await;
+    let log = new_log();
+    let sizes = [10, 4, 10, 10, 10, 10, 10, 10, 10, 10];
+    let pages = serve_sized(&server, ORG_VERSIONS, 10, &sizes, &log);
+    let stray = common::catch_all(&server);
+    let all = common::client(&server)
+        .packages(org())
+        .versions(PackageType::Container, "app")
+        .max_items(35)
+        .per_page(10)
+        .concurrency(8)
+        .await
+        .unwrap();
+    assert_eq!(ids(&all), expected_ids(35));
+    // 10 + 4 + 10 + 10 + 10 reach 35 on page 5, and nothing after it.
+    let called: Vec<usize> = pages.iter().map(Mock::calls).collect();
+    assert_eq!(called, [1, 1, 1, 1, 1, 0, 0, 0, 0, 0], "{:?}", logged(&log));
+    assert_eq!(stray.calls(), 0);
 }
 
 #[tokio::test]

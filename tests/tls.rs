@@ -69,7 +69,12 @@ async fn tls_is_per_client_and_leaves_the_process_default_alone() {
     assert!(!text.contains(common::TOKEN));
 
     // The application can still choose the process default afterwards.
-    rustls::crypto::ring::default_provider()
+    #[allow(
+        deprecated,
+        reason = "the provider this crate itself uses (src/tls.rs)"
+    )]
+    let provider = rustls::crypto::ring::default_provider();
+    provider
         .install_default()
         .expect("the process-wide default was left free");
     assert!(rustls::crypto::CryptoProvider::get_default().is_some());

@@ -185,6 +185,10 @@ impl reqwest::dns::Resolve for NoNames {
 /// features; a test application supplies one, as the docs say.
 fn reqwest_builder() -> reqwest::ClientBuilder {
     #[cfg(feature = "rustls")]
+    #[allow(
+        deprecated,
+        reason = "the provider this crate itself uses (src/tls.rs)"
+    )]
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
 }

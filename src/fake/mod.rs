@@ -66,6 +66,7 @@
 //!
 //! # // reqwest is built without a TLS provider of its own (see the `rustls` feature).
 //! # #[cfg(feature = "rustls")]
+//! # #[allow(deprecated)]
 //! # let _ = rustls::crypto::ring::default_provider().install_default();
 //! let http = reqwest::Client::new();
 //! let url = format!("{}/orgs/acme/packages/container/app/versions/{untagged}", gh.url());

@@ -48,6 +48,10 @@ pub fn acme_app(gh: &FakeGitHub, untagged: usize) -> CreatedPackage {
 /// A plain reqwest client. reqwest is built without a TLS crypto provider
 /// of its own (see the `rustls` feature), so install ring first.
 pub fn http() -> reqwest::Client {
+    #[allow(
+        deprecated,
+        reason = "the provider this crate itself uses (src/tls.rs)"
+    )]
     let _ = rustls::crypto::ring::default_provider().install_default();
     reqwest::Client::builder()
         .pool_max_idle_per_host(0)

@@ -1,6 +1,7 @@
 //! The README's library example (`examples/prune_old_untagged.rs`, shown
-//! whole in the README) run against the fake GitHub with multi-arch images:
-//! it deletes what it should and leaves no image broken.
+//! whole in the README, which the root crate's `tests/readme.rs` checks) run
+//! against the fake GitHub with multi-arch images: it deletes what it should
+//! and leaves no image broken.
 
 use std::collections::BTreeSet;
 use std::time::Duration;
@@ -116,20 +117,4 @@ async fn the_readme_example_prunes_without_breaking_an_image() {
     // The journal records every delete, so undo can restore them.
     let records = std::fs::read_to_string(&journal).unwrap();
     assert_eq!(records.matches(r#""record":"deleted""#).count(), deleted);
-}
-
-/// The README shows the example whole, as it is in `examples/`: what a
-/// reader copies is what this test runs.
-#[test]
-fn the_readme_shows_the_example_as_it_runs() {
-    let example = include_str!("../examples/prune_old_untagged.rs");
-    let readme = include_str!("../../../README.md");
-    let body = example
-        .split_once("\nuse std::path::Path;")
-        .map(|(_, rest)| format!("use std::path::Path;{rest}"))
-        .expect("the example starts its code with `use std::path::Path;`");
-    assert!(
-        readme.contains(&body),
-        "README.md does not show examples/prune_old_untagged.rs as it is; copy it again"
-    );
 }
