@@ -160,7 +160,6 @@ pub(crate) async fn run(ctx: &Ctx, args: &ApplyArgs) -> Outcome {
             kind,
             login: plan.owner.login.as_deref(),
             journal: args.journal.as_deref(),
-            again: format!("`{}`", command(path, &ctx.api_url())),
         };
         problems = deleting::delete(ctx, &run, work, &mut report).await?;
     } else if !ctx.json {

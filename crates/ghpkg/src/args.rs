@@ -54,6 +54,10 @@ pub(crate) struct Cli {
     pub(crate) global: Global,
     #[command(subcommand)]
     pub(crate) command: Command,
+    /// The command line as given (set after parsing), for the command that
+    /// continues an interrupted run.
+    #[arg(skip)]
+    pub(crate) command_line: Vec<String>,
 }
 
 #[derive(Debug, Args)]

@@ -6,6 +6,7 @@ use std::fmt;
 use std::io::IsTerminal;
 
 use github_packages::Client;
+use github_packages_retention::Stop;
 
 /// Why a command did not succeed, and so the exit code.
 #[derive(Debug)]
@@ -19,6 +20,9 @@ pub(crate) enum Failure {
     /// Standard output was closed by its reader (`ghpkg ... | head`): stop
     /// quietly, exit 0.
     StdoutClosed,
+    /// Stopped by Ctrl-C or SIGTERM after the request in flight: what was
+    /// done and how to go on, printed as it is; exit 130.
+    Interrupted(String),
 }
 
 impl From<github_packages::Error> for Failure {
@@ -84,11 +88,14 @@ pub(crate) fn describe(error: &github_packages::Error) -> String {
 }
 
 /// What every command needs: the client, the token (the registry needs it
-/// too) and the output mode.
+/// too), the output mode, the stop Ctrl-C requests, and the command line
+/// as given (to print the command that continues a run).
 pub(crate) struct Ctx {
     pub(crate) client: Client,
     pub(crate) token: Option<String>,
     pub(crate) json: bool,
+    pub(crate) stop: Stop,
+    pub(crate) command_line: Vec<String>,
 }
 
 /// Never shows the token.
@@ -98,7 +105,8 @@ impl fmt::Debug for Ctx {
             .field("client", &self.client)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("json", &self.json)
-            .finish()
+            .field("stop", &self.stop)
+            .finish_non_exhaustive()
     }
 }
 
@@ -150,6 +158,8 @@ mod tests {
             client,
             token: Some(token.to_owned()),
             json: false,
+            stop: Stop::new(),
+            command_line: Vec::new(),
         };
         let debug = format!("{ctx:?}");
         assert!(!debug.contains(token), "{debug}");

@@ -8,10 +8,11 @@ use std::io::BufRead;
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
 use github_packages::Client;
+use github_packages_retention::Stop;
 
 use crate::args::{self, Cli, Command, Global};
 use crate::context::{Ctx, DELETE, Failure, Outcome, READ, RESTORE, describe};
-use crate::{apply, commands, prune, undo};
+use crate::{apply, commands, interrupt, prune, undo};
 
 fn read_token(global: &Global) -> Result<Option<String>, Failure> {
     if global.token_stdin {
@@ -73,6 +74,17 @@ fn token_needed(command: &Command) -> Option<(&'static str, &'static [&'static s
     }
 }
 
+/// Whether `command` sends writes one after another, so that Ctrl-C should
+/// let the one in flight finish rather than end ghpkg at once.
+fn writes_in_steps(command: &Command) -> bool {
+    match command {
+        Command::Prune(args) => args.yes,
+        Command::Apply(args) => args.yes,
+        Command::Undo { dry_run, .. } => !dry_run,
+        _ => false,
+    }
+}
+
 /// The usage error for a command that needs a token and has none.
 fn missing_token(what: &str, scopes: &[&str]) -> Failure {
     let scopes = scopes
@@ -125,7 +137,12 @@ pub(crate) async fn run_with_token(mut cli: Cli, token: Option<String>) -> Outco
         client,
         token,
         json: cli.global.json,
+        stop: Stop::new(),
+        command_line: cli.command_line,
     };
+    if writes_in_steps(&cli.command) {
+        interrupt::watch(&ctx.stop)?;
+    }
     match cli.command {
         Command::List {
             owner,
@@ -177,8 +194,13 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    let matches = Cli::command().try_get_matches_from(args)?;
+    let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
+    let matches = Cli::command().try_get_matches_from(&args)?;
     let mut cli = Cli::from_arg_matches(&matches)?;
+    cli.command_line = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
     match &mut cli.command {
         Command::Undo { api_url_source, .. } => {
             *api_url_source = matches.value_source("api_url");

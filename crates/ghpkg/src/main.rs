@@ -14,6 +14,7 @@ mod deleting;
 mod demo;
 mod dispatch;
 mod duration;
+mod interrupt;
 mod output;
 mod progress;
 mod prune;
@@ -91,6 +92,10 @@ async fn main() -> ExitCode {
         Err(Failure::Failed(message)) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE
+        }
+        Err(Failure::Interrupted(message)) => {
+            eprintln!("{message}");
+            ExitCode::from(interrupt::EXIT_CODE)
         }
     }
 }

@@ -15,6 +15,7 @@ use github_packages_retention::{
 use crate::args::{AgeBasis, Kind, PruneArgs};
 use crate::context::{Ctx, Failure, Outcome};
 use crate::deleting;
+use crate::interrupt::before_any_write;
 use crate::output::out;
 use crate::output::plural;
 use crate::progress::Bars;
@@ -161,14 +162,14 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
     let names = match &args.name {
         Some(name) => vec![name.clone()],
         None => {
-            github_packages_retention::resolve(
+            let resolving = github_packages_retention::resolve(
                 &ctx.client,
                 &scope,
                 kind,
                 &args.packages,
                 args.all_packages,
-            )
-            .await?
+            );
+            before_any_write(&ctx.stop, "deleted", resolving).await??
         }
     };
     let planner = planner(ctx, args)?;
@@ -179,14 +180,13 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
         .iter()
         .map(|name| Target::new(scope.clone(), kind, name.clone()))
         .collect();
-    let planned = planner
-        .plan_all(
-            &targets,
-            &policy,
-            &observer,
-            usize::from(args.packages_at_once),
-        )
-        .await;
+    let planning = planner.plan_all(
+        &targets,
+        &policy,
+        &observer,
+        usize::from(args.packages_at_once),
+    );
+    let planned = before_any_write(&ctx.stop, "deleted", planning).await?;
     for (name, planned) in names.iter().zip(planned) {
         match planned {
             Ok(planned) => {
@@ -239,7 +239,6 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
             kind,
             login: login.as_deref(),
             journal: args.journal.as_deref(),
-            again: "the same command".to_owned(),
         };
         let work = plans
             .iter()

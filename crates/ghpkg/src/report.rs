@@ -204,6 +204,10 @@ pub(crate) struct Report {
     pub(crate) warnings: Vec<WarningRef>,
     /// Why the run as a whole failed or was refused, if it was.
     pub(crate) error: Option<String>,
+    /// What an interrupted run did and how to go on, for stderr (`error`
+    /// has it on one line).
+    #[serde(skip)]
+    pub(crate) interrupted: Option<String>,
 }
 
 impl Report {
@@ -216,6 +220,7 @@ impl Report {
             plan_file: None,
             warnings: Vec::new(),
             error: None,
+            interrupted: None,
         }
     }
 

@@ -69,6 +69,9 @@ pub(crate) fn finish(
         output::json(report)?;
     }
     publish(report, context);
+    if let Some(interrupted) = &report.interrupted {
+        return Err(Failure::Interrupted(interrupted.clone()));
+    }
     match &report.error {
         Some(error) => Err(Failure::Failed(error.clone())),
         None => Ok(()),
@@ -182,7 +185,11 @@ pub(crate) fn markdown(report: &Report, context: &Context<'_>) -> String {
         context.command, context.package_type, context.owner
     );
     if let Some(error) = &report.error {
-        let _ = writeln!(md, "> **Failed:** {}\n", cell(error));
+        let label = match report.interrupted {
+            Some(_) => "Interrupted",
+            None => "Failed",
+        };
+        let _ = writeln!(md, "> **{label}:** {}\n", cell(error));
     }
     for warning in &report.warnings {
         let _ = writeln!(md, "- warning: {}", cell(&warning.message));

@@ -6,8 +6,8 @@ use std::path::Path;
 
 use clap::parser::ValueSource;
 use github_packages_retention::journal::{Journal, Pending};
+use github_packages_retention::normalized;
 use github_packages_retention::undo::{self, Settled, UndoReport};
-use github_packages_retention::{Stop, normalized};
 use serde::Serialize;
 
 use crate::context::{Ctx, Failure, Outcome, advice};
@@ -99,7 +99,7 @@ pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
         return show_pending(ctx, &journal, &what);
     }
     let observer = Bars::new();
-    let outcome = undo::restore(&ctx.client, path, &journal, &observer, &Stop::new()).await?;
+    let outcome = undo::restore(&ctx.client, path, &journal, &observer, &ctx.stop).await?;
     let report = report_of(&outcome);
     if ctx.json {
         output::json(&report)?;
@@ -241,6 +241,15 @@ fn verdict(path: &Path, outcome: &UndoReport) -> Outcome {
         outcome.versions.len() + outcome.not_attempted.len(),
         "restore",
     );
+    if outcome.interrupted && !outcome.not_attempted.is_empty() {
+        return Err(Failure::Interrupted(format!(
+            "interrupted: settled {} of {total}, then sent nothing more\n  journal:      {}\n  \
+             to continue:  {}",
+            outcome.versions.len(),
+            path.display(),
+            command(path)
+        )));
+    }
     let failed = outcome.count(|s| matches!(s, Settled::Failed { .. }));
     if let Some((_, Settled::Failed { message, .. })) = outcome
         .versions

@@ -13,7 +13,7 @@ use crate::support::*;
 /// acme's container `app`: `n` untagged images, oldest first, and a newer
 /// one tagged `latest` that an `--untagged` prune keeps. The untagged ids,
 /// oldest first (the order a prune deletes them in).
-fn untagged_app(fake: &Fake, n: usize) -> Vec<i64> {
+pub(crate) fn untagged_app(fake: &Fake, n: usize) -> Vec<i64> {
     let mut builder = fake
         .gh
         .package(Owner::org("acme"), PackageType::Container, "app");
