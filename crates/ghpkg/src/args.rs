@@ -27,8 +27,13 @@ other users (ps) and shell history see it.
 Exit codes: 0 success; 1 failure or partial failure (what failed is listed,
 and a prune's journal has the rest); 2 bad usage (a flag, URL, owner,
 pattern or duration ghpkg cannot use, or a missing token), before any
-request is sent. If the reader of stdout goes away (`ghpkg ... | head`),
-ghpkg stops quietly with exit 0.
+request is sent; 130 interrupted (Ctrl-C or SIGTERM).
+
+If the reader of stdout goes away (`ghpkg ... | head`), ghpkg stops quietly
+with exit 0, except a run that deletes or restores (prune --yes, apply
+--yes, undo): it finishes what it was told to do (Ctrl-C stops it, not the
+reader), reports the outcome on stderr, in the journal and in the job
+summary, and exits as the run went.
 
 Durations: a number and a unit, as in 500ms, 90s, 1.5s, 1h30m, 30d, 2w.
 

@@ -142,6 +142,7 @@ pub(crate) async fn run_with_token(mut cli: Cli, token: Option<String>) -> Outco
     };
     if writes_in_steps(&cli.command) {
         interrupt::watch(&ctx.stop)?;
+        crate::output::finish_despite_closed_stdout();
     }
     match cli.command {
         Command::List {

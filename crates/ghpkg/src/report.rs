@@ -336,10 +336,18 @@ pub(crate) fn print_run_outcome(
     if let [package] = report.packages.as_slice() {
         print_exceptions(package)?;
     }
-    out!(
-        "deleted {} of {}; journal: {}",
+    output::outcome(&outcome_line(
+        report,
+        planned,
+        &journal.display().to_string(),
+    ))
+}
+
+/// `deleted 3 of 5 versions; journal: PATH`.
+pub(crate) fn outcome_line(report: &Report, planned: usize, journal: &str) -> String {
+    format!(
+        "deleted {} of {}; journal: {journal}",
         report.deleted(),
         plural(planned, "version"),
-        journal.display()
     )
 }

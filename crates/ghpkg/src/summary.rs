@@ -67,6 +67,15 @@ pub(crate) fn finish(
     report.error = (!problems.is_empty()).then(|| problems.join("; "));
     if ctx.json {
         output::json(report)?;
+        // The document went nowhere; the outcome still goes somewhere.
+        if output::stdout_closed()
+            && let Some(journal) = &report.journal
+        {
+            eprintln!(
+                "{}",
+                crate::report::outcome_line(report, report.planned(), journal)
+            );
+        }
     }
     publish(report, context);
     if let Some(interrupted) = &report.interrupted {

@@ -101,14 +101,24 @@ pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
     let observer = Bars::new();
     let outcome = undo::restore(&ctx.client, path, &journal, &observer, &ctx.stop).await?;
     let report = report_of(&outcome);
+    let pending = outcome.versions.len() + outcome.not_attempted.len();
+    let line = match pending {
+        0 => "nothing to restore: every version the journal records is settled".to_owned(),
+        n => format!(
+            "restored {} of {} of {what}",
+            report.restored.len(),
+            plural(n, "version")
+        ),
+    };
     if ctx.json {
         output::json(&report)?;
+        // The document went nowhere; the outcome still goes somewhere.
+        if output::stdout_closed() {
+            eprintln!("{line}");
+        }
     } else {
-        show_outcome(
-            &report,
-            outcome.versions.len() + outcome.not_attempted.len(),
-            &what,
-        )?;
+        output::outcome(&line)?;
+        show_outcome(&report)?;
     }
     verdict(path, &outcome)
 }
@@ -199,16 +209,8 @@ fn report_of(outcome: &UndoReport) -> Report {
     report
 }
 
-fn show_outcome(report: &Report, pending: usize, what: &str) -> Outcome {
-    if pending == 0 {
-        out!("nothing to restore: every version the journal records is settled")?;
-    } else {
-        out!(
-            "restored {} of {} of {what}",
-            report.restored.len(),
-            plural(pending, "version")
-        )?;
-    }
+/// A row per version that was not simply restored.
+fn show_outcome(report: &Report) -> Outcome {
     let mut table = Table::new(&["OUTCOME", "ID", "NAME", "DETAIL"]);
     let mut rows = 0;
     let mut row = |outcome: &str, id: i64, name: &str, detail: &str| {
