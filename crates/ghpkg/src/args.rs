@@ -10,6 +10,7 @@ use github_packages::{PackageType, Scope, VersionState, Visibility};
 use github_packages_retention::{PackagePattern, TagPattern};
 
 use crate::duration;
+use crate::locate::{VersionSpec, version_spec};
 
 const ABOUT: &str = "Inspect GitHub Packages and prune old versions safely";
 
@@ -46,7 +47,10 @@ With --json every command prints one JSON document on stdout:
   versions         an array of versions as GitHub returns them
   get              one package, or one version with --version
   delete           {\"deleted\": true, \"package_type\", \"package\", \"version\": id|null}
+                   and \"parts\": [id, ...] when --with-parts deleted some
   restore          {\"restored\": true, \"package_type\", \"package\", \"version\": id|null}
+                   or, for a version that is active, {\"restored\": false,
+                   \"already_active\": true, ...}
   prune            see `ghpkg prune --help`
   undo             see `ghpkg undo --help`
 An error that stops a command before it has a result leaves stdout empty;
@@ -113,9 +117,10 @@ pub(crate) struct Global {
     pub(crate) max_rate_limit_wait: Duration,
 }
 
-/// Whose packages: exactly one of --org, --user, --me.
+/// Whose packages: exactly one of --org, --user, --me, or the owner of an
+/// image reference given as the package (checked after parsing).
 #[derive(Debug, Clone, Args)]
-#[group(id = "owner", required = true, multiple = false)]
+#[group(id = "owner", required = false, multiple = false)]
 pub(crate) struct Owner {
     /// An organization.
     #[arg(long, value_name = "ORG", value_parser = login)]
@@ -126,9 +131,18 @@ pub(crate) struct Owner {
     /// The user the token belongs to.
     #[arg(long)]
     pub(crate) me: bool,
+    /// The owner an image reference named, organization or user (set after
+    /// parsing).
+    #[arg(skip)]
+    pub(crate) reference: Option<String>,
 }
 
 impl Owner {
+    /// Whether none of --org, --user, --me was given.
+    pub(crate) fn is_unset(&self) -> bool {
+        self.org.is_none() && self.user.is_none() && !self.me
+    }
+
     pub(crate) fn scope(&self) -> Scope {
         match (&self.org, &self.user) {
             (Some(org), _) => Scope::org(org.clone()),
@@ -225,35 +239,50 @@ pub(crate) enum Command {
         /// Active versions (GitHub's default) or deleted ones still restorable.
         #[arg(long)]
         state: Option<State>,
+        /// Only versions with a tag matching GLOB (repeatable; the whole tag
+        /// must match, as prune's --tag).
+        #[arg(long = "tag", value_name = "GLOB", value_parser = tag_glob)]
+        tags: Vec<TagPattern>,
     },
     /// Show a package, or one version of it.
     Get {
         #[command(flatten)]
         target: Target,
-        /// A version id instead of the whole package.
-        #[arg(long = "version", value_name = "ID", value_parser = clap::value_parser!(i64).range(1..))]
-        version: Option<i64>,
+        /// One version instead of the whole package: its id, a tag, or its
+        /// name (a container's digest, an npm version).
+        #[arg(long = "version", value_name = "ID|TAG|DIGEST", value_parser = version_spec)]
+        version: Option<VersionSpec>,
     },
     /// Delete a package (every version), or one version. Restorable for 30 days.
     ///
-    /// Asks for confirmation on a terminal; elsewhere --yes is required.
+    /// Asks for confirmation on a terminal; elsewhere --yes is required. A
+    /// multi-arch image index is deleted alone unless --with-parts: its
+    /// platform images and attestations are named, and on a terminal the
+    /// question is asked.
     Delete {
         #[command(flatten)]
         target: Target,
-        /// Delete this version id only.
-        #[arg(long = "version", value_name = "ID", value_parser = clap::value_parser!(i64).range(1..))]
-        version: Option<i64>,
+        /// Delete this version only: its id, a tag, or its name (a
+        /// container's digest, an npm version).
+        #[arg(long = "version", value_name = "ID|TAG|DIGEST", value_parser = version_spec)]
+        version: Option<VersionSpec>,
+        /// With --version of a multi-arch image index, also delete its
+        /// platform images, attestations and signatures (those no other
+        /// image uses).
+        #[arg(long, requires = "version")]
+        with_parts: bool,
         /// Do not ask for confirmation.
-        #[arg(long)]
+        #[arg(short, long)]
         yes: bool,
     },
     /// Restore a package or version deleted in the last 30 days.
     Restore {
         #[command(flatten)]
         target: Target,
-        /// Restore this version id only.
-        #[arg(long = "version", value_name = "ID", value_parser = clap::value_parser!(i64).range(1..))]
-        version: Option<i64>,
+        /// Restore this version only: its id, a tag, or its name (a
+        /// container's digest, an npm version).
+        #[arg(long = "version", value_name = "ID|TAG|DIGEST", value_parser = version_spec)]
+        version: Option<VersionSpec>,
         /// The package token GitHub may ask for to restore a whole package.
         /// Prefer the environment variable: a command-line argument is
         /// visible to other users of the machine (ps) and lands in shell
@@ -442,7 +471,8 @@ pub(crate) struct Target {
     /// Package type.
     #[arg(value_name = "TYPE")]
     pub(crate) kind: Kind,
-    /// Package name.
+    /// Package name, or an image reference ghcr.io/OWNER/NAME[:TAG|@DIGEST]
+    /// (the owner, and the version, from it).
     #[arg(value_name = "NAME")]
     pub(crate) name: String,
     #[command(flatten)]
@@ -954,11 +984,13 @@ mod tests {
 
     #[test]
     fn exactly_one_owner_is_required() {
-        let parse = |args: &[&str]| Cli::try_parse_from(args).map(|_| ());
+        let parse = |args: &[&str]| crate::dispatch::parse_from(args).map(|_| ());
         assert!(parse(&["ghpkg", "list", "--org", "a"]).is_ok());
         assert!(parse(&["ghpkg", "list", "--me"]).is_ok());
         assert!(parse(&["ghpkg", "list"]).is_err());
         assert!(parse(&["ghpkg", "list", "--org", "a", "--me"]).is_err());
         assert!(parse(&["ghpkg", "undo", "j.jsonl"]).is_ok());
+        assert!(parse(&["ghpkg", "versions", "container", "ghcr.io/a/b"]).is_ok());
+        assert!(parse(&["ghpkg", "versions", "container", "b"]).is_err());
     }
 }

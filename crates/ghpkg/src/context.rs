@@ -84,7 +84,10 @@ pub(crate) fn advice(error: &github_packages::Error) -> &'static str {
 /// A library error as ghpkg shows it: the library's account of what
 /// happened, plus the ghpkg flag that changes it where there is one.
 pub(crate) fn describe(error: &github_packages::Error) -> String {
-    format!("{error}{}", advice(error))
+    match error.api().filter(|_| error.is_not_found()) {
+        Some(api) => crate::locate::not_found_words(api),
+        None => format!("{error}{}", advice(error)),
+    }
 }
 
 /// What every command needs: the client, the token (the registry needs it

@@ -5,6 +5,7 @@
 use std::ffi::OsString;
 use std::io::BufRead;
 
+use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches};
 use github_packages::Client;
@@ -12,6 +13,7 @@ use github_packages_retention::Stop;
 
 use crate::args::{self, Cli, Command, Global};
 use crate::context::{Ctx, DELETE, Failure, Outcome, READ, RESTORE, describe};
+use crate::locate::{self, VersionSpec};
 use crate::{apply, commands, interrupt, prune, undo};
 
 fn read_token(global: &Global) -> Result<Option<String>, Failure> {
@@ -150,13 +152,26 @@ pub(crate) async fn run_with_token(mut cli: Cli, token: Option<String>) -> Outco
             kind,
             visibility,
         } => commands::list(&ctx, &owner.scope(), kind, visibility).await,
-        Command::Versions { target, state } => commands::versions(&ctx, &target, state).await,
+        Command::Versions {
+            target,
+            state,
+            tags,
+        } => commands::versions(&ctx, &target, state, &tags).await,
         Command::Get { target, version } => commands::get(&ctx, &target, version).await,
         Command::Delete {
             target,
             version,
+            with_parts,
             yes,
-        } => commands::delete(&ctx, &target, version, yes).await,
+        } => {
+            let args = commands::DeleteArgs {
+                target: &target,
+                version,
+                with_parts,
+                yes,
+            };
+            commands::delete(&ctx, args).await
+        }
         Command::Restore {
             target,
             version,
@@ -177,7 +192,7 @@ pub(crate) async fn run_with_token(mut cli: Cli, token: Option<String>) -> Outco
 }
 
 /// A usage error (exit 2) of `subcommand`.
-fn usage_error(subcommand: &str, kind: clap::error::ErrorKind, message: String) -> clap::Error {
+fn usage_error(subcommand: &str, kind: ErrorKind, message: String) -> clap::Error {
     let mut command = Cli::command();
     // Building propagates the binary name, so the usage line reads
     // `ghpkg prune ...` rather than `prune ...`.
@@ -217,11 +232,14 @@ where
     {
         return Err(usage_error(
             "restore",
-            clap::error::ErrorKind::ArgumentConflict,
+            ErrorKind::ArgumentConflict,
             "the argument '--token <TOKEN>' cannot be used with '--version <ID>': a version \
              is restored without a package token"
                 .to_owned(),
         ));
+    }
+    if let Err((subcommand, kind, message)) = settle_owner(&mut cli.command) {
+        return Err(usage_error(subcommand, kind, message));
     }
     if let Command::Prune(args) = &cli.command
         && let Err((kind, message)) = prune::check_usage(args)
@@ -229,6 +247,137 @@ where
         return Err(usage_error("prune", kind, message));
     }
     Ok(cli)
+}
+
+/// A usage error of a subcommand, before clap words it.
+type UsageError = (&'static str, ErrorKind, String);
+
+/// Takes the owner (and a version) from an image reference given as the
+/// package, and requires an owner where none came from one.
+fn settle_owner(command: &mut Command) -> Result<(), UsageError> {
+    match command {
+        Command::List { owner, .. } => require_owner("list", owner),
+        Command::Conflicts { owner } => require_owner("conflicts", owner),
+        Command::Versions { target, .. } => settle_target("versions", target, None),
+        Command::Get { target, version } => settle_target("get", target, Some(version)),
+        Command::Delete {
+            target, version, ..
+        } => settle_target("delete", target, Some(version)),
+        Command::Restore {
+            target, version, ..
+        } => settle_target("restore", target, Some(version)),
+        Command::Prune(args) => match &mut args.name {
+            Some(name) => settle_reference("prune", args.kind, name, &mut args.owner, None),
+            None => require_owner("prune", &args.owner),
+        },
+        Command::Apply(_) | Command::Undo { .. } | Command::Demo(_) | Command::Fake(_) => Ok(()),
+    }
+}
+
+fn require_owner(subcommand: &'static str, owner: &args::Owner) -> Result<(), UsageError> {
+    if owner.is_unset() {
+        return Err((
+            subcommand,
+            ErrorKind::MissingRequiredArgument,
+            "whose packages? give one of --org ORG, --user USER or --me".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+fn settle_target(
+    subcommand: &'static str,
+    target: &mut args::Target,
+    version: Option<&mut Option<VersionSpec>>,
+) -> Result<(), UsageError> {
+    settle_reference(
+        subcommand,
+        target.kind,
+        &mut target.name,
+        &mut target.owner,
+        version,
+    )
+}
+
+/// If `name` is an image reference: the package name, the owner (which
+/// must agree with --org or --user) and the version (which must not also
+/// be given with --version) from it. `version` is `None` where a command
+/// takes no version.
+fn settle_reference(
+    subcommand: &'static str,
+    kind: args::Kind,
+    name: &mut String,
+    owner: &mut args::Owner,
+    version: Option<&mut Option<VersionSpec>>,
+) -> Result<(), UsageError> {
+    let reference = match locate::image_ref(name) {
+        None => {
+            return if owner.is_unset() {
+                Err((
+                    subcommand,
+                    ErrorKind::MissingRequiredArgument,
+                    "whose package? give one of --org ORG, --user USER or --me, or the package                      as an image reference, ghcr.io/OWNER/NAME"
+                        .to_owned(),
+                ))
+            } else {
+                Ok(())
+            };
+        }
+        Some(Err(problem)) => return Err((subcommand, ErrorKind::ValueValidation, problem)),
+        Some(Ok(reference)) => reference,
+    };
+    if kind != args::Kind::Container {
+        return Err((
+            subcommand,
+            ErrorKind::ArgumentConflict,
+            format!(
+                "`{name}` is an image reference, which names a container package: give TYPE container"
+            ),
+        ));
+    }
+    let given = owner.org.as_deref().or(owner.user.as_deref());
+    if let Some(given) = given
+        && !given.eq_ignore_ascii_case(&reference.owner)
+    {
+        let flag = if owner.org.is_some() {
+            "--org"
+        } else {
+            "--user"
+        };
+        return Err((
+            subcommand,
+            ErrorKind::ArgumentConflict,
+            format!(
+                "`{name}` names the owner {}, but {flag} is {given}: give one of them, or the \
+                 same owner in both",
+                reference.owner
+            ),
+        ));
+    }
+    match (reference.version, version) {
+        (None, _) => {}
+        (Some(_), None) => {
+            return Err((
+                subcommand,
+                ErrorKind::ArgumentConflict,
+                format!(
+                    "`ghpkg {subcommand}` takes a package, not one version: leave the :TAG or \
+                     @DIGEST out of `{name}`"
+                ),
+            ));
+        }
+        (Some(_), Some(Some(_))) => {
+            return Err((
+                subcommand,
+                ErrorKind::ArgumentConflict,
+                format!("`{name}` names a version, and so does --version: give one of them"),
+            ));
+        }
+        (Some(spec), Some(slot)) => *slot = Some(spec),
+    }
+    owner.reference = Some(reference.owner);
+    *name = reference.name;
+    Ok(())
 }
 
 /// The command-line flag or argument a library input field comes from.

@@ -156,7 +156,10 @@ fn planner(ctx: &Ctx, args: &PruneArgs) -> Result<Planner, Failure> {
 }
 
 pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
-    let scope = args.owner.scope();
+    let scope = match &args.name {
+        Some(name) => crate::locate::scope(ctx, &args.owner, args.kind, name).await?,
+        None => args.owner.scope(),
+    };
     let kind: PackageType = args.kind.into();
     let policy = policy_of(args);
     let names = match &args.name {

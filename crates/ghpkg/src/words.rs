@@ -103,6 +103,28 @@ fn age(seconds: u64) -> String {
     duration::format(std::time::Duration::from_secs(seconds))
 }
 
+/// What a version that goes with an image is to it: `platform image,
+/// linux/amd64`, `attestation`, `signature`.
+pub(crate) fn part(reason: &Reason) -> String {
+    match reason {
+        Reason::PartOf {
+            role: part,
+            platform,
+            ..
+        }
+        | Reason::PartOfDeleted {
+            role: part,
+            platform,
+            ..
+        } => match platform {
+            Some(platform) => format!("{}, {platform}", role(*part)),
+            None => role(*part).to_owned(),
+        },
+        Reason::ReferrerOf { kind, .. } => referrer_kind(kind),
+        other => self::reason(other),
+    }
+}
+
 /// Why a version is kept or deleted, without the action: the REASON column
 /// of a plan.
 pub(crate) fn reason(reason: &Reason) -> String {

@@ -26,6 +26,8 @@ mod flows;
 mod interrupt;
 #[path = "cli/json.rs"]
 mod json;
+#[path = "cli/naming.rs"]
+mod naming;
 #[path = "cli/output.rs"]
 mod output;
 #[path = "cli/refusals.rs"]
