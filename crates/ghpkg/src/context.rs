@@ -56,17 +56,21 @@ impl From<github_packages_retention::Error> for Failure {
 }
 
 /// The usage error for a container prune off GitHub.com without
-/// `--registry-url`.
+/// `--registry-url`. The likely URL is named only where there is one: a
+/// GitHub Enterprise Server host name gives `containers.HOST`; an IP
+/// address gives no such name (and an API on loopback never gets here: its
+/// own origin is its registry).
 fn registry_needed(api_url: &str) -> String {
-    let example = url::Url::parse(api_url)
-        .ok()
-        .and_then(|u| u.host_str().map(|h| format!("https://containers.{h}")))
-        .unwrap_or_else(|| "https://containers.HOST".to_owned());
+    let parsed = url::Url::parse(api_url).ok();
+    let likely = match parsed.as_ref().and_then(url::Url::host) {
+        Some(url::Host::Domain(host)) => format!(", here probably https://containers.{host}"),
+        _ => String::new(),
+    };
     format!(
-        "--api-url is {api_url}, not GitHub.com, so its token is not sent to \
-         {}: pass --registry-url with this server's container registry (GitHub Enterprise \
-         Server serves it at containers.HOST, here probably {example}) so multi-arch images \
-         can be protected, or --no-registry-check to delete without that protection",
+        "--api-url is {api_url}, not GitHub.com, so its token is not sent to {}: pass \
+         --registry-url with this server's container registry (GitHub Enterprise Server serves \
+         it at https://containers.HOST{likely}) so multi-arch images can be protected, or \
+         --no-registry-check to delete without that protection",
         github_packages_retention::GHCR
     )
 }
@@ -151,6 +155,12 @@ mod tests {
             "{message}"
         );
         assert!(message.contains("not sent to https://ghcr.io"), "{message}");
+        for by_address in ["https://10.0.0.5/api/v3", "https://[2001:db8::1]/api/v3"] {
+            let message = registry_needed(by_address);
+            assert!(!message.contains("containers.1"), "{message}");
+            assert!(!message.contains("containers.["), "{message}");
+            assert!(message.contains("--registry-url"), "{message}");
+        }
     }
 
     #[test]

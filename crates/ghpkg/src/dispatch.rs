@@ -5,9 +5,9 @@
 use std::ffi::OsString;
 use std::io::BufRead;
 
+use clap::FromArgMatches;
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
-use clap::{CommandFactory, FromArgMatches};
 use github_packages::Client;
 use github_packages_retention::Stop;
 
@@ -40,7 +40,7 @@ fn read_token(global: &Global) -> Result<Option<String>, Failure> {
 
 fn build_client(global: &Global, token: Option<&str>) -> Result<Client, Failure> {
     let mut builder = Client::builder()
-        .base_url(global.api_url.clone())
+        .base_url(global.api_url())
         .user_agent(concat!("ghpkg/", env!("CARGO_PKG_VERSION")))
         .min_write_interval(global.write_interval)
         .points_per_minute(global.points_per_minute)
@@ -53,7 +53,7 @@ fn build_client(global: &Global, token: Option<&str>) -> Result<Client, Failure>
     // library still refuses is a usage error too.
     builder
         .build()
-        .map_err(|e| Failure::Usage(format!("--api-url {}: {}", global.api_url, describe(&e))))
+        .map_err(|e| Failure::Usage(format!("--api-url {}: {}", global.api_url(), describe(&e))))
 }
 
 /// What `command` does that needs a token, and the scopes it needs; `None`
@@ -124,15 +124,13 @@ pub(crate) async fn run_with_token(mut cli: Cli, token: Option<String>) -> Outco
         ..
     } = &cli.command
     {
-        cli.global.api_url = undo::api_url(journal, &cli.global.api_url, *api_url_source)?;
+        let given = cli.global.api_url.as_deref().unwrap_or_default();
+        cli.global.api_url = Some(undo::api_url(journal, given, *api_url_source)?);
     }
     // So does an apply, with its plan's.
     if let Command::Apply(args) = &cli.command {
-        cli.global.api_url = apply::api_url(&args.plan, &cli.global.api_url, args.api_url_source)?;
-    }
-    // An empty GITHUB_API_URL means the default, as if it were unset.
-    if cli.global.api_url.trim().is_empty() {
-        github_packages::DEFAULT_BASE_URL.clone_into(&mut cli.global.api_url);
+        let given = cli.global.api_url.as_deref().unwrap_or_default();
+        cli.global.api_url = Some(apply::api_url(&args.plan, given, args.api_url_source)?);
     }
     let client = build_client(&cli.global, token.as_deref())?;
     let ctx = Ctx {
@@ -191,15 +189,13 @@ pub(crate) async fn run_with_token(mut cli: Cli, token: Option<String>) -> Outco
     }
 }
 
-/// A usage error (exit 2) of `subcommand`.
+/// A usage error (exit 2) of `subcommand` (`prune`, `fake serve`).
 fn usage_error(subcommand: &str, kind: ErrorKind, message: String) -> clap::Error {
-    let mut command = Cli::command();
-    // Building propagates the binary name, so the usage line reads
-    // `ghpkg prune ...` rather than `prune ...`.
-    command.build();
-    let sub = command
-        .find_subcommand_mut(subcommand)
-        .expect("a known subcommand");
+    let mut command = args::command();
+    let mut sub = &mut command;
+    for name in subcommand.split(' ') {
+        sub = sub.find_subcommand_mut(name).expect("a known subcommand");
+    }
     sub.error(kind, message)
 }
 
@@ -211,17 +207,20 @@ where
     T: Into<OsString> + Clone,
 {
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-    let matches = Cli::command().try_get_matches_from(&args)?;
+    let matches = args::command().try_get_matches_from(&args)?;
     let mut cli = Cli::from_arg_matches(&matches)?;
     cli.command_line = args
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .collect();
+    if let Command::Demo(_) | Command::Fake(_) = &cli.command {
+        refuse_client_flags(&matches)?;
+        return Ok(cli);
+    }
+    let source = api_url_from_env(&mut cli.global, matches.value_source("api_url"))?;
     match &mut cli.command {
-        Command::Undo { api_url_source, .. } => {
-            *api_url_source = matches.value_source("api_url");
-        }
-        Command::Apply(args) => args.api_url_source = matches.value_source("api_url"),
+        Command::Undo { api_url_source, .. } => *api_url_source = source,
+        Command::Apply(args) => args.api_url_source = source,
         _ => {}
     }
     // A restore token from GHPKG_RESTORE_TOKEN is simply not used with
@@ -247,6 +246,58 @@ where
         return Err(usage_error("prune", kind, message));
     }
     Ok(cli)
+}
+
+/// GITHUB_API_URL when --api-url is not given, as GitHub Actions sets it;
+/// where the URL came from. Read here rather than by clap, whose usage
+/// lines would then show `--api-url <URL>` as if it had been typed.
+fn api_url_from_env(
+    global: &mut args::Global,
+    given: Option<ValueSource>,
+) -> Result<Option<ValueSource>, clap::Error> {
+    if given == Some(ValueSource::CommandLine) {
+        return Ok(given);
+    }
+    let Some(value) = std::env::var_os("GITHUB_API_URL") else {
+        return Ok(None);
+    };
+    let value = value.to_string_lossy();
+    let url = args::api_url(&value).map_err(|problem| {
+        args::command().error(
+            ErrorKind::ValueValidation,
+            format!("invalid GITHUB_API_URL '{value}': {problem}"),
+        )
+    })?;
+    global.api_url = Some(url);
+    Ok(Some(ValueSource::EnvVariable))
+}
+
+/// The global flags that configure the client, which `demo` and `fake
+/// serve` do not use (they start their own fake): refused if typed, so
+/// nobody thinks they took effect.
+fn refuse_client_flags(matches: &clap::ArgMatches) -> Result<(), clap::Error> {
+    let (name, sub) = match matches.subcommand() {
+        Some(("fake", fake)) => ("fake serve", fake.subcommand().map_or(fake, |(_, s)| s)),
+        Some((name, sub)) => (name, sub),
+        None => return Ok(()),
+    };
+    let typed = |id: &str| {
+        sub.value_source(id) == Some(ValueSource::CommandLine)
+            || matches.value_source(id) == Some(ValueSource::CommandLine)
+    };
+    let unused = args::client_flags(name == "demo");
+    if let Some(flag) = unused.iter().find(|(id, _)| typed(id)) {
+        return Err(usage_error(
+            name,
+            ErrorKind::ArgumentConflict,
+            format!(
+                "{} does not apply to `ghpkg {name}`: it starts a fake GitHub of its own, \
+                 which needs no token and applies no client settings",
+                flag.1
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// A usage error of a subcommand, before clap words it.
@@ -316,7 +367,8 @@ fn settle_reference(
                 Err((
                     subcommand,
                     ErrorKind::MissingRequiredArgument,
-                    "whose package? give one of --org ORG, --user USER or --me, or the package                      as an image reference, ghcr.io/OWNER/NAME"
+                    "whose package? give one of --org ORG, --user USER or --me, or the package \
+                     as an image reference, ghcr.io/OWNER/NAME"
                         .to_owned(),
                 ))
             } else {

@@ -35,6 +35,21 @@ pub(crate) fn parse(input: &str) -> Result<Duration, String> {
     })
 }
 
+/// Parses a retention age (`--older-than`): more than zero, and a bare
+/// number is taken for a count of days in the hint, never for seconds.
+pub(crate) fn parse_age(input: &str) -> Result<Duration, String> {
+    let text = input.trim();
+    if !text.is_empty()
+        && text.bytes().all(|b| b.is_ascii_digit())
+        && text.bytes().any(|b| b != b'0')
+    {
+        return Err(format!(
+            "`{text}` needs a unit: write {text}d for {text} days, or use another unit: {UNITS}"
+        ));
+    }
+    parse_positive(input)
+}
+
 /// Parses a duration that must be more than zero (`--older-than`: zero would
 /// select every version).
 pub(crate) fn parse_positive(input: &str) -> Result<Duration, String> {

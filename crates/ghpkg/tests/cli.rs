@@ -22,6 +22,8 @@ mod environment;
 mod examples;
 #[path = "cli/flows.rs"]
 mod flows;
+#[path = "cli/help.rs"]
+mod help;
 #[path = "cli/interrupt.rs"]
 mod interrupt;
 #[path = "cli/json.rs"]
