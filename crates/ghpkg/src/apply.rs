@@ -27,7 +27,7 @@ pub(crate) fn api_url(
     given: &str,
     source: Option<ValueSource>,
 ) -> Result<String, Failure> {
-    let plan = PlanFile::read(path).map_err(Failure::Failed)?;
+    let plan = read_plan(path)?;
     let given = match given.trim() {
         "" => github_packages::DEFAULT_BASE_URL,
         url => url,
@@ -47,6 +47,14 @@ pub(crate) fn api_url(
         )));
     }
     Ok(ours)
+}
+
+/// The plan at `path`; a journal given instead is named as such.
+fn read_plan(path: &Path) -> Result<PlanFile, Failure> {
+    PlanFile::read(path).map_err(|e| match crate::files::not_a_plan(path) {
+        Some(instead) => Failure::Usage(instead),
+        None => Failure::Failed(e),
+    })
 }
 
 /// The command that applies `path` against `api_url`, as it must be typed.
@@ -115,7 +123,7 @@ fn show(path: &Path, plan: &PlanFile, scope: &github_packages::Scope) -> Outcome
 
 pub(crate) async fn run(ctx: &Ctx, args: &ApplyArgs) -> Outcome {
     let path = &args.plan;
-    let plan = PlanFile::read(path).map_err(Failure::Failed)?;
+    let plan = read_plan(path)?;
     check_age(path, &plan, args)?;
     let scope = plan
         .owner

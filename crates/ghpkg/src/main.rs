@@ -14,6 +14,7 @@ mod deleting;
 mod demo;
 mod dispatch;
 mod duration;
+mod files;
 mod interrupt;
 mod locate;
 mod output;

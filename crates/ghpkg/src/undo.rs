@@ -49,7 +49,7 @@ pub(crate) fn api_url(
     given: &str,
     source: Option<ValueSource>,
 ) -> Result<String, Failure> {
-    let journal = Journal::read(path).map_err(Failure::Failed)?;
+    let journal = read_journal(path)?;
     let Some(header) = journal.header else {
         // Nothing to restore, so nothing is sent anywhere.
         return Ok(given.to_owned());
@@ -76,6 +76,14 @@ pub(crate) fn api_url(
     Ok(theirs)
 }
 
+/// The journal at `path`; a plan given instead is named as such.
+fn read_journal(path: &Path) -> Result<Journal, Failure> {
+    Journal::read(path).map_err(|e| match crate::files::not_a_journal(path) {
+        Some(instead) => Failure::Usage(instead),
+        None => Failure::Failed(e),
+    })
+}
+
 /// The command that undoes `path`, quoted for a POSIX shell if it must be,
 /// so it works when pasted as printed.
 pub(crate) fn command(path: &Path) -> String {
@@ -86,7 +94,7 @@ pub(crate) fn command(path: &Path) -> String {
 }
 
 pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
-    let journal = Journal::read(path).map_err(Failure::Failed)?;
+    let journal = read_journal(path)?;
     warn_about_fragments(path, &journal.fragments);
     let Some(header) = &journal.header else {
         return nothing_recorded(ctx, path, dry_run);
@@ -158,13 +166,14 @@ fn show_pending(ctx: &Ctx, journal: &Journal, what: &str) -> Outcome {
         .and_then(|h| h.scope().ok())
         .map(|s| format!(" ({s})"))
         .unwrap_or_default();
+    if pending.is_empty() {
+        out!("nothing to restore: every version the journal records is settled")?;
+        return Ok(());
+    }
     out!(
         "would restore {} of {what}{scope}",
         plural(pending.len(), "version")
     )?;
-    if pending.is_empty() {
-        return Ok(());
-    }
     let default = journal
         .header
         .as_ref()
