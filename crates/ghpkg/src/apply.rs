@@ -77,7 +77,7 @@ fn check_age(path: &Path, plan: &PlanFile, args: &ApplyArgs) -> Result<(), Failu
              since. Make a new plan with `ghpkg prune ... --plan-out`, or raise \
              --max-plan-age; nothing was deleted",
             path.display(),
-            crate::duration::format(age.to_std().unwrap_or_default()),
+            crate::duration::about(age.to_std().unwrap_or_default()),
             crate::duration::format(args.max_plan_age)
         )));
     }
@@ -91,7 +91,7 @@ fn show(path: &Path, plan: &PlanFile, scope: &github_packages::Scope) -> Outcome
         "plan {} ({}, made {} ago): {} of {} to delete",
         path.display(),
         scope,
-        crate::duration::format(age.to_std().unwrap_or_default()),
+        crate::duration::about(age.to_std().unwrap_or_default()),
         plural(plan.delete_count(), "version"),
         plural(
             plan.packages.len(),

@@ -211,7 +211,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
         }
     }
     let refusals = judge(args, &policy, &plans, &mut report);
-    show_plans(ctx, args, &scope, kind, &report)?;
+    show_plans(ctx, args, &scope, kind, &report, !refusals.is_empty())?;
     let mut problems = refusals.clone();
     let planned_total = report.planned();
     let started_at = Utc::now();
@@ -305,15 +305,21 @@ fn judge(
 }
 
 /// Prints the warnings (stderr) and each package's plan (stdout, unless
-/// `--json`): every version in a dry run, the deletes with `--yes`.
+/// `--json`): every version in a dry run, the deletes with `--yes`. An
+/// unmatched exclusion that refused the run is left to the refusal, which
+/// says it once.
 fn show_plans(
     ctx: &Ctx,
     args: &PruneArgs,
     scope: &Scope,
     kind: PackageType,
     report: &Report,
+    refused: bool,
 ) -> Outcome {
     for warning in &report.warnings {
+        if refused && matches!(warning.warning, Warning::UnmatchedExclusions { .. }) {
+            continue;
+        }
         eprintln!("warning: {}", warning.message);
     }
     let several = report.packages.len() > 1;
