@@ -37,6 +37,12 @@ fn the_demo_prunes_undoes_and_checks_offline_without_a_token() {
         }
     }
     assert!(stdout.contains("--yes --journal"), "{stdout}");
+    // Issue 18: no path that is gone when the demo ends; the journal's name
+    // is said to be in a directory the demo removes.
+    for text in [stdout, &run.stderr] {
+        assert!(!text.contains("ghpkg-demo-"), "{text}");
+    }
+    assert!(stdout.contains("removes when it ends"), "{stdout}");
     let verdict = lines.last().copied().unwrap_or_default();
     assert!(
         verdict.starts_with("ok: the prune deleted ") && verdict.contains("restored exactly those"),
