@@ -10,7 +10,7 @@ use github_packages::{PackageType, Scope, VersionState, Visibility};
 use github_packages_retention::{PackagePattern, TagPattern};
 
 use crate::duration;
-use crate::locate::{VersionSpec, version_spec};
+use crate::names::{VersionSpec, version_spec};
 
 const ABOUT: &str = "Inspect GitHub Packages and prune old versions safely";
 
@@ -72,9 +72,9 @@ pub(crate) struct Cli {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Global options")]
 pub(crate) struct Global {
-    /// REST API root [default: https://api.github.com, or GITHUB_API_URL].
+    /// REST API root (default: `https://api.github.com`, or GITHUB_API_URL).
     ///
-    /// https://HOST/api/v3 for GitHub Enterprise Server. GITHUB_API_URL
+    /// `https://HOST/api/v3` for GitHub Enterprise Server. GITHUB_API_URL
     /// (which GitHub Actions sets) is used when --api-url is not given.
     #[arg(long, global = true, value_name = "URL", value_parser = api_url)]
     pub(crate) api_url: Option<String>,
@@ -543,7 +543,7 @@ pub(crate) struct Target {
     /// Package type.
     #[arg(value_name = "TYPE")]
     pub(crate) kind: Kind,
-    /// Package name, or an image reference ghcr.io/OWNER/NAME[:TAG|@DIGEST]
+    /// Package name, or an image reference `ghcr.io/OWNER/NAME[:TAG|@DIGEST]`
     /// (the owner, and the version, from it).
     #[arg(value_name = "NAME")]
     pub(crate) name: String,
@@ -941,10 +941,10 @@ pub(crate) struct PruneArgs {
 
     /// Container registry to read image indexes from.
     ///
-    /// Default: https://ghcr.io for GitHub.com's API, and the API's own
+    /// Default: `https://ghcr.io` for GitHub.com's API, and the API's own
     /// origin for an API on loopback (such as `ghpkg fake serve`). With any
-    /// other API (GitHub Enterprise Server: https://containers.HOST) it must
-    /// be given, or --no-registry-check.
+    /// other API (GitHub Enterprise Server: `https://containers.HOST`) it
+    /// must be given, or --no-registry-check.
     #[arg(long, value_name = "URL", value_parser = registry_url, help_heading = "How to run")]
     pub(crate) registry_url: Option<String>,
 

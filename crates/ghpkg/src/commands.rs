@@ -10,7 +10,8 @@ use serde_json::json;
 
 use crate::args::{Kind, State, Target, Vis};
 use crate::context::{Ctx, Failure, Outcome};
-use crate::locate::{self, VersionSpec};
+use crate::locate;
+use crate::names::VersionSpec;
 use crate::output::out;
 use crate::output::plural;
 use crate::output::{self, Table};

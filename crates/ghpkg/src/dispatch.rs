@@ -13,7 +13,7 @@ use github_packages_retention::Stop;
 
 use crate::args::{self, Cli, Command, Global};
 use crate::context::{Ctx, DELETE, Failure, Outcome, READ, RESTORE, describe};
-use crate::locate::{self, VersionSpec};
+use crate::names::{self, VersionSpec};
 use crate::{apply, commands, interrupt, prune, undo};
 
 fn read_token(global: &Global) -> Result<Option<String>, Failure> {
@@ -199,7 +199,7 @@ fn usage_error(subcommand: &str, kind: ErrorKind, message: String) -> clap::Erro
     sub.error(kind, message)
 }
 
-/// Parses `args` (the program name first) as [`parse`] does, returning
+/// Parses `args` (the program name first) as [`crate::parse`] does, returning
 /// clap's error instead of exiting: `ghpkg demo` parses its steps with it.
 pub(crate) fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
 where
@@ -361,7 +361,7 @@ fn settle_reference(
     owner: &mut args::Owner,
     version: Option<&mut Option<VersionSpec>>,
 ) -> Result<(), UsageError> {
-    let reference = match locate::image_ref(name) {
+    let reference = match names::image_ref(name) {
         None => {
             return if owner.is_unset() {
                 Err((

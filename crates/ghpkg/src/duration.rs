@@ -1,7 +1,7 @@
 //! Durations as people type them on the command line, parsed by `humantime`:
 //! `500ms`, `90s`, `1h30m`, `1.5s`, `30d`, `2w` (and the long unit names it
 //! knows: `30days`, `2 weeks`, `1month`). A lone `0` means no time at all.
-//! Printed back three ways: as a flag's value ([`format`]), as words for a
+//! Printed back three ways: as a flag's value ([`format()`]), as words for a
 //! rule (exact: [`words`]) and for a measured time (rounded: [`about`]).
 
 use std::time::Duration;

@@ -17,6 +17,7 @@ mod duration;
 mod files;
 mod interrupt;
 mod locate;
+mod names;
 mod output;
 mod parts;
 mod progress;
