@@ -97,6 +97,7 @@ fn beyond_count(n: usize, kind: &str, flag: &str) -> String {
     match n {
         0 if kind.is_empty() => format!("{flag} 0 keeps no image"),
         0 => format!("{kind} ({flag} 0)"),
+        1 => format!("not {} ({flag} 1)", newest(1, kind)),
         n => format!("not among {}", newest(n, kind)),
     }
 }
@@ -443,6 +444,10 @@ mod tests {
         assert_eq!(
             criterion(&Criterion::BeyondKeepTagged { n: 10 }),
             "not among the 10 newest tagged images"
+        );
+        assert_eq!(
+            criterion(&Criterion::BeyondKeepUntagged { n: 1 }),
+            "not the newest untagged image (--keep-untagged 1)"
         );
     }
 

@@ -114,6 +114,10 @@ fn an_image_reference_names_the_owner_the_package_and_the_version() {
     // A user's package: the owner is asked for as an organization first.
     let run = json(&["get", "container", "ghcr.io/octocat/tool:v2"]);
     assert_eq!(id_of(&run, "id"), mine.versions[0].id);
+    // prune takes one too.
+    let run = json(&["prune", "container", "ghcr.io/acme/app", "--keep-last", "1"]);
+    run.expect(0);
+    assert_eq!(run.json()["packages"][0]["package"]["owner"], "acme");
 
     // Usage errors, before any request.
     let before = fake.gh.requests().len();
