@@ -19,7 +19,7 @@ usage() {
 ghpkg=$1
 if [ ! -x "$ghpkg" ] || [ -d "$ghpkg" ]; then
     echo "run.sh: $ghpkg is not an executable file; build it with" \
-        "cargo build --features cli --bin ghpkg" >&2
+        "cargo build -p ghpkg" >&2
     exit 2
 fi
 for tool in node npm; do

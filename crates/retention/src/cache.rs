@@ -3,16 +3,21 @@
 //! as a download of the package: a plan of an unchanged package reads no
 //! manifest it has read before.
 //!
-//! One small JSON file per manifest (what it lists and refers to, not its
-//! bytes), under `<dir>/<registry>/<image>/<algorithm>-<hex>.json`; files
-//! are written whole (a temporary file renamed into place), a file that
-//! cannot be read is read from the registry again, and the oldest files go
-//! when the directory grows past its bound. The cache trusts the registry it
-//! was filled from, and only that one: entries are kept per registry and
-//! image.
+//! One JSON file per image (what each manifest lists and refers to, not its
+//! bytes), `<dir>/<registry>/<image>/.manifests.json`: loaded once when a
+//! package is planned and written once after, whole (a temporary file
+//! renamed into place, merged with what another run may have written
+//! meanwhile), so a package of 10,000 versions costs one file, not 10,000.
+//! A file that cannot be read counts as empty; the images used least
+//! recently go when the directory grows past its bound. The cache trusts
+//! the registry it was filled from, and only that one: entries are kept per
+//! registry and image.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
+
+use serde::{Deserialize, Serialize};
 
 use url::Url;
 
@@ -79,12 +84,8 @@ impl ManifestCache {
         Some(base.join(app).join("manifests"))
     }
 
-    /// The file of `digest` of `image` at `registry`, if the names make a
-    /// safe path.
-    fn path(&self, registry: &Url, image: &str, digest: &str) -> Option<PathBuf> {
-        if !is_digest(digest) {
-            return None;
-        }
+    /// The file of `image` at `registry`, if the names make a safe path.
+    fn path(&self, registry: &Url, image: &str) -> Option<PathBuf> {
         let clean = |s: &str| -> Option<String> {
             let out: String = s
                 .chars()
@@ -101,39 +102,54 @@ impl ManifestCache {
         for segment in image.split('/') {
             path.push(clean(segment)?);
         }
-        path.push(format!("{}.json", digest.replacen(':', "-", 1)));
+        // A leading dot: no image name segment starts with one.
+        path.push(".manifests.json");
         Some(path)
     }
 
-    /// What the cache holds for `digest`, if anything readable.
-    pub(crate) fn get(&self, registry: &Url, image: &str, digest: &str) -> Option<Manifest> {
-        let path = self.path(registry, image, digest)?;
-        let bytes = std::fs::read(&path).ok()?;
-        let manifest = serde_json::from_slice(&bytes).ok()?;
-        // Used now: the last to go when the cache is trimmed.
-        if let Ok(file) = std::fs::File::options().write(true).open(&path) {
-            let _ = file.set_modified(SystemTime::now());
+    /// What the cache holds for `image` at `registry`: empty if nothing
+    /// readable.
+    pub(crate) fn load(&self, registry: &Url, image: &str) -> Pack {
+        let Some(path) = self.path(registry, image) else {
+            return Pack::default();
+        };
+        let manifests = read_file(&path);
+        if !manifests.is_empty() {
+            // Used now: the last to go when the cache is trimmed.
+            if let Ok(file) = std::fs::File::options().write(true).open(&path) {
+                let _ = file.set_modified(SystemTime::now());
+            }
         }
-        Some(manifest)
+        Pack {
+            manifests,
+            added: 0,
+        }
     }
 
-    /// Keeps `manifest` for `digest`; a cache that cannot be written is
-    /// only slower, never wrong, so failures are ignored.
-    pub(crate) fn put(&self, registry: &Url, image: &str, digest: &str, manifest: &Manifest) {
-        let Some(path) = self.path(registry, image, digest) else {
+    /// Writes what `pack` learned, merged with what the file holds now (a
+    /// run planning the same image at the same time may have written
+    /// since). A cache that cannot be written is only slower, never wrong,
+    /// so failures are ignored.
+    pub(crate) fn save(&self, registry: &Url, image: &str, pack: Pack) {
+        if pack.added == 0 {
+            return;
+        }
+        let Some(path) = self.path(registry, image) else {
             return;
         };
         let Some(dir) = path.parent() else {
             return;
         };
-        let Ok(bytes) = serde_json::to_vec(manifest) else {
+        let mut manifests = read_file(&path);
+        manifests.extend(pack.manifests);
+        let file = File {
+            version: FILE_VERSION,
+            manifests,
+        };
+        let Ok(bytes) = serde_json::to_vec(&file) else {
             return;
         };
-        let temporary = dir.join(format!(
-            ".{}.{}.tmp",
-            digest.replacen(':', "-", 1),
-            std::process::id()
-        ));
+        let temporary = dir.join(format!(".manifests.{}.tmp", std::process::id()));
         let written = std::fs::create_dir_all(dir)
             .and_then(|()| std::fs::write(&temporary, &bytes))
             .and_then(|()| std::fs::rename(&temporary, &path));
@@ -160,6 +176,56 @@ impl ManifestCache {
             if std::fs::remove_file(&path).is_ok() {
                 total = total.saturating_sub(len);
             }
+        }
+    }
+}
+
+/// The version of the file format; a file of another version is read as
+/// empty and replaced.
+const FILE_VERSION: u32 = 1;
+
+/// The file of one image.
+#[derive(Serialize, Deserialize)]
+struct File {
+    version: u32,
+    manifests: HashMap<String, Manifest>,
+}
+
+/// The manifests in the file at `path`, by digest; none if it is missing,
+/// damaged or of another version.
+fn read_file(path: &Path) -> HashMap<String, Manifest> {
+    let Ok(bytes) = std::fs::read(path) else {
+        return HashMap::new();
+    };
+    match serde_json::from_slice::<File>(&bytes) {
+        Ok(file) if file.version == FILE_VERSION => file
+            .manifests
+            .into_iter()
+            .filter(|(digest, _)| is_digest(digest))
+            .collect(),
+        _ => HashMap::new(),
+    }
+}
+
+/// The manifests of one image while its package is planned: what the cache
+/// held, and what the registry answered since.
+#[derive(Debug, Default)]
+pub(crate) struct Pack {
+    manifests: HashMap<String, Manifest>,
+    added: usize,
+}
+
+impl Pack {
+    /// The manifest of `digest`, if known.
+    pub(crate) fn get(&self, digest: &str) -> Option<Manifest> {
+        self.manifests.get(digest).cloned()
+    }
+
+    /// Keeps `manifest`, read from the registry, for `digest`.
+    pub(crate) fn put(&mut self, digest: &str, manifest: &Manifest) {
+        if is_digest(digest) {
+            self.manifests.insert(digest.to_owned(), manifest.clone());
+            self.added += 1;
         }
     }
 }
@@ -191,30 +257,54 @@ mod tests {
         format!("sha256:{}", format!("{n:02x}").repeat(32))
     }
 
+    fn platform_of(n: u8) -> Manifest {
+        Manifest {
+            parts: vec![Part {
+                digest: digest(n),
+                role: PartRole::Platform,
+                platform: Some("linux/amd64".into()),
+            }],
+            plain_parts: vec![digest(n)],
+            subject: None,
+            referrer: None,
+        }
+    }
+
     #[test]
-    fn a_manifest_put_is_got_back_per_registry_and_image() {
+    fn a_manifest_saved_is_loaded_back_per_registry_and_image() {
         let dir = tempfile::tempdir().unwrap();
         let cache = ManifestCache::new(dir.path());
         let ghcr = Url::parse("https://ghcr.io").unwrap();
         let other = Url::parse("https://evil.example").unwrap();
-        let manifest = Manifest {
-            parts: vec![Part {
-                digest: digest(2),
-                role: PartRole::Platform,
-                platform: Some("linux/amd64".into()),
-            }],
-            plain_parts: vec![digest(2)],
-            subject: None,
-            referrer: None,
-        };
-        cache.put(&ghcr, "acme/app", &digest(1), &manifest);
-        assert_eq!(cache.get(&ghcr, "acme/app", &digest(1)), Some(manifest));
+        let mut pack = cache.load(&ghcr, "acme/app");
+        assert_eq!(pack.get(&digest(1)), None);
+        pack.put(&digest(1), &platform_of(2));
+        pack.put("sha256:../../x", &platform_of(2));
+        cache.save(&ghcr, "acme/app", pack);
+        let pack = cache.load(&ghcr, "acme/app");
+        assert_eq!(pack.get(&digest(1)), Some(platform_of(2)));
+        assert_eq!(pack.manifests.len(), 1, "only digests are kept");
         // Another registry or image does not see it.
-        assert_eq!(cache.get(&other, "acme/app", &digest(1)), None);
-        assert_eq!(cache.get(&ghcr, "acme/other", &digest(1)), None);
+        assert_eq!(cache.load(&other, "acme/app").get(&digest(1)), None);
+        assert_eq!(cache.load(&ghcr, "acme/other").get(&digest(1)), None);
         // Names that could climb out of the directory are not cached.
-        assert_eq!(cache.path(&ghcr, "../x", &digest(1)), None);
-        assert_eq!(cache.path(&ghcr, "acme/app", "sha256:../../x"), None);
+        assert_eq!(cache.path(&ghcr, "../x"), None);
+    }
+
+    #[test]
+    fn two_runs_saving_the_same_image_keep_what_both_learned() {
+        let dir = tempfile::tempdir().unwrap();
+        let cache = ManifestCache::new(dir.path());
+        let ghcr = Url::parse("https://ghcr.io").unwrap();
+        let mut first = cache.load(&ghcr, "acme/app");
+        let mut second = cache.load(&ghcr, "acme/app");
+        first.put(&digest(1), &platform_of(11));
+        second.put(&digest(2), &platform_of(12));
+        cache.save(&ghcr, "acme/app", first);
+        cache.save(&ghcr, "acme/app", second);
+        let pack = cache.load(&ghcr, "acme/app");
+        assert_eq!(pack.get(&digest(1)), Some(platform_of(11)));
+        assert_eq!(pack.get(&digest(2)), Some(platform_of(12)));
     }
 
     #[test]
@@ -222,10 +312,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let cache = ManifestCache::new(dir.path()).max_bytes(1_000);
         let ghcr = Url::parse("https://ghcr.io").unwrap();
-        let path = cache.path(&ghcr, "acme/app", &digest(1)).unwrap();
+        let path = cache.path(&ghcr, "acme/app").unwrap();
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-        std::fs::write(&path, b"{\"parts\": [").unwrap();
-        assert_eq!(cache.get(&ghcr, "acme/app", &digest(1)), None);
+        std::fs::write(&path, b"{\"version\": 1, \"manifests\": {").unwrap();
+        assert_eq!(cache.load(&ghcr, "acme/app").get(&digest(1)), None);
         let big = Manifest {
             parts: (0..5)
                 .map(|n| Part {
@@ -239,7 +329,9 @@ mod tests {
             referrer: None,
         };
         for n in 0..20 {
-            cache.put(&ghcr, "acme/app", &digest(n), &big);
+            let mut pack = cache.load(&ghcr, &format!("acme/app-{n}"));
+            pack.put(&digest(n), &big);
+            cache.save(&ghcr, &format!("acme/app-{n}"), pack);
         }
         cache.trim();
         let mut files = Vec::new();

@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use tokio::sync::Semaphore;
 
-use crate::cache::ManifestCache;
+use crate::cache::{ManifestCache, Pack};
 use crate::decide::{decide, tags_of};
 use crate::error::{Error, Result};
 use crate::images::{Images, Manifest};
@@ -254,17 +254,21 @@ impl Planner {
             planned.login = Some(owner.clone());
             let image = format!("{owner}/{}", target.name).to_ascii_lowercase();
             let reader = registry.reader(&image)?;
+            let pack = self
+                .cache
+                .as_ref()
+                .map(|c| c.load(registry.url(), &image))
+                .unwrap_or_default();
             let mut check = Check {
                 planner: self,
                 target,
                 policy,
                 now,
                 reader: &reader,
-                registry,
-                image: &image,
                 observer,
                 reads: 0,
                 cache_hits: 0,
+                pack,
                 vanished: Vec::new(),
             };
             let outcome = check
@@ -273,6 +277,7 @@ impl Planner {
             planned.manifest_reads = check.reads;
             planned.cache_hits = check.cache_hits;
             if let Some(cache) = &self.cache {
+                cache.save(registry.url(), &image, std::mem::take(&mut check.pack));
                 cache.trim();
             }
             planned.warnings.extend(check.vanished.iter().map(|v| {
@@ -371,11 +376,11 @@ struct Check<'a> {
     policy: &'a Policy,
     now: DateTime<Utc>,
     reader: &'a Reader,
-    registry: &'a Registry,
-    image: &'a str,
     observer: &'a dyn Observer,
     reads: usize,
     cache_hits: usize,
+    /// The image's manifests the cache held, and those read since.
+    pack: Pack,
     /// Versions whose manifest is gone because the version itself was
     /// deleted (by someone else) after the listing.
     vanished: Vec<PackageVersion>,
@@ -427,12 +432,7 @@ impl Check<'_> {
             done += todo.len();
             let mut network = Vec::new();
             for (digest, _) in todo {
-                let cached = self
-                    .planner
-                    .cache
-                    .as_ref()
-                    .and_then(|c| c.get(self.registry.url(), self.image, &digest));
-                match cached {
+                match self.pack.get(&digest) {
                     Some(manifest) => {
                         self.cache_hits += 1;
                         self.observer.advanced(Phase::ReadingManifests, 1);
@@ -442,8 +442,10 @@ impl Check<'_> {
                 }
             }
             // Digests an index read in this round says are plain images:
-            // a read not yet started for one of them is skipped (reads go
-            // newest first, and an index is newer than its parts).
+            // a read not yet started for one of them is skipped (reads start
+            // newest first, and an index is newer than its parts). Answers
+            // are taken as they come, so that one slow read (a registry
+            // asking to wait) does not hold the slots of the others.
             let plain: std::sync::Mutex<HashSet<String>> = std::sync::Mutex::new(HashSet::new());
             let reader = self.reader;
             let observer = self.observer;
@@ -471,7 +473,7 @@ impl Check<'_> {
                     observer.advanced(Phase::ReadingManifests, 1);
                     (digest, listed)
                 })
-                .buffered(self.planner.manifest_reads)
+                .buffer_unordered(self.planner.manifest_reads)
                 .collect()
                 .await;
             for (digest, listed) in answers {
@@ -488,8 +490,8 @@ impl Check<'_> {
                             subject: listed.subject,
                             referrer: listed.referrer,
                         };
-                        if let Some(cache) = &self.planner.cache {
-                            cache.put(self.registry.url(), self.image, &digest, &manifest);
+                        if self.planner.cache.is_some() {
+                            self.pack.put(&digest, &manifest);
                         }
                         record(images, digest, manifest);
                     }

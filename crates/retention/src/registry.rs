@@ -9,6 +9,7 @@
 //! (the rule of `github_packages::origin`).
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use github_packages::origin;
@@ -28,6 +29,14 @@ const BASIC_USER: &str = "github-packages";
 /// The most of a manifest or token answer that is read; real ones are a few
 /// KiB.
 pub(crate) const MAX_BODY: usize = 4 * 1024 * 1024;
+/// How many times a manifest is asked for in all: a registry that answers
+/// 429 or 502-504, or drops the connection, is asked again, after its
+/// `Retry-After` or a growing pause (0.5 s, 1 s, 2 s).
+const ATTEMPTS: u32 = 4;
+const FIRST_PAUSE: Duration = Duration::from_millis(500);
+/// The longest `Retry-After` waited for; a registry that asks for more fails
+/// the read (and the plan holds its deletes) rather than stall the run.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
 
 /// A container registry to read image manifests from, and the GitHub token
 /// it takes. The token is sent only to the registry's own origin.
@@ -44,6 +53,10 @@ pub(crate) const MAX_BODY: usize = 4 * 1024 * 1024;
 pub struct Registry {
     url: Url,
     token: Option<String>,
+    /// One HTTP client for every image read from this registry (and every
+    /// clone of it), so packages planned one after another or at once reuse
+    /// its connections; built on first use.
+    http: Arc<std::sync::Mutex<Option<reqwest::Client>>>,
 }
 
 /// Never shows the token.
@@ -66,7 +79,11 @@ impl Registry {
     /// token could not safely be sent there (see `github_packages::origin`).
     pub fn new(url: &str) -> Result<Registry, github_packages::Error> {
         let url = origin::token_url(url, "registry_url", false)?;
-        Ok(Registry { url, token: None })
+        Ok(Registry {
+            url,
+            token: None,
+            http: Arc::default(),
+        })
     }
 
     /// The registry that goes with the API at `api_url`, if there is one to
@@ -100,6 +117,27 @@ impl Registry {
 
     /// A reader of the manifests of `image` (`OWNER/NAME`).
     pub(crate) fn reader(&self, image: &str) -> Result<Reader, String> {
+        let http = self.http()?;
+        Ok(Reader {
+            http,
+            base: self.url.clone(),
+            image: image.to_ascii_lowercase(),
+            github_token: self.token.clone(),
+            auth: Mutex::new(Auth::Unknown),
+        })
+    }
+}
+
+impl Registry {
+    /// The registry's HTTP client, built the first time it is needed.
+    fn http(&self) -> Result<reqwest::Client, String> {
+        let mut shared = self
+            .http
+            .lock()
+            .map_err(|_| "the registry client was poisoned by a panic".to_owned())?;
+        if let Some(http) = shared.as_ref() {
+            return Ok(http.clone());
+        }
         let setup = |e: &dyn fmt::Display| format!("cannot set up the registry client: {e}");
         let http = origin::http_client_builder(&self.url)
             .map_err(|e| setup(&e))?
@@ -111,13 +149,8 @@ impl Registry {
             .timeout(Duration::from_secs(30))
             .build()
             .map_err(|e| setup(&e))?;
-        Ok(Reader {
-            http,
-            base: self.url.clone(),
-            image: image.to_ascii_lowercase(),
-            github_token: self.token.clone(),
-            auth: Mutex::new(Auth::Unknown),
-        })
+        *shared = Some(http.clone());
+        Ok(http)
     }
 }
 
@@ -316,7 +349,46 @@ impl Reader {
         self.send(url, Some(&token)).await
     }
 
+    /// GETs `url`, asking again while the registry is busy (429, 502-504) or
+    /// the connection fails, up to [`ATTEMPTS`] times; the last answer or
+    /// error is the result.
     async fn send(&self, url: &str, bearer: Option<&str>) -> Result<reqwest::Response, String> {
+        let mut pause = FIRST_PAUSE;
+        for attempt in 1.. {
+            let result = self.send_once(url, bearer).await;
+            let wait = match &result {
+                Ok(answer) if is_busy(answer.status()) => retry_after(answer).unwrap_or(pause),
+                Ok(_) => return result,
+                Err(_) => pause,
+            };
+            if attempt >= ATTEMPTS {
+                return match result {
+                    Ok(answer) => Err(format!(
+                        "{url} answered {} {ATTEMPTS} times: the registry is rate limiting or \
+                         unavailable; run again later, or with fewer manifest reads at once",
+                        answer.status()
+                    )),
+                    Err(e) => Err(format!("{e} ({ATTEMPTS} attempts)")),
+                };
+            }
+            if wait > MAX_RETRY_AFTER {
+                return Err(format!(
+                    "{url} is rate limited and asks to wait {} s; run again after that",
+                    wait.as_secs()
+                ));
+            }
+            tracing::debug!(%url, attempt, wait_ms = wait.as_millis(), "registry busy; asking again");
+            tokio::time::sleep(wait).await;
+            pause *= 2;
+        }
+        unreachable!("the loop returns by its last attempt")
+    }
+
+    async fn send_once(
+        &self,
+        url: &str,
+        bearer: Option<&str>,
+    ) -> Result<reqwest::Response, String> {
         let mut request = self.http.get(url).header(ACCEPT, ACCEPT_MANIFESTS);
         if let Some(bearer) = bearer {
             let mut value = HeaderValue::from_str(&format!("Bearer {bearer}"))
@@ -404,6 +476,29 @@ impl Reader {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| "the registry's token answer holds no token".to_owned())
     }
+}
+
+/// Whether an answer says the registry is busy rather than that the request
+/// is wrong: worth asking again.
+fn is_busy(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS
+        || status == StatusCode::BAD_GATEWAY
+        || status == StatusCode::SERVICE_UNAVAILABLE
+        || status == StatusCode::GATEWAY_TIMEOUT
+}
+
+/// The pause a `Retry-After: SECONDS` header asks for (the HTTP-date form
+/// is left to the growing pause).
+fn retry_after(answer: &reqwest::Response) -> Option<Duration> {
+    let seconds: u64 = answer
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(seconds))
 }
 
 #[cfg(test)]

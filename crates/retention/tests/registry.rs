@@ -819,3 +819,93 @@ async fn only_a_prune_that_deletes_asks_for_a_registry() {
     );
     assert_eq!(unexpected.calls_async().await, 0);
 }
+
+/// The fake's container package `app` and the plan `--untagged` makes of it
+/// with the fake's registry, which has the faults already set.
+async fn untagged_on_fake(fake: &Fake) -> PackagePlan {
+    fake.planner()
+        .plan(&app(), &Policy::default().untagged(), &Quiet)
+        .await
+        .unwrap()
+}
+
+/// A registry that is busy for a moment (503, 429 with `Retry-After`, a
+/// dropped connection) is asked again: the plan is the one a calm
+/// registry gives, not a run that holds every delete.
+#[tokio::test]
+async fn a_busy_registry_is_asked_again() {
+    let fake = Fake::start().await;
+    let orphans = app_with_orphans(&fake, "app");
+    let manifests = "/v2/acme/app/manifests/*";
+    let unavailable = fake
+        .gh
+        .fault("GET", manifests)
+        .times(2)
+        .status(503)
+        .unwrap();
+    let planned = untagged_on_fake(&fake).await;
+    assert_eq!(planned.problems, []);
+    assert_eq!(deletes(&planned.plan), orphans.iter().copied().collect());
+    assert_eq!(unavailable.hits(), 2);
+    unavailable.remove();
+
+    let limited = fake
+        .gh
+        .fault("GET", manifests)
+        .nth(1)
+        .header("retry-after", "1")
+        .status(429)
+        .unwrap();
+    let dropped = fake
+        .gh
+        .fault("GET", manifests)
+        .nth(3)
+        .drop_connection()
+        .unwrap();
+    let planned = untagged_on_fake(&fake).await;
+    assert_eq!(planned.problems, []);
+    assert_eq!(deletes(&planned.plan), orphans.iter().copied().collect());
+    assert_eq!((limited.hits(), dropped.hits()), (1, 1));
+}
+
+/// A registry that keeps refusing, or asks for a wait longer than a run
+/// should stall, fails the check after a bounded number of tries, naming
+/// why; every delete is held.
+#[tokio::test]
+async fn a_registry_that_stays_busy_holds_the_deletes_and_says_why() {
+    let fake = Fake::start().await;
+    app_with_orphans(&fake, "app");
+    let manifests = "/v2/acme/app/manifests/*";
+    let limited = fake
+        .gh
+        .fault("GET", manifests)
+        .every()
+        .header("retry-after", "0")
+        .status(429)
+        .unwrap();
+    let planned = untagged_on_fake(&fake).await;
+    let (cause, held) = unreadable(&planned);
+    assert!(
+        cause.contains("429") && cause.contains("4 times"),
+        "{cause}"
+    );
+    assert!(held > 0 && planned.plan.delete_count() == 0, "{held}");
+    // Each read that went out (the two tagged versions are read first, at
+    // once) was tried 4 times; none after the check failed.
+    assert!(
+        [4, 8].contains(&limited.hits()),
+        "{} requests",
+        limited.hits()
+    );
+    limited.remove();
+
+    fake.gh
+        .fault("GET", manifests)
+        .every()
+        .header("retry-after", "3600")
+        .status(429)
+        .unwrap();
+    let planned = untagged_on_fake(&fake).await;
+    let (cause, _) = unreadable(&planned);
+    assert!(cause.contains("wait 3600 s"), "{cause}");
+}

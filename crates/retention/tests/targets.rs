@@ -80,6 +80,40 @@ async fn all_packages_are_every_package_of_the_type() {
     assert_eq!(fake.sent(Method::DELETE), 0);
 }
 
+/// `!` exclusions leave packages out of what globs and "all packages"
+/// pick; one that leaves nothing out (a typo) stops the run, as do
+/// exclusions with nothing to exclude from, or that exclude everything.
+#[tokio::test]
+async fn exclusions_leave_packages_out_and_a_typo_stops_the_run() {
+    let fake = Fake::start().await;
+    for name in ["app-web", "app-api", "app-legacy", "lib"] {
+        app_with_orphans(&fake, name);
+    }
+    let picked = pick(&fake.client, &["app-*", "!app-legacy"], false)
+        .await
+        .unwrap();
+    assert_eq!(picked, ["app-api", "app-web"]);
+    let picked = pick(&fake.client, &["!app-*"], true).await.unwrap();
+    assert_eq!(picked, ["lib"]);
+
+    let typo = pick(&fake.client, &["app-*", "!app-lgacy"], false).await;
+    assert!(
+        matches!(&typo, Err(Error::Targets(problem)) if problem.contains("`!app-lgacy`")),
+        "{typo:?}"
+    );
+    let alone = pick(&fake.client, &["!lib"], false).await;
+    assert!(
+        matches!(&alone, Err(Error::Targets(problem)) if problem.contains("nothing is selected")),
+        "{alone:?}"
+    );
+    let everything = pick(&fake.client, &["app-web", "!app-*"], false).await;
+    assert!(
+        matches!(&everything, Err(Error::Targets(problem)) if problem.contains("is excluded")),
+        "{everything:?}"
+    );
+    assert_eq!(fake.sent(Method::DELETE), 0);
+}
+
 /// A named package that does not exist, or a glob that matches nothing,
 /// stops the run before anything is planned; the error names it.
 #[tokio::test]

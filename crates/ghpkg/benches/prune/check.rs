@@ -1,6 +1,7 @@
 //! Judges one dry run before its time counts: ghpkg must exit 0 with a plan
-//! that keeps every index and every child of a kept index, keeps the newest
-//! `KEEP_LAST`, deletes every other orphan, and must have read every index's
+//! of every package asked for that keeps every index and every child of a
+//! kept index, keeps the newest `KEEP_LAST`, deletes every other orphan; and,
+//! without a manifest cache to answer, must have read every index's
 //! manifest. A run that did less work than that is refused, not timed.
 
 use std::collections::{HashMap, HashSet};
@@ -8,7 +9,7 @@ use std::process::Output;
 
 use serde_json::Value;
 
-use crate::fixture::{INDEXES, KEEP_LAST, PAGES, Role, VERSIONS, Version};
+use crate::fixture::{KEEP_LAST, Package, Role, Version};
 use crate::server::Counters;
 
 /// What a correct plan holds.
@@ -30,12 +31,12 @@ pub(crate) enum KeepCount {
     Images,
 }
 
-/// Checks ghpkg's `--json` report of a dry run and what the server saw.
-/// The plan must be right under one of `models` (the first that fits).
+/// Checks ghpkg's `--json` report of a dry run of `packages` (in this
+/// order). Every plan must be right under one of `models` (the first that
+/// fits).
 pub(crate) fn dry_run(
     output: &Output,
-    versions: &[Version],
-    counters: &Counters,
+    packages: &[Package],
     models: &[KeepCount],
 ) -> Result<Planned, String> {
     let stderr = String::from_utf8_lossy(&output.stderr);
@@ -50,89 +51,123 @@ pub(crate) fn dry_run(
             report["dry_run"], report["error"]
         ));
     }
-    let plan = plan_by_id(&report)?;
-    let mut misfits = Vec::new();
-    let mut fits = false;
-    for &model in models {
-        let wrong = wrongly_planned(&plan, versions, model)?;
-        if wrong.is_empty() {
-            fits = true;
-            break;
+    let entries = plan_entries(&report, packages.len())?;
+    let mut planned = Planned {
+        kept: 0,
+        deleted: 0,
+    };
+    for (package, entries) in packages.iter().zip(entries) {
+        let plan = plan_by_id(entries, package)?;
+        let mut misfits = Vec::new();
+        let mut fits = false;
+        for &model in models {
+            let wrong = wrongly_planned(&plan, &package.versions, model)?;
+            if wrong.is_empty() {
+                fits = true;
+                break;
+            }
+            misfits.push(format!(
+                "{}: counting {model:?}, {} versions planned wrongly, the first: {}",
+                package.name,
+                wrong.len(),
+                wrong[..wrong.len().min(3)].join("; ")
+            ));
         }
-        misfits.push(format!(
-            "counting {model:?}, {} versions planned wrongly, the first: {}",
-            wrong.len(),
-            wrong[..wrong.len().min(3)].join("; ")
-        ));
+        if !fits {
+            return Err(misfits.join("; "));
+        }
+        let deleted = plan.values().filter(|(a, _)| a == "delete").count();
+        planned.deleted += deleted;
+        planned.kept += package.versions.len() - deleted;
     }
-    if !fits {
-        return Err(misfits.join("; "));
-    }
-    let unread = versions
-        .iter()
-        .filter(|v| v.role == Role::Index && !counters.reads_by_digest.contains_key(&v.digest))
-        .count();
-    if unread > 0 || counters.api_requests < PAGES {
-        return Err(format!(
-            "the server saw {} listing requests ({PAGES} pages) and {unread} of the \
-             {INDEXES} indexes were never read",
-            counters.api_requests
-        ));
-    }
-    let deleted = plan.values().filter(|(a, _)| a == "delete").count();
-    Ok(Planned {
-        kept: VERSIONS - deleted,
-        deleted,
-    })
+    Ok(planned)
 }
 
-/// The plan entries of the report: `packages[0].plan` in the version-2
-/// document of this tree's ghpkg (one package, which must not have failed),
-/// the top-level `plan` in the unversioned one of the previous release.
-fn plan_entries(report: &Value) -> Result<&Vec<Value>, String> {
+/// Checks that the server saw every listing page and a read of every
+/// index's manifest: what a run without a manifest cache must do.
+pub(crate) fn read_everything(packages: &[Package], counters: &Counters) -> Result<(), String> {
+    let pages: usize = packages.iter().map(Package::pages).sum();
+    let unread = packages
+        .iter()
+        .flat_map(|p| &p.versions)
+        .filter(|v| v.role == Role::Index && !counters.reads_by_digest.contains_key(&v.digest))
+        .count();
+    if unread > 0 || counters.api_requests < pages {
+        return Err(format!(
+            "the server saw {} listing requests ({pages} pages) and {unread} of the \
+             {} indexes were never read",
+            counters.api_requests,
+            packages.iter().map(Package::indexes).sum::<usize>()
+        ));
+    }
+    Ok(())
+}
+
+/// The plan entries of each package in the report: `packages[i].plan` in
+/// the version-2 and version-3 documents of ghpkg (no package may have
+/// failed), the top-level `plan` in the unversioned one of releases before.
+fn plan_entries(report: &Value, expected: usize) -> Result<Vec<&Vec<Value>>, String> {
     match &report["version"] {
-        Value::Null => report["plan"]
-            .as_array()
-            .ok_or_else(|| "the report has no `plan` array".to_owned()),
-        Value::Number(v) if v.as_u64() == Some(2) => {
+        Value::Null if expected == 1 => {
+            Ok(vec![report["plan"].as_array().ok_or_else(|| {
+                "the report has no `plan` array".to_owned()
+            })?])
+        }
+        Value::Number(v) if matches!(v.as_u64(), Some(2 | 3)) => {
             let packages = report["packages"]
                 .as_array()
-                .ok_or("the version-2 report has no `packages` array")?;
-            let [package] = packages.as_slice() else {
+                .ok_or("the report has no `packages` array")?;
+            if packages.len() != expected {
                 return Err(format!(
-                    "the report has {} packages, expected 1",
+                    "the report has {} packages, expected {expected}",
                     packages.len()
                 ));
-            };
-            if !package["error"].is_null() {
-                return Err(format!("the package failed: {}", package["error"]));
             }
-            package["plan"]
-                .as_array()
-                .ok_or_else(|| "the report has no `packages[0].plan` array".to_owned())
+            packages
+                .iter()
+                .map(|package| {
+                    if !package["error"].is_null() {
+                        return Err(format!("a package failed: {}", package["error"]));
+                    }
+                    package["plan"]
+                        .as_array()
+                        .ok_or_else(|| "a package has no `plan` array".to_owned())
+                })
+                .collect()
         }
         other => Err(format!("unknown --json report version {other}")),
     }
 }
 
-/// The plan's action and reason for every version id, each id once.
-fn plan_by_id(report: &Value) -> Result<HashMap<i64, (String, String)>, String> {
-    let entries = plan_entries(report)?;
+/// The plan's action and reason for every version id, each id once. A
+/// reason is the text of the version-2 document, or the code and the index
+/// named (`code:index`) of the version-3 one.
+fn plan_by_id(
+    entries: &[Value],
+    package: &Package,
+) -> Result<HashMap<i64, (String, String)>, String> {
     let mut plan = HashMap::new();
     for entry in entries {
         let id = entry["id"].as_i64().ok_or("a plan entry without an id")?;
-        let field = |name: &str| entry[name].as_str().unwrap_or_default().to_owned();
-        if plan
-            .insert(id, (field("action"), field("reason")))
-            .is_some()
-        {
+        let action = entry["action"].as_str().unwrap_or_default().to_owned();
+        let reason = match &entry["reason"] {
+            Value::String(text) => text.clone(),
+            reason => format!(
+                "{}:{}",
+                reason["code"].as_str().unwrap_or_default(),
+                reason["index"].as_str().unwrap_or_default()
+            ),
+        };
+        if plan.insert(id, (action, reason)).is_some() {
             return Err(format!("version {id} is in the plan twice"));
         }
     }
-    if plan.len() != VERSIONS {
+    if plan.len() != package.versions.len() {
         return Err(format!(
-            "the plan has {} versions, the package {VERSIONS}",
-            plan.len()
+            "the plan of {} has {} versions, the package {}",
+            package.name,
+            plan.len(),
+            package.versions.len()
         ));
     }
     Ok(plan)
@@ -178,7 +213,8 @@ fn expected(
     reason: &str,
 ) -> Option<String> {
     if in_count {
-        let ok = action == "keep" && reason.contains("most recent");
+        let ok = action == "keep"
+            && (reason.contains("most recent") || reason.starts_with("keep_last:"));
         return (!ok).then(|| format!("keep as one of the {KEEP_LAST} most recent"));
     }
     match version.role {
@@ -190,10 +226,11 @@ fn expected(
                 _ => "platform image",
             };
             let parent = &versions[version.parent_rank()?].digest;
-            // ghpkg names the parent by its first 12 hex digits.
+            // Version 2 names the parent by its first 12 hex digits.
             let named = format!("kept: {what} of {}", &parent[..19]);
-            let ok = action == "keep" && reason.starts_with(&named);
-            (!ok).then(|| format!("`{named}…`"))
+            let coded = format!("part_of:{parent}");
+            let ok = action == "keep" && (reason.starts_with(&named) || *reason == coded);
+            (!ok).then(|| format!("`{named}…` or `{coded}`"))
         }
     }
 }

@@ -1,27 +1,30 @@
-//! The package the prune benchmark works on, known to both the server (which
-//! serves it) and the checker (which judges the plan ghpkg made of it).
+//! The packages the prune benchmark works on, known to both the server
+//! (which serves them) and the checker (which judges the plans ghpkg made).
 //!
-//! 10,000 active versions of one container image, in blocks of ten from the
-//! newest: a tagged multi-arch image index, its three untagged children (an
-//! amd64 and an arm64 image and a build attestation, as `docker buildx`
-//! pushes them), then six untagged orphans.
+//! Every package is built of blocks of ten versions from the newest: a
+//! tagged multi-arch image index, its three untagged children (an amd64 and
+//! an arm64 image and a build attestation, as `docker buildx` pushes them),
+//! then six untagged orphans. The big package `app` has 10,000 versions; the
+//! organization-wide scenario has 100 packages of 30.
 
 use chrono::{DateTime, Utc};
 
-/// The organization and package served.
+/// The organization of the big package, and the one of the small packages
+/// (so that listing all of its packages lists only those).
 pub(crate) const ORG: &str = "o";
-pub(crate) const PACKAGE: &str = "app";
-/// Active versions of the package.
-pub(crate) const VERSIONS: usize = 10_000;
-/// Tagged image indexes among them.
-pub(crate) const INDEXES: usize = 1_000;
+pub(crate) const SMALL_ORG: &str = "many";
+/// The big package, and how many versions it has.
+pub(crate) const BIG: &str = "app";
+pub(crate) const BIG_VERSIONS: usize = 10_000;
+/// The organization-wide scenario: this many packages of this many versions.
+pub(crate) const SMALL_PACKAGES: usize = 100;
+pub(crate) const SMALL_VERSIONS: usize = 30;
 /// Versions per block: one index, its children, and orphans.
-const BLOCK: usize = VERSIONS / INDEXES;
+pub(crate) const BLOCK: usize = 10;
 /// Children of each index: two platform images and an attestation.
 pub(crate) const CHILDREN: usize = 3;
 /// GitHub's largest page, which ghpkg asks for.
 pub(crate) const PER_PAGE: usize = 100;
-pub(crate) const PAGES: usize = VERSIONS.div_ceil(PER_PAGE);
 /// The policy's `--keep-last`: exactly the newest block.
 pub(crate) const KEEP_LAST: usize = BLOCK;
 
@@ -38,7 +41,7 @@ pub(crate) enum Role {
     Orphan,
 }
 
-/// One version of the package. Version `rank` 0 is the newest.
+/// One version of a package. Version `rank` 0 is the newest.
 #[derive(Debug, Clone)]
 pub(crate) struct Version {
     pub(crate) rank: usize,
@@ -57,10 +60,58 @@ impl Version {
     }
 }
 
-/// Every version, newest first: one a minute, ids falling with age.
-pub(crate) fn versions() -> Vec<Version> {
+/// One container package of the organization.
+#[derive(Debug, Clone)]
+pub(crate) struct Package {
+    pub(crate) org: &'static str,
+    pub(crate) name: String,
+    /// Newest first.
+    pub(crate) versions: Vec<Version>,
+}
+
+impl Package {
+    /// Pages of the versions listing.
+    pub(crate) fn pages(&self) -> usize {
+        self.versions.len().div_ceil(PER_PAGE)
+    }
+
+    /// Tagged image indexes.
+    pub(crate) fn indexes(&self) -> usize {
+        self.versions.len() / BLOCK
+    }
+
+    /// The versions an image index lists: the three that follow it.
+    pub(crate) fn children(&self, index: &Version) -> &[Version] {
+        assert_eq!(index.role, Role::Index, "only an index has children");
+        &self.versions[index.rank + 1..=index.rank + CHILDREN]
+    }
+}
+
+/// The big package: 10,000 versions, 1,000 of them indexes.
+pub(crate) fn big() -> Package {
+    package(ORG, BIG.to_owned(), 0, BIG_VERSIONS)
+}
+
+/// The organization-wide scenario's packages, in name order.
+pub(crate) fn small() -> Vec<Package> {
+    (0..SMALL_PACKAGES)
+        .map(|n| package(SMALL_ORG, format!("svc-{n:03}"), n + 1, SMALL_VERSIONS))
+        .collect()
+}
+
+/// Every package the server serves.
+pub(crate) fn all() -> Vec<Package> {
+    let mut all = vec![big()];
+    all.extend(small());
+    all
+}
+
+/// Package number `n` (ids and digests distinct across packages), with
+/// `count` versions, one a minute, ids falling with age.
+fn package(org: &'static str, name: String, n: usize, count: usize) -> Package {
     let newest = DateTime::from_timestamp(1_767_225_600, 0).expect("a valid timestamp");
-    (0..VERSIONS)
+    let indexes = count / BLOCK;
+    let versions = (0..count)
         .map(|rank| {
             let role = match rank % BLOCK {
                 0 => Role::Index,
@@ -69,12 +120,12 @@ pub(crate) fn versions() -> Vec<Version> {
                 3 => Role::Attestation,
                 _ => Role::Orphan,
             };
-            let digest = digest(rank);
+            let digest = digest(n * 1_000_000 + rank);
             let tags = match (role, rank / BLOCK) {
-                (Role::Index, 0) => vec!["latest".into(), format!("v{INDEXES}")],
+                (Role::Index, 0) => vec!["latest".into(), format!("v{indexes}")],
                 (Role::Index, block) => {
                     vec![
-                        format!("v{}", INDEXES - block),
+                        format!("v{}", indexes - block),
                         format!("sha-{}", &digest[7..14]),
                     ]
                 }
@@ -82,26 +133,25 @@ pub(crate) fn versions() -> Vec<Version> {
             };
             Version {
                 rank,
-                id: 70_000_000 - rank as i64,
+                id: 70_000_000 - (n * 100_000 + rank) as i64,
                 digest,
                 role,
                 tags,
                 created_at: newest - chrono::Duration::minutes(rank as i64),
             }
         })
-        .collect()
+        .collect();
+    Package {
+        org,
+        name,
+        versions,
+    }
 }
 
-/// The versions an image index lists: the three that follow it.
-pub(crate) fn children<'a>(versions: &'a [Version], index: &Version) -> &'a [Version] {
-    assert_eq!(index.role, Role::Index, "only an index has children");
-    &versions[index.rank + 1..=index.rank + CHILDREN]
-}
-
-/// A distinct, random-looking `sha256:` digest for `rank` (multiplying by an
-/// odd constant is a bijection, so no two ranks share one).
-fn digest(rank: usize) -> String {
-    let x = (rank as u128 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835);
+/// A distinct, random-looking `sha256:` digest for `n` (multiplying by an
+/// odd constant is a bijection, so no two numbers share one).
+fn digest(n: usize) -> String {
+    let x = (n as u128 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835);
     format!(
         "sha256:{x:032x}{:032x}",
         x.rotate_left(64) ^ 0x5851_F42D_4C95_7F2D

@@ -1,7 +1,8 @@
-//! The loopback server a prune dry run talks to: GitHub's versions listing
-//! of the fixture package (100 a page, with `Link` headers) and the OCI
-//! registry's manifests of its versions, both on one port, with an optional
-//! delay before every answer. It counts what it is asked.
+//! The loopback server a prune dry run talks to: GitHub's packages, their
+//! versions listings (100 a page, with `Link` headers) and the OCI
+//! registry's manifests of their versions, for every fixture package, all on
+//! one port, with an optional delay before every answer. It counts what it
+//! is asked.
 //!
 //! It runs in a child process (the benchmark binary re-executed with
 //! `--serve`) so that it never competes with the benchmark's bookkeeping.
@@ -23,7 +24,7 @@ mod loopback;
 pub(crate) use loopback::ServerProcess;
 use loopback::{Handler, github_headers, link_header, response};
 
-use crate::fixture::{self, ORG, PACKAGE, PAGES, PER_PAGE, Role, Version};
+use crate::fixture::{self, PER_PAGE, Package, Role, Version};
 
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
@@ -32,8 +33,10 @@ const JSON: &str = "application/json; charset=utf-8";
 /// What the server saw between two `counters` commands.
 #[derive(Debug, Default, Clone, Serialize, Deserialize)]
 pub(crate) struct Counters {
-    /// Requests for a page of the versions listing.
+    /// Requests for a page of a versions listing.
     pub(crate) api_requests: usize,
+    /// Requests for a package, or for the listing of packages.
+    pub(crate) package_requests: usize,
     /// Manifest GETs, in all and per digest.
     pub(crate) manifest_reads: usize,
     pub(crate) reads_by_digest: HashMap<String, usize>,
@@ -176,6 +179,11 @@ impl Tally {
                 self.counters.max_reads_in_flight =
                     self.counters.max_reads_in_flight.max(self.reads_in_flight);
             }
+            Request::Package => {
+                self.counters.package_requests += 1;
+                self.first_api = self.first_api.or(Some(now));
+                self.counters.api_connections += first_on_connection;
+            }
             Request::Other => self.counters.other_requests += 1,
         }
     }
@@ -192,7 +200,7 @@ impl Tally {
                 self.last_read_answer = now;
                 self.reads_in_flight -= 1;
             }
-            Request::Other => {}
+            Request::Package | Request::Other => {}
         }
     }
 }
@@ -218,7 +226,7 @@ pub(crate) fn run(latency: Duration) -> ! {
     let counted = Arc::clone(&tally);
     loopback::serve(
         |port| Counting {
-            answers: Answers::render(port, &fixture::versions()),
+            answers: Answers::render(port, &fixture::all()),
             tally,
             latency,
         },
@@ -272,18 +280,25 @@ impl Handler for Counting {
 /// What a request asked for.
 #[derive(Debug)]
 enum Request {
-    /// A page of the versions listing.
+    /// A page of a versions listing.
     Page,
+    /// A package, or the listing of an organization's packages.
+    Package,
     /// A manifest, by digest (or tag, had ghpkg asked for one).
     Manifest(String),
     Other,
 }
 
-/// Every answer the server can give, as complete HTTP/1.1 responses.
+/// Every answer the server can give, as complete HTTP/1.1 responses, by
+/// path.
 struct Answers {
-    listing_path: String,
-    manifests_path: String,
-    pages: Vec<Arc<[u8]>>,
+    /// The pages of each package's versions listing.
+    listings: HashMap<String, Vec<Arc<[u8]>>>,
+    /// Each package, as GitHub answers a GET of it.
+    packages: HashMap<String, Arc<[u8]>>,
+    /// The one page that lists each organization's packages.
+    package_lists: HashMap<String, Arc<[u8]>>,
+    /// Every manifest of every package.
     manifests: HashMap<String, Arc<[u8]>>,
     bad_page: Arc<[u8]>,
     not_found: Arc<[u8]>,
@@ -291,57 +306,18 @@ struct Answers {
 }
 
 impl Answers {
-    fn render(port: u16, versions: &[Version]) -> Answers {
-        let listing_path = format!("/orgs/{ORG}/packages/container/{PACKAGE}/versions");
-        let url_of_page = |page: usize| {
-            format!(
-                "http://127.0.0.1:{port}{listing_path}?state=active&per_page={PER_PAGE}&page={page}"
-            )
-        };
-        let pages = versions
-            .chunks(PER_PAGE)
-            .enumerate()
-            .map(|(i, chunk)| {
-                let page = i + 1;
-                let items: Vec<Value> = chunk.iter().map(version_json).collect();
-                let body = serde_json::to_vec(&items).expect("render a page");
-                let mut headers = vec![("content-type", JSON.to_owned())];
-                if let Some(links) = link_header(url_of_page, page, PAGES) {
-                    headers.push(("link", links));
-                }
-                headers.extend(github_headers(page));
-                response("200 OK", &headers, &body)
-            })
-            .collect();
-        let manifests = versions
-            .iter()
-            .map(|v| {
-                let (media_type, body) = match v.role {
-                    Role::Index => (OCI_INDEX, index_json(v, fixture::children(versions, v))),
-                    _ => (OCI_MANIFEST, image_json(v)),
-                };
-                let headers = [
-                    ("content-type", media_type.to_owned()),
-                    ("docker-content-digest", v.digest.clone()),
-                    ("docker-distribution-api-version", "registry/2.0".to_owned()),
-                ];
-                let body = serde_json::to_vec(&body).expect("render a manifest");
-                (v.digest.clone(), response("200 OK", &headers, &body))
-            })
-            .collect();
+    fn render(port: u16, all: &[Package]) -> Answers {
         let json = [("content-type", JSON.to_owned())];
-        Answers {
-            manifests_path: format!("/v2/{ORG}/{PACKAGE}/manifests/"),
-            listing_path,
-            pages,
-            manifests,
+        let mut answers = Answers {
+            listings: HashMap::new(),
+            packages: HashMap::new(),
+            package_lists: HashMap::new(),
+            manifests: HashMap::new(),
             bad_page: response(
                 "400 Bad Request",
                 &json,
-                format!(
-                    r#"{{"message":"this test server renders pages 1 to {PAGES} of {PER_PAGE} versions only"}}"#
-                )
-                .as_bytes(),
+                format!(r#"{{"message":"this test server renders pages of {PER_PAGE} only"}}"#)
+                    .as_bytes(),
             ),
             not_found: response(
                 "404 Not Found",
@@ -353,21 +329,87 @@ impl Answers {
                 &json,
                 br#"{"errors":[{"code":"MANIFEST_UNKNOWN","message":"manifest unknown"}]}"#,
             ),
+        };
+        let mut by_org: HashMap<&str, Vec<Value>> = HashMap::new();
+        for package in all {
+            let org = package.org;
+            let name = &package.name;
+            let package_path = format!("/orgs/{org}/packages/container/{name}");
+            let body = package_json(package);
+            answers.packages.insert(
+                package_path.clone(),
+                response("200 OK", &json, &serde_json::to_vec(&body).expect("render")),
+            );
+            by_org.entry(org).or_default().push(body);
+
+            let listing_path = format!("{package_path}/versions");
+            let pages = package.pages();
+            let url_of_page = |page: usize| {
+                format!(
+                    "http://127.0.0.1:{port}{listing_path}?state=active&per_page={PER_PAGE}&page={page}"
+                )
+            };
+            let rendered = package
+                .versions
+                .chunks(PER_PAGE)
+                .enumerate()
+                .map(|(i, chunk)| {
+                    let page = i + 1;
+                    let items: Vec<Value> =
+                        chunk.iter().map(|v| version_json(package, v)).collect();
+                    let body = serde_json::to_vec(&items).expect("render a page");
+                    let mut headers = vec![("content-type", JSON.to_owned())];
+                    if let Some(links) = link_header(url_of_page, page, pages) {
+                        headers.push(("link", links));
+                    }
+                    headers.extend(github_headers(page));
+                    response("200 OK", &headers, &body)
+                })
+                .collect();
+            answers.listings.insert(listing_path.clone(), rendered);
+
+            for v in &package.versions {
+                let (media_type, body) = match v.role {
+                    Role::Index => (OCI_INDEX, index_json(v, package.children(v))),
+                    _ => (OCI_MANIFEST, image_json(v)),
+                };
+                let headers = [
+                    ("content-type", media_type.to_owned()),
+                    ("docker-content-digest", v.digest.clone()),
+                    ("docker-distribution-api-version", "registry/2.0".to_owned()),
+                ];
+                let body = serde_json::to_vec(&body).expect("render a manifest");
+                answers.manifests.insert(
+                    format!("/v2/{org}/{name}/manifests/{}", v.digest),
+                    response("200 OK", &headers, &body),
+                );
+            }
         }
+        for (org, list) in by_org {
+            assert!(
+                list.len() <= PER_PAGE,
+                "one page of packages per organization"
+            );
+            let mut headers = vec![("content-type", JSON.to_owned())];
+            headers.extend(github_headers(1));
+            answers.package_lists.insert(
+                format!("/orgs/{org}/packages"),
+                response(
+                    "200 OK",
+                    &headers,
+                    &serde_json::to_vec(&list).expect("render"),
+                ),
+            );
+        }
+        answers
     }
 
     /// What one request head (request line and headers) asks, and the answer.
     fn for_request(&self, head: &[u8]) -> (Request, Arc<[u8]>) {
         let (path, query) = loopback::target(head);
-        if let Some(reference) = path.strip_prefix(&self.manifests_path) {
-            let answer = self
-                .manifests
-                .get(reference)
-                .unwrap_or(&self.unknown_manifest);
+        if let Some((_, reference)) = path.split_once("/manifests/") {
+            let answer = self.manifests.get(&path).unwrap_or(&self.unknown_manifest);
             return (Request::Manifest(reference.to_owned()), Arc::clone(answer));
-        }
-        if path != self.listing_path {
-            return (Request::Other, Arc::clone(&self.not_found));
         }
         let param = |name: &str| {
             query
@@ -377,11 +419,25 @@ impl Answers {
                 .map(|(_, value)| value)
         };
         let page = param("page").map_or(Some(1), |p| p.parse::<usize>().ok());
+        if let Some(answer) = self.package_lists.get(&path) {
+            let answer = if page == Some(1) {
+                answer
+            } else {
+                &self.bad_page
+            };
+            return (Request::Package, Arc::clone(answer));
+        }
+        if let Some(answer) = self.packages.get(&path) {
+            return (Request::Package, Arc::clone(answer));
+        }
+        let Some(pages) = self.listings.get(&path) else {
+            return (Request::Other, Arc::clone(&self.not_found));
+        };
         let answer = match (page, param("per_page")) {
             (Some(page), Some(per_page))
-                if per_page == PER_PAGE.to_string() && (1..=PAGES).contains(&page) =>
+                if per_page == PER_PAGE.to_string() && (1..=pages.len()).contains(&page) =>
             {
-                &self.pages[page - 1]
+                &pages[page - 1]
             }
             _ => &self.bad_page,
         };
@@ -389,22 +445,44 @@ impl Answers {
     }
 }
 
+/// A container package as GitHub answers for it (the fields the spec's
+/// `package` schema requires).
+fn package_json(package: &Package) -> Value {
+    let (org, name) = (package.org, &package.name);
+    let time = package.versions[0]
+        .created_at
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    json!({
+        "id": 1_000 + package.versions[0].id % 100_000,
+        "name": name,
+        "package_type": "container",
+        "visibility": "private",
+        "url": format!("https://api.github.com/orgs/{org}/packages/container/{name}"),
+        "html_url": format!("https://github.com/orgs/{org}/packages/container/package/{name}"),
+        "version_count": package.versions.len(),
+        "created_at": time,
+        "updated_at": time,
+    })
+}
+
 /// A container version as GitHub lists it (the fields of the spec's
 /// `package-version-org` example).
-fn version_json(v: &Version) -> Value {
+fn version_json(package: &Package, v: &Version) -> Value {
+    let (org, name) = (package.org, &package.name);
     let time = v.created_at.format("%Y-%m-%dT%H:%M:%SZ").to_string();
     json!({
         "id": v.id,
         "name": v.digest,
         "url": format!(
-            "https://api.github.com/orgs/{ORG}/packages/container/{PACKAGE}/versions/{}", v.id
+            "https://api.github.com/orgs/{org}/packages/container/{name}/versions/{}", v.id
         ),
         "package_html_url": format!(
-            "https://github.com/orgs/{ORG}/packages/container/package/{PACKAGE}"
+            "https://github.com/orgs/{org}/packages/container/package/{name}"
         ),
         "created_at": time,
         "updated_at": time,
-        "html_url": format!("https://github.com/orgs/{ORG}/packages/container/{PACKAGE}/{}", v.id),
+        "html_url": format!("https://github.com/orgs/{org}/packages/container/{name}/{}", v.id),
         "metadata": {"package_type": "container", "container": {"tags": v.tags}},
     })
 }
