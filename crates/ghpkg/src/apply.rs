@@ -27,7 +27,7 @@ pub(crate) fn api_url(
     given: &str,
     source: Option<ValueSource>,
 ) -> Result<String, Failure> {
-    let plan = PlanFile::read(path).map_err(Failure::Failed)?;
+    let plan = read_plan(path)?;
     let given = match given.trim() {
         "" => github_packages::DEFAULT_BASE_URL,
         url => url,
@@ -47,6 +47,14 @@ pub(crate) fn api_url(
         )));
     }
     Ok(ours)
+}
+
+/// The plan at `path`; a journal given instead is named as such.
+fn read_plan(path: &Path) -> Result<PlanFile, Failure> {
+    PlanFile::read(path).map_err(|e| match crate::files::not_a_plan(path) {
+        Some(instead) => Failure::Usage(instead),
+        None => Failure::Failed(e),
+    })
 }
 
 /// The command that applies `path` against `api_url`, as it must be typed.
@@ -69,7 +77,7 @@ fn check_age(path: &Path, plan: &PlanFile, args: &ApplyArgs) -> Result<(), Failu
              since. Make a new plan with `ghpkg prune ... --plan-out`, or raise \
              --max-plan-age; nothing was deleted",
             path.display(),
-            crate::duration::format(age.to_std().unwrap_or_default()),
+            crate::duration::about(age.to_std().unwrap_or_default()),
             crate::duration::format(args.max_plan_age)
         )));
     }
@@ -83,7 +91,7 @@ fn show(path: &Path, plan: &PlanFile, scope: &github_packages::Scope) -> Outcome
         "plan {} ({}, made {} ago): {} of {} to delete",
         path.display(),
         scope,
-        crate::duration::format(age.to_std().unwrap_or_default()),
+        crate::duration::about(age.to_std().unwrap_or_default()),
         plural(plan.delete_count(), "version"),
         plural(
             plan.packages.len(),
@@ -115,7 +123,7 @@ fn show(path: &Path, plan: &PlanFile, scope: &github_packages::Scope) -> Outcome
 
 pub(crate) async fn run(ctx: &Ctx, args: &ApplyArgs) -> Outcome {
     let path = &args.plan;
-    let plan = PlanFile::read(path).map_err(Failure::Failed)?;
+    let plan = read_plan(path)?;
     check_age(path, &plan, args)?;
     let scope = plan
         .owner
@@ -160,7 +168,6 @@ pub(crate) async fn run(ctx: &Ctx, args: &ApplyArgs) -> Outcome {
             kind,
             login: plan.owner.login.as_deref(),
             journal: args.journal.as_deref(),
-            again: format!("`{}`", command(path, &ctx.api_url())),
         };
         problems = deleting::delete(ctx, &run, work, &mut report).await?;
     } else if !ctx.json {

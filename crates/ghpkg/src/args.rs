@@ -4,12 +4,13 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use github_packages::{PackageType, Scope, VersionState, Visibility};
 
 use github_packages_retention::{PackagePattern, TagPattern};
 
 use crate::duration;
+use crate::names::{VersionSpec, version_spec};
 
 const ABOUT: &str = "Inspect GitHub Packages and prune old versions safely";
 
@@ -27,8 +28,13 @@ other users (ps) and shell history see it.
 Exit codes: 0 success; 1 failure or partial failure (what failed is listed,
 and a prune's journal has the rest); 2 bad usage (a flag, URL, owner,
 pattern or duration ghpkg cannot use, or a missing token), before any
-request is sent. If the reader of stdout goes away (`ghpkg ... | head`),
-ghpkg stops quietly with exit 0.
+request is sent; 130 interrupted (Ctrl-C or SIGTERM).
+
+If the reader of stdout goes away (`ghpkg ... | head`), ghpkg stops quietly
+with exit 0, except a run that deletes or restores (prune --yes, apply
+--yes, undo): it finishes what it was told to do (Ctrl-C stops it, not the
+reader), reports the outcome on stderr, in the journal and in the job
+summary, and exits as the run went.
 
 Durations: a number and a unit, as in 500ms, 90s, 1.5s, 1h30m, 30d, 2w.
 
@@ -41,7 +47,10 @@ With --json every command prints one JSON document on stdout:
   versions         an array of versions as GitHub returns them
   get              one package, or one version with --version
   delete           {\"deleted\": true, \"package_type\", \"package\", \"version\": id|null}
+                   and \"parts\": [id, ...] when --with-parts deleted some
   restore          {\"restored\": true, \"package_type\", \"package\", \"version\": id|null}
+                   or, for a version that is active, {\"restored\": false,
+                   \"already_active\": true, ...}
   prune            see `ghpkg prune --help`
   undo             see `ghpkg undo --help`
 An error that stops a command before it has a result leaves stdout empty;
@@ -54,27 +63,29 @@ pub(crate) struct Cli {
     pub(crate) global: Global,
     #[command(subcommand)]
     pub(crate) command: Command,
+    /// The command line as given (set after parsing), for the command that
+    /// continues an interrupted run.
+    #[arg(skip)]
+    pub(crate) command_line: Vec<String>,
 }
 
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
 pub(crate) struct Global {
-    /// REST API root; https://HOST/api/v3 for GitHub Enterprise Server.
-    #[arg(
-        long,
-        global = true,
-        env = "GITHUB_API_URL",
-        default_value = github_packages::DEFAULT_BASE_URL,
-        value_name = "URL",
-        value_parser = api_url
-    )]
-    pub(crate) api_url: String,
+    /// REST API root (default: `https://api.github.com`, or GITHUB_API_URL).
+    ///
+    /// `https://HOST/api/v3` for GitHub Enterprise Server. GITHUB_API_URL
+    /// (which GitHub Actions sets) is used when --api-url is not given.
+    #[arg(long, global = true, value_name = "URL", value_parser = api_url)]
+    pub(crate) api_url: Option<String>,
 
-    /// Read the token from the first line of standard input instead of
-    /// GITHUB_TOKEN / GH_TOKEN.
+    /// Read the token from standard input's first line.
+    ///
+    /// Instead of GITHUB_TOKEN or GH_TOKEN.
     #[arg(long, global = true)]
     pub(crate) token_stdin: bool,
 
-    /// Print one JSON document instead of tables (shapes: see `ghpkg --help`).
+    /// Print one JSON document instead of tables (shapes: `ghpkg --help`).
     #[arg(long, global = true)]
     pub(crate) json: bool,
 
@@ -82,14 +93,17 @@ pub(crate) struct Global {
     #[arg(short, long, global = true, action = clap::ArgAction::Count)]
     pub(crate) verbose: u8,
 
-    /// Minimum spacing between deletes and restores (GitHub asks for 1s);
-    /// 0 disables.
+    /// Minimum spacing between deletes and restores; 0 disables.
+    ///
+    /// GitHub asks for a second between writes.
     #[arg(long, global = true, value_name = "DURATION", default_value = "1s",
           value_parser = duration::parse)]
     pub(crate) write_interval: Duration,
 
-    /// Request budget per minute (GET 1 point, DELETE/POST 5), per GitHub's
-    /// secondary rate limit guidance; 0 disables.
+    /// Request budget per minute; 0 disables.
+    ///
+    /// GET costs 1 point, DELETE and POST 5, per GitHub's secondary rate
+    /// limit guidance.
     #[arg(long, global = true, value_name = "N", default_value_t = 900)]
     pub(crate) points_per_minute: u32,
 
@@ -97,16 +111,71 @@ pub(crate) struct Global {
     #[arg(long, global = true, value_name = "N", default_value_t = 3)]
     pub(crate) max_retries: u32,
 
-    /// Longest wait for a rate limit to reset before giving up (e.g. 90s,
-    /// 15m, 1h); 0 gives up at once.
+    /// Longest wait for a rate limit to reset; 0 gives up at once.
+    ///
+    /// A duration such as 90s, 15m or 1h; past it ghpkg gives up with the
+    /// reset time.
     #[arg(long, global = true, value_name = "DURATION", default_value = "90s",
           value_parser = duration::parse)]
     pub(crate) max_rate_limit_wait: Duration,
 }
 
-/// Whose packages: exactly one of --org, --user, --me.
+impl Global {
+    /// The API URL: --api-url, else GITHUB_API_URL (empty means unset),
+    /// else GitHub.com's (set after parsing).
+    pub(crate) fn api_url(&self) -> &str {
+        self.api_url
+            .as_deref()
+            .filter(|url| !url.trim().is_empty())
+            .unwrap_or(github_packages::DEFAULT_BASE_URL)
+    }
+}
+
+/// The command line's definition, built (so usage lines read `ghpkg prune
+/// ...`), with the client flags hidden where they do not apply.
+pub(crate) fn command() -> clap::Command {
+    let command = Cli::command();
+    // A subcommand that has an argument of a global's id does not get the
+    // global: these copies are hidden, and must be added before building.
+    let hidden = |demo: bool| -> Vec<clap::Arg> {
+        let ids: Vec<&str> = client_flags(demo).iter().map(|(id, _)| *id).collect();
+        command
+            .get_arguments()
+            .filter(|a| ids.contains(&a.get_id().as_str()))
+            .map(|a| a.clone().hide(true))
+            .collect()
+    };
+    let (demo, serve) = (hidden(true), hidden(false));
+    let mut command = command
+        .mut_subcommand("demo", |sub| sub.args(demo))
+        .mut_subcommand("fake", |fake| {
+            fake.mut_subcommand("serve", |sub| sub.args(serve))
+        });
+    command.build();
+    command
+}
+
+/// The global flags `demo` (`demo`: true) or `fake serve` do not use: the
+/// client's settings, and for the demo `--json` (it prints a walk-through).
+pub(crate) fn client_flags(demo: bool) -> Vec<(&'static str, &'static str)> {
+    let mut flags = vec![
+        ("api_url", "--api-url"),
+        ("token_stdin", "--token-stdin"),
+        ("write_interval", "--write-interval"),
+        ("points_per_minute", "--points-per-minute"),
+        ("max_retries", "--max-retries"),
+        ("max_rate_limit_wait", "--max-rate-limit-wait"),
+    ];
+    if demo {
+        flags.push(("json", "--json"));
+    }
+    flags
+}
+
+/// Whose packages: exactly one of --org, --user, --me, or the owner of an
+/// image reference given as the package (checked after parsing).
 #[derive(Debug, Clone, Args)]
-#[group(id = "owner", required = true, multiple = false)]
+#[group(id = "owner", required = false, multiple = false)]
 pub(crate) struct Owner {
     /// An organization.
     #[arg(long, value_name = "ORG", value_parser = login)]
@@ -117,9 +186,18 @@ pub(crate) struct Owner {
     /// The user the token belongs to.
     #[arg(long)]
     pub(crate) me: bool,
+    /// The owner an image reference named, organization or user (set after
+    /// parsing).
+    #[arg(skip)]
+    pub(crate) reference: Option<String>,
 }
 
 impl Owner {
+    /// Whether none of --org, --user, --me was given.
+    pub(crate) fn is_unset(&self) -> bool {
+        self.org.is_none() && self.user.is_none() && !self.me
+    }
+
     pub(crate) fn scope(&self) -> Scope {
         match (&self.org, &self.user) {
             (Some(org), _) => Scope::org(org.clone()),
@@ -216,35 +294,50 @@ pub(crate) enum Command {
         /// Active versions (GitHub's default) or deleted ones still restorable.
         #[arg(long)]
         state: Option<State>,
+        /// Only versions with a tag matching GLOB (repeatable; the whole tag
+        /// must match, as prune's --tag).
+        #[arg(long = "tag", value_name = "GLOB", value_parser = tag_glob)]
+        tags: Vec<TagPattern>,
     },
     /// Show a package, or one version of it.
     Get {
         #[command(flatten)]
         target: Target,
-        /// A version id instead of the whole package.
-        #[arg(long = "version", value_name = "ID", value_parser = clap::value_parser!(i64).range(1..))]
-        version: Option<i64>,
+        /// One version instead of the whole package: its id, a tag, or its
+        /// name (a container's digest, an npm version).
+        #[arg(long = "version", value_name = "ID|TAG|DIGEST", value_parser = version_spec)]
+        version: Option<VersionSpec>,
     },
     /// Delete a package (every version), or one version. Restorable for 30 days.
     ///
-    /// Asks for confirmation on a terminal; elsewhere --yes is required.
+    /// Asks for confirmation on a terminal; elsewhere --yes is required. A
+    /// multi-arch image index is deleted alone unless --with-parts: its
+    /// platform images and attestations are named, and on a terminal the
+    /// question is asked.
     Delete {
         #[command(flatten)]
         target: Target,
-        /// Delete this version id only.
-        #[arg(long = "version", value_name = "ID", value_parser = clap::value_parser!(i64).range(1..))]
-        version: Option<i64>,
+        /// Delete this version only: its id, a tag, or its name (a
+        /// container's digest, an npm version).
+        #[arg(long = "version", value_name = "ID|TAG|DIGEST", value_parser = version_spec)]
+        version: Option<VersionSpec>,
+        /// With --version of a multi-arch image index, also delete its
+        /// platform images, attestations and signatures (those no other
+        /// image uses).
+        #[arg(long, requires = "version")]
+        with_parts: bool,
         /// Do not ask for confirmation.
-        #[arg(long)]
+        #[arg(short, long)]
         yes: bool,
     },
     /// Restore a package or version deleted in the last 30 days.
     Restore {
         #[command(flatten)]
         target: Target,
-        /// Restore this version id only.
-        #[arg(long = "version", value_name = "ID", value_parser = clap::value_parser!(i64).range(1..))]
-        version: Option<i64>,
+        /// Restore this version only: its id, a tag, or its name (a
+        /// container's digest, an npm version).
+        #[arg(long = "version", value_name = "ID|TAG|DIGEST", value_parser = version_spec)]
+        version: Option<VersionSpec>,
         /// The package token GitHub may ask for to restore a whole package.
         /// Prefer the environment variable: a command-line argument is
         /// visible to other users of the machine (ps) and lands in shell
@@ -263,7 +356,7 @@ pub(crate) enum Command {
         #[command(flatten)]
         owner: Owner,
     },
-    #[command(long_about = PRUNE_HELP, after_long_help = PRUNE_AFTER)]
+    #[command(long_about = PRUNE_HELP, after_help = PRUNE_POINTER, after_long_help = PRUNE_AFTER)]
     /// Delete old versions by a retention policy (a dry run unless --yes).
     Prune(Box<PruneArgs>),
     /// Delete exactly the versions a plan file (prune --plan-out) plans to
@@ -336,16 +429,21 @@ It prints the API URL (the registry is at the same URL, under /v2/), a
 personal access token (classic) with read:packages, write:packages and
 delete:packages, and how to use them; with --json, one JSON line instead:
   {\"api_url\", \"registry_url\", \"token\", \"scopes\": [..], \"port\", \"seed\"}
+ghpkg needs no --registry-url for it: with an API on loopback, the API's
+own origin is the registry.
 
 The fake keeps state (deletes and restores stick, for 30 days), applies
 GitHub's rules (the last version of a package cannot be deleted, scopes,
 pagination) and GitHub's rate limits unless --without-rate-limits. It
-listens on loopback only: other machines cannot reach it.
+answers `internal` visibility as GitHub does, unless
+--no-internal-visibility. It listens on loopback only: other machines
+cannot reach it.
 
 Example:
   ghpkg fake serve --port 8090 &
   export GITHUB_TOKEN=...    # as printed
-  ghpkg --api-url http://127.0.0.1:8090 list --org acme";
+  ghpkg --api-url http://127.0.0.1:8090 list --org acme
+  ghpkg --api-url http://127.0.0.1:8090 prune container app --org acme --keep-last 10 --untagged";
 
 /// `ghpkg fake serve`.
 #[derive(Debug, Args)]
@@ -366,6 +464,14 @@ pub(crate) struct ServeArgs {
     /// requests (by default they are GitHub's).
     #[arg(long)]
     pub(crate) without_rate_limits: bool,
+    /// Say `private` where GitHub says `internal`.
+    ///
+    /// GitHub answers `internal` for a package visible to an enterprise's
+    /// members, a value its published API description does not allow;
+    /// clients typed strictly from that description (octokit's types among
+    /// them) refuse it.
+    #[arg(long)]
+    pub(crate) no_internal_visibility: bool,
 }
 
 /// A secret from the command line or the environment, never shown by
@@ -389,8 +495,12 @@ pub(crate) struct ApplyArgs {
     /// The plan file `ghpkg prune --plan-out` wrote.
     #[arg(value_name = "PLAN")]
     pub(crate) plan: PathBuf,
+    /// Print what would be deleted and delete nothing: the default without
+    /// --yes.
+    #[arg(long, conflicts_with = "yes")]
+    pub(crate) dry_run: bool,
     /// Delete for real; without it, print what would be deleted.
-    #[arg(long)]
+    #[arg(short, long)]
     pub(crate) yes: bool,
     /// Refuse a plan made longer ago than this (default 24h).
     #[arg(long, value_name = "DURATION", default_value = "24h",
@@ -433,7 +543,8 @@ pub(crate) struct Target {
     /// Package type.
     #[arg(value_name = "TYPE")]
     pub(crate) kind: Kind,
-    /// Package name.
+    /// Package name, or an image reference `ghcr.io/OWNER/NAME[:TAG|@DIGEST]`
+    /// (the owner, and the version, from it).
     #[arg(value_name = "NAME")]
     pub(crate) name: String,
     #[command(flatten)]
@@ -451,8 +562,9 @@ personal access token: a workflow's GITHUB_TOKEN cannot list them, so name
 packages with it. Each package is planned and reported on its own; one
 journal covers the run; a package that fails does not stop the others.
 
-Without --yes this is a dry run: it prints each plan (every active version,
-DELETE or KEEP, and why) and deletes nothing. --plan-out FILE writes the
+Without --yes (or with --dry-run, which says so) this is a dry run: it
+prints each plan (every active version, DELETE or KEEP, and why) and
+deletes nothing. --plan-out FILE writes the
 plans to FILE for `ghpkg apply FILE --yes`. With --yes it prints a summary
 line and the versions it deletes (--show-kept adds the kept ones), then what
 happened to each version that was not simply deleted.
@@ -558,31 +670,41 @@ are written.
 Not detected: a new multi-arch image pushed during the prune that reuses a
 platform manifest planned for deletion (its index is not read again).";
 
+/// Where the rules are explained, for `prune -h` (and the end of `--help`).
+const PRUNE_POINTER: &str = "\
+How the rules combine, and the safety checks: `ghpkg prune --help`. Rule by
+rule, with what other clean-up tools do differently: the tables under
+\"Prune: the retention policy\" in ghpkg's README (README.md).";
+
 const PRUNE_AFTER: &str = "\
-JSON output (--json), version 2 (also `ghpkg apply`):
+Rule by rule, with what other clean-up tools do differently: the tables
+under \"Prune: the retention policy\" in ghpkg's README (README.md).
+
+JSON output (--json), version 3 (also `ghpkg apply`):
   {
-    \"version\": 2,
+    \"version\": 3,
     \"dry_run\": true,
     \"packages\": [{
       \"package\": {\"owner\": \"acme\" | null, \"type\": \"container\", \"name\": \"app\"},
       \"listed_at\": \"2025-01-01T00:00:00Z\" | null,
       \"plan\": [{\"id\": 1, \"name\": \"sha256:…\", \"tags\": [\"v1\"],
-                \"created_at\": \"2025-01-01T00:00:00Z\",
-                \"action\": \"delete\" | \"keep\", \"reason\": \"…\"}],
+                \"created_at\": \"2025-01-01T00:00:00Z\", \"updated_at\": \"…\",
+                \"action\": \"delete\" | \"keep\", \"reason\": {\"code\": \"…\", …}}],
       \"deleted\": [{\"id\", \"name\", \"tags\"}],
       \"gone\": [{\"id\", \"name\", \"tags\"}],
-      \"skipped\": [{\"id\", \"name\", \"tags\", \"reason\"}],
+      \"skipped\": [{\"id\", \"name\", \"tags\", \"reason\": {\"code\", …}}],
       \"failed\": [{\"id\", \"name\", \"tags\", \"error\"}],
       \"not_attempted\": [{\"id\", \"name\", \"tags\"}],
-      \"warnings\": [\"an exclusion that matches no tag, a version deleted while
-                    planning, a ghost image, ...\"],
+      \"warnings\": [{\"code\": \"…\", \"message\": \"…\", …}],
       \"error\": \"why this package failed or was refused\" | null
     }],
     \"journal\": \"path\" | null,
     \"plan_file\": \"path\" | null,
-    \"error\": \"why the run failed or was refused\" | null
+    \"warnings\": [{\"code\", \"message\", …}]   (about the run as a whole),
+    \"error\": \"why the run failed, was refused or interrupted\" | null
   }
-Each plan lists every active version, newest first.
+The reason, skip and warning codes are listed in the README (\"Reason
+codes\"). Each plan lists every active version, newest first.
 
 Examples:
   ghpkg prune container app --org acme --keep-tagged 10 --untagged --older-than 2w
@@ -638,174 +760,235 @@ pub(crate) struct PruneArgs {
     /// Package type.
     #[arg(value_name = "TYPE")]
     pub(crate) kind: Kind,
-    /// The package to prune (or use --package / --all-packages).
+    /// The package to prune (or --package / --all-packages), or its image
+    /// reference ghcr.io/OWNER/NAME.
     #[arg(value_name = "NAME", required_unless_present_any = ["packages", "all_packages"],
           conflicts_with_all = ["packages", "all_packages"])]
     pub(crate) name: Option<String>,
-    #[command(flatten)]
+    #[command(flatten, next_help_heading = "What to prune")]
     pub(crate) owner: Owner,
 
-    /// A package to prune (repeatable); a glob (`app-*`, `team/**`) picks
-    /// every listed package it matches, where `*` stays within one `/` part;
-    /// `!GLOB` leaves out the packages it matches (`--package 'app-*'
-    /// --package '!app-legacy'`, or with --all-packages).
-    #[arg(long = "package", value_name = "NAME|GLOB", value_parser = package_pattern)]
+    /// A package to prune, or a glob of them (repeatable).
+    ///
+    /// A glob (`app-*`, `team/**`) picks every listed package it matches,
+    /// where `*` stays within one `/` part; `!GLOB` leaves out the packages
+    /// it matches (`--package 'app-*' --package '!app-legacy'`, or with
+    /// --all-packages).
+    #[arg(long = "package", value_name = "NAME|GLOB", value_parser = package_pattern,
+          help_heading = "What to prune")]
     pub(crate) packages: Vec<PackagePattern>,
 
-    /// Prune every package of TYPE the owner has (listed through the API).
-    #[arg(long)]
+    /// Prune every package of TYPE the owner has.
+    ///
+    /// The packages are listed through the API, which needs a personal
+    /// access token (classic): a workflow's GITHUB_TOKEN cannot list them.
+    #[arg(long, help_heading = "What to prune")]
     pub(crate) all_packages: bool,
 
-    /// Write the plan to this file and delete nothing; `ghpkg apply FILE
-    /// --yes` deletes exactly what it plans.
-    #[arg(long, value_name = "FILE", conflicts_with = "yes")]
-    pub(crate) plan_out: Option<PathBuf>,
-
-    /// Keep the N most recent versions (N at least 1).
-    #[arg(long, value_name = "N", value_parser = keep_count)]
+    /// Keep the N newest images (N at least 1).
+    #[arg(long, value_name = "N", value_parser = keep_count, help_heading = "What to keep")]
     pub(crate) keep_last: Option<u64>,
 
-    /// Keep the N most recent tagged versions (versions kept by an
-    /// exclusion, and parts of kept images, are not counted).
-    #[arg(long, value_name = "N", value_parser = keep_count_or_zero)]
+    /// Keep the N newest tagged images.
+    ///
+    /// Versions kept by an exclusion, and the parts of kept images, are not
+    /// counted.
+    #[arg(long, value_name = "N", value_parser = keep_count_or_zero, help_heading = "What to keep")]
     pub(crate) keep_tagged: Option<u64>,
 
-    /// Keep the N most recent untagged versions (parts of kept images are not
-    /// counted); 0 selects every untagged version.
-    #[arg(long, value_name = "N", value_parser = keep_count_or_zero)]
+    /// Keep the N newest untagged images; 0 selects every untagged one.
+    ///
+    /// The parts of kept images are not counted.
+    #[arg(long, value_name = "N", value_parser = keep_count_or_zero, help_heading = "What to keep")]
     pub(crate) keep_untagged: Option<u64>,
 
-    /// Only delete versions created longer ago than this (e.g. 30d, 12h;
-    /// more than zero).
-    #[arg(long, value_name = "DURATION", value_parser = duration::parse_positive)]
-    pub(crate) older_than: Option<Duration>,
-
-    /// Only delete untagged versions (or, with --tag, also tag matches).
-    #[arg(long)]
-    pub(crate) untagged: bool,
-
-    /// Only delete versions with a tag matching GLOB (repeatable).
-    #[arg(long = "tag", value_name = "GLOB", value_parser = tag_glob)]
-    pub(crate) tags: Vec<TagPattern>,
-
-    /// Only delete versions with a tag matching REGEX anywhere (repeatable).
-    #[arg(long = "tag-regex", value_name = "REGEX", value_parser = tag_regex)]
-    pub(crate) tag_regexes: Vec<TagPattern>,
-
-    /// Never delete versions with a tag matching GLOB (repeatable).
-    #[arg(long = "exclude-tag", value_name = "GLOB", value_parser = tag_glob)]
+    /// Never delete a version with a tag matching GLOB (repeatable).
+    #[arg(long = "exclude-tag", value_name = "GLOB", value_parser = tag_glob,
+          help_heading = "What to keep")]
     pub(crate) exclude_tags: Vec<TagPattern>,
 
-    /// Never delete versions with a tag matching REGEX anywhere (repeatable).
-    #[arg(long = "exclude-tag-regex", value_name = "REGEX", value_parser = tag_regex)]
+    /// Never delete a version with a tag matching REGEX anywhere (repeatable).
+    #[arg(long = "exclude-tag-regex", value_name = "REGEX", value_parser = tag_regex,
+          help_heading = "What to keep")]
     pub(crate) exclude_tag_regexes: Vec<TagPattern>,
 
-    /// Only delete versions whose name matches GLOB (repeatable): the
-    /// version of an npm, Maven, NuGet or RubyGems package (e.g.
-    /// '*-SNAPSHOT', '*-rc.*'), the digest of a container version.
-    #[arg(long = "version-name", value_name = "GLOB", value_parser = tag_glob)]
+    /// Never delete a version whose name matches GLOB (repeatable).
+    #[arg(long = "exclude-version-name", value_name = "GLOB", value_parser = tag_glob,
+          help_heading = "What to keep")]
+    pub(crate) exclude_version_names: Vec<TagPattern>,
+
+    /// Never delete a version whose name matches REGEX anywhere (repeatable).
+    #[arg(long = "exclude-version-name-regex", value_name = "REGEX", value_parser = tag_regex,
+          help_heading = "What to keep")]
+    pub(crate) exclude_version_name_regexes: Vec<TagPattern>,
+
+    /// Never delete the version with this digest, nor its parts (repeatable).
+    #[arg(long = "exclude-digest", value_name = "DIGEST", value_parser = digest,
+          help_heading = "What to keep")]
+    pub(crate) exclude_digests: Vec<String>,
+
+    /// Count ages and "newest" from `created` or `updated`.
+    ///
+    /// With `updated`, a version tagged again recently counts as new.
+    #[arg(
+        long,
+        value_name = "WHICH",
+        default_value = "created",
+        help_heading = "What to keep"
+    )]
+    pub(crate) age_from: AgeBasis,
+
+    /// Only delete versions older than this (30d, 12h, 2w; not zero).
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse_age,
+          help_heading = "What to delete")]
+    pub(crate) older_than: Option<Duration>,
+
+    /// Only delete untagged images (or, with --tag, also tag matches).
+    #[arg(long, help_heading = "What to delete")]
+    pub(crate) untagged: bool,
+
+    /// Only delete versions whose every tag matches GLOB (repeatable).
+    ///
+    /// Deleting a version deletes all its tags, so a version with a tag no
+    /// pattern matches is kept.
+    #[arg(long = "tag", value_name = "GLOB", value_parser = tag_glob,
+          help_heading = "What to delete")]
+    pub(crate) tags: Vec<TagPattern>,
+
+    /// Only delete versions whose every tag matches REGEX anywhere
+    /// (repeatable).
+    #[arg(long = "tag-regex", value_name = "REGEX", value_parser = tag_regex,
+          help_heading = "What to delete")]
+    pub(crate) tag_regexes: Vec<TagPattern>,
+
+    /// Only delete versions whose name matches GLOB (repeatable).
+    ///
+    /// The name is the version of an npm, Maven, NuGet or RubyGems package
+    /// (e.g. '*-SNAPSHOT', '*-rc.*'), the digest of a container version.
+    #[arg(long = "version-name", value_name = "GLOB", value_parser = tag_glob,
+          help_heading = "What to delete")]
     pub(crate) version_names: Vec<TagPattern>,
 
     /// Only delete versions whose name matches REGEX anywhere (repeatable).
-    #[arg(long = "version-name-regex", value_name = "REGEX", value_parser = tag_regex)]
+    #[arg(long = "version-name-regex", value_name = "REGEX", value_parser = tag_regex,
+          help_heading = "What to delete")]
     pub(crate) version_name_regexes: Vec<TagPattern>,
 
-    /// Never delete versions whose name matches GLOB (repeatable).
-    #[arg(long = "exclude-version-name", value_name = "GLOB", value_parser = tag_glob)]
-    pub(crate) exclude_version_names: Vec<TagPattern>,
-
-    /// Never delete versions whose name matches REGEX anywhere (repeatable).
-    #[arg(long = "exclude-version-name-regex", value_name = "REGEX", value_parser = tag_regex)]
-    pub(crate) exclude_version_name_regexes: Vec<TagPattern>,
-
-    /// Delete the image with this digest, with its platform images and
-    /// signatures, whatever the keep counts say (repeatable).
-    #[arg(long = "digest", value_name = "DIGEST", value_parser = digest)]
+    /// Delete the image with this digest, with its parts (repeatable).
+    ///
+    /// Its platform images and signatures go with it, whatever the keep
+    /// counts say; exclusions still protect.
+    #[arg(long = "digest", value_name = "DIGEST", value_parser = digest,
+          help_heading = "What to delete")]
     pub(crate) digests: Vec<String>,
 
-    /// Never delete the version with this digest, nor its parts (repeatable).
-    #[arg(long = "exclude-digest", value_name = "DIGEST", value_parser = digest)]
-    pub(crate) exclude_digests: Vec<String>,
-
-    /// Count ages and "newest" from `created` (default) or `updated`
-    /// (a version tagged again recently counts as new).
-    #[arg(long, value_name = "WHICH", default_value = "created")]
-    pub(crate) age_from: AgeBasis,
-
-    /// Also delete ghost images: image indexes none of whose platform
-    /// images are in the package (they cannot be pulled).
-    #[arg(long)]
+    /// Also delete image indexes none of whose platform images are here.
+    ///
+    /// Such a ghost image cannot be pulled.
+    #[arg(long, help_heading = "What to delete")]
     pub(crate) delete_ghost_images: bool,
 
-    /// Also delete partial images: image indexes some of whose platform
-    /// images are missing.
-    #[arg(long)]
+    /// Also delete image indexes some of whose platform images are missing.
+    #[arg(long, help_heading = "What to delete")]
     pub(crate) delete_partial_images: bool,
 
-    /// Also delete signatures, attestations and SBOMs whose image is not
-    /// in the package.
-    #[arg(long)]
+    /// Also delete signatures, attestations and SBOMs whose image is gone.
+    #[arg(long, help_heading = "What to delete")]
     pub(crate) delete_orphaned_referrers: bool,
 
-    /// Delete even if an --exclude-tag pattern matches no tag at all (by
-    /// default that stops a prune with --yes: it is most likely a typo).
-    #[arg(long)]
-    pub(crate) allow_unmatched_exclude: bool,
-
-    /// Refuse to delete anything if the plan deletes more than N versions.
-    #[arg(long, value_name = "N")]
-    pub(crate) max_delete: Option<u64>,
+    /// Print the plan and delete nothing: the default without --yes.
+    #[arg(long, conflicts_with = "yes", help_heading = "How to run")]
+    pub(crate) dry_run: bool,
 
     /// Delete for real; without it the prune is a dry run.
-    #[arg(long)]
+    #[arg(short, long, help_heading = "How to run")]
     pub(crate) yes: bool,
 
-    /// With --yes, also print the versions kept and why (a dry run always
-    /// does).
-    #[arg(long)]
-    pub(crate) show_kept: bool,
+    /// Write the plan to FILE and delete nothing.
+    ///
+    /// `ghpkg apply FILE --yes` deletes exactly what it plans, after review.
+    #[arg(
+        long,
+        value_name = "FILE",
+        conflicts_with = "yes",
+        help_heading = "How to run"
+    )]
+    pub(crate) plan_out: Option<PathBuf>,
 
-    /// Journal file to write (and continue); see above for the default.
-    #[arg(long, value_name = "PATH")]
+    /// Journal to write, or to continue.
+    ///
+    /// Default: ghpkg-journal-OWNER-PACKAGE-TIME.jsonl in the current
+    /// directory (see below).
+    #[arg(long, value_name = "PATH", help_heading = "How to run")]
     pub(crate) journal: Option<PathBuf>,
 
-    /// Container registry to read image indexes from. Default: `https://ghcr.io`
-    /// when --api-url is GitHub.com's; with any other API (GitHub Enterprise
-    /// Server: `https://containers.HOST`) it must be given, or
-    /// --no-registry-check.
-    #[arg(long, value_name = "URL", value_parser = registry_url)]
+    /// Refuse to delete anything if the plan deletes more than N versions.
+    #[arg(long, value_name = "N", help_heading = "How to run")]
+    pub(crate) max_delete: Option<u64>,
+
+    /// Delete even if an exclusion matches no tag at all.
+    ///
+    /// By default an --exclude-tag pattern that matches no tag stops a prune
+    /// with --yes: it is most likely a typo.
+    #[arg(long, help_heading = "How to run")]
+    pub(crate) allow_unmatched_exclude: bool,
+
+    /// With --yes, also print the versions kept and why.
+    ///
+    /// A dry run always does.
+    #[arg(long, help_heading = "How to run")]
+    pub(crate) show_kept: bool,
+
+    /// Container registry to read image indexes from.
+    ///
+    /// Default: `https://ghcr.io` for GitHub.com's API, and the API's own
+    /// origin for an API on loopback (such as `ghpkg fake serve`). With any
+    /// other API (GitHub Enterprise Server: `https://containers.HOST`) it
+    /// must be given, or --no-registry-check.
+    #[arg(long, value_name = "URL", value_parser = registry_url, help_heading = "How to run")]
     pub(crate) registry_url: Option<String>,
 
-    /// Do not read the registry: children of multi-arch images are then NOT
-    /// protected and may be deleted with --untagged.
-    #[arg(long)]
+    /// Do not read the registry: parts of multi-arch images are NOT
+    /// protected.
+    ///
+    /// Without the registry, the platform images of a kept multi-arch image
+    /// look like untagged images, and --untagged deletes them.
+    #[arg(long, help_heading = "How to run")]
     pub(crate) no_registry_check: bool,
 
-    /// How many manifests to read from the registry at once, over every
-    /// package planned at once.
+    /// How many manifests to read from the registry at once.
+    ///
+    /// Counted over every package planned at once.
     #[arg(long, value_name = "N", default_value_t = 32,
-          value_parser = clap::value_parser!(u16).range(1..=128))]
+          value_parser = clap::value_parser!(u16).range(1..=128), help_heading = "How to run")]
     pub(crate) manifest_reads: u16,
 
     /// How many packages to plan at once (--package globs, --all-packages).
     #[arg(long, value_name = "N", default_value_t = 8,
-          value_parser = clap::value_parser!(u16).range(1..=64))]
+          value_parser = clap::value_parser!(u16).range(1..=64), help_heading = "How to run")]
     pub(crate) packages_at_once: u16,
 
-    /// Where to keep manifests between runs (they never change, and each
-    /// read counts as a download). Default: the user's cache directory,
-    /// ghpkg/manifests in it.
-    #[arg(long, value_name = "DIR", conflicts_with = "no_manifest_cache")]
+    /// Where to keep manifests between runs.
+    ///
+    /// Manifests never change, and each read counts as a download. Default:
+    /// the user's cache directory, ghpkg/manifests in it.
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with = "no_manifest_cache",
+        help_heading = "How to run"
+    )]
     pub(crate) manifest_cache: Option<PathBuf>,
 
     /// Keep no manifests between runs.
-    #[arg(long)]
+    #[arg(long, help_heading = "How to run")]
     pub(crate) no_manifest_cache: bool,
 
-    /// The most the manifest cache may hold, in MiB; past it, the manifests
-    /// used least recently are removed.
+    /// The most the manifest cache may hold, in MiB.
+    ///
+    /// Past it, the manifests used least recently are removed.
     #[arg(long, value_name = "MIB", default_value_t = 64,
-          value_parser = clap::value_parser!(u64).range(1..))]
+          value_parser = clap::value_parser!(u64).range(1..), help_heading = "How to run")]
     pub(crate) manifest_cache_mib: u64,
 }
 
@@ -896,7 +1079,7 @@ fn token_safe_url(input: &str, what: &str) -> Result<url::Url, String> {
 }
 
 /// `--api-url`. Empty stands for the default (an empty `GITHUB_API_URL`).
-fn api_url(input: &str) -> Result<String, String> {
+pub(crate) fn api_url(input: &str) -> Result<String, String> {
     if input.trim().is_empty() {
         return Ok(String::new());
     }
@@ -945,11 +1128,13 @@ mod tests {
 
     #[test]
     fn exactly_one_owner_is_required() {
-        let parse = |args: &[&str]| Cli::try_parse_from(args).map(|_| ());
+        let parse = |args: &[&str]| crate::dispatch::parse_from(args).map(|_| ());
         assert!(parse(&["ghpkg", "list", "--org", "a"]).is_ok());
         assert!(parse(&["ghpkg", "list", "--me"]).is_ok());
         assert!(parse(&["ghpkg", "list"]).is_err());
         assert!(parse(&["ghpkg", "list", "--org", "a", "--me"]).is_err());
         assert!(parse(&["ghpkg", "undo", "j.jsonl"]).is_ok());
+        assert!(parse(&["ghpkg", "versions", "container", "ghcr.io/a/b"]).is_ok());
+        assert!(parse(&["ghpkg", "versions", "container", "b"]).is_err());
     }
 }

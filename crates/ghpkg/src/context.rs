@@ -5,7 +5,8 @@
 use std::fmt;
 use std::io::IsTerminal;
 
-use github_packages::Client;
+use github_packages::{ApiError, Client};
+use github_packages_retention::Stop;
 
 /// Why a command did not succeed, and so the exit code.
 #[derive(Debug)]
@@ -19,6 +20,9 @@ pub(crate) enum Failure {
     /// Standard output was closed by its reader (`ghpkg ... | head`): stop
     /// quietly, exit 0.
     StdoutClosed,
+    /// Stopped by Ctrl-C or SIGTERM after the request in flight: what was
+    /// done and how to go on, printed as it is; exit 130.
+    Interrupted(String),
 }
 
 impl From<github_packages::Error> for Failure {
@@ -52,17 +56,21 @@ impl From<github_packages_retention::Error> for Failure {
 }
 
 /// The usage error for a container prune off GitHub.com without
-/// `--registry-url`.
+/// `--registry-url`. The likely URL is named only where there is one: a
+/// GitHub Enterprise Server host name gives `containers.HOST`; an IP
+/// address gives no such name (and an API on loopback never gets here: its
+/// own origin is its registry).
 fn registry_needed(api_url: &str) -> String {
-    let example = url::Url::parse(api_url)
-        .ok()
-        .and_then(|u| u.host_str().map(|h| format!("https://containers.{h}")))
-        .unwrap_or_else(|| "https://containers.HOST".to_owned());
+    let parsed = url::Url::parse(api_url).ok();
+    let likely = match parsed.as_ref().and_then(url::Url::host) {
+        Some(url::Host::Domain(host)) => format!(", here probably https://containers.{host}"),
+        _ => String::new(),
+    };
     format!(
-        "--api-url is {api_url}, not GitHub.com, so its token is not sent to \
-         {}: pass --registry-url with this server's container registry (GitHub Enterprise \
-         Server serves it at containers.HOST, here probably {example}) so multi-arch images \
-         can be protected, or --no-registry-check to delete without that protection",
+        "--api-url is {api_url}, not GitHub.com, so its token is not sent to {}: pass \
+         --registry-url with this server's container registry (GitHub Enterprise Server serves \
+         it at https://containers.HOST{likely}) so multi-arch images can be protected, or \
+         --no-registry-check to delete without that protection",
         github_packages_retention::GHCR
     )
 }
@@ -80,15 +88,56 @@ pub(crate) fn advice(error: &github_packages::Error) -> &'static str {
 /// A library error as ghpkg shows it: the library's account of what
 /// happened, plus the ghpkg flag that changes it where there is one.
 pub(crate) fn describe(error: &github_packages::Error) -> String {
-    format!("{error}{}", advice(error))
+    match error.api().filter(|_| error.is_not_found()) {
+        Some(api) => not_found_words(api),
+        None => format!("{error}{}", advice(error)),
+    }
+}
+
+/// Whether GitHub's 404 was about a version (its path has a version id)
+/// rather than the package.
+pub(crate) fn about_a_version(path: &str) -> bool {
+    let mut segments = path.rsplit('/').peekable();
+    segments.next_if_eq(&"restore");
+    let id = segments.next().unwrap_or_default();
+    !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && segments.next() == Some("versions")
+}
+
+/// GitHub's 404, in ghpkg's words: GitHub's message, what to check (the
+/// version id only when one was asked for), and the request id.
+pub(crate) fn not_found_words(api: &ApiError) -> String {
+    let said = api
+        .message
+        .as_deref()
+        .map_or("Not Found", |m| m.trim().trim_end_matches('.'));
+    let check = if about_a_version(&api.path) {
+        "the owner, the package type and name, and the version id"
+    } else {
+        "the owner and the package type and name"
+    };
+    let mut text = format!(
+        "{} {} answered {}: {said}. Check {check}; GitHub also answers 404 when the token \
+         cannot see a private package",
+        api.method, api.path, api.status
+    );
+    if let Some(url) = &api.documentation_url {
+        text.push_str(&format!(" (see {url})"));
+    }
+    if let Some(id) = &api.request_id {
+        text.push_str(&format!(" [request id {id}]"));
+    }
+    text
 }
 
 /// What every command needs: the client, the token (the registry needs it
-/// too) and the output mode.
+/// too), the output mode, the stop Ctrl-C requests, and the command line
+/// as given (to print the command that continues a run).
 pub(crate) struct Ctx {
     pub(crate) client: Client,
     pub(crate) token: Option<String>,
     pub(crate) json: bool,
+    pub(crate) stop: Stop,
+    pub(crate) command_line: Vec<String>,
 }
 
 /// Never shows the token.
@@ -98,7 +147,8 @@ impl fmt::Debug for Ctx {
             .field("client", &self.client)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("json", &self.json)
-            .finish()
+            .field("stop", &self.stop)
+            .finish_non_exhaustive()
     }
 }
 
@@ -140,6 +190,23 @@ mod tests {
             "{message}"
         );
         assert!(message.contains("not sent to https://ghcr.io"), "{message}");
+        for by_address in ["https://10.0.0.5/api/v3", "https://[2001:db8::1]/api/v3"] {
+            let message = registry_needed(by_address);
+            assert!(!message.contains("containers.1"), "{message}");
+            assert!(!message.contains("containers.["), "{message}");
+            assert!(message.contains("--registry-url"), "{message}");
+        }
+    }
+
+    #[test]
+    fn a_404_is_about_a_version_only_when_its_path_has_an_id() {
+        let base = "/orgs/acme/packages/container/app";
+        assert!(!about_a_version(&format!("{base}/versions")));
+        assert!(!about_a_version(base));
+        assert!(!about_a_version(&format!("{base}/restore")));
+        assert!(about_a_version(&format!("{base}/versions/7")));
+        assert!(about_a_version(&format!("{base}/versions/7/restore")));
+        assert!(!about_a_version("/orgs/acme/packages/npm/123"));
     }
 
     #[test]
@@ -150,6 +217,8 @@ mod tests {
             client,
             token: Some(token.to_owned()),
             json: false,
+            stop: Stop::new(),
+            command_line: Vec::new(),
         };
         let debug = format!("{ctx:?}");
         assert!(!debug.contains(token), "{debug}");

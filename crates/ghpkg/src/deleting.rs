@@ -6,9 +6,10 @@ use std::path::Path;
 
 use github_packages::{PackageType, Scope};
 use github_packages_retention::journal::{self, Header};
-use github_packages_retention::{Executor, Stop, Work};
+use github_packages_retention::{Executor, Work};
 
 use crate::context::{Ctx, Failure};
+use crate::output::plural;
 use crate::progress::Bars;
 use crate::report::Report;
 
@@ -21,14 +22,11 @@ pub(crate) struct Run<'a> {
     pub(crate) login: Option<&'a str>,
     /// `--journal`, if given.
     pub(crate) journal: Option<&'a Path>,
-    /// The command that continues the run, to name in advice
-    /// (`the same command`, `ghpkg apply PLAN --yes`).
-    pub(crate) again: String,
 }
 
 /// Deletes `work` into one journal and records each package's outcome in
 /// `report`. Returns the problems of the run as a whole; each package's
-/// own are in its report.
+/// own are in its report. A run stopped by Ctrl-C sets `report.interrupted`.
 ///
 /// # Errors
 ///
@@ -55,7 +53,7 @@ pub(crate) async fn delete(
     }
     let planned = report.planned();
     let observer = Bars::new().printing_outcomes(!ctx.json && names.len() > 1);
-    let outcome = Executor::new(&ctx.client, Stop::new())
+    let outcome = Executor::new(&ctx.client, ctx.stop.clone())
         .run(&header, &path, work, &observer)
         .await?;
     report.journal = Some(path.display().to_string());
@@ -70,12 +68,28 @@ pub(crate) async fn delete(
         let _ = crate::report::print_run_outcome(report, planned, &path);
     }
     let mut problems = Vec::new();
-    if outcome.is_unfinished() {
+    if !outcome.is_unfinished() {
+        return Ok(problems);
+    }
+    let resume = crate::interrupt::resume_command(&ctx.command_line, &path);
+    let undo = crate::undo::command(&path);
+    if ctx.stop.is_requested() {
+        let done = format!(
+            "interrupted: deleted {} of {}, then sent nothing more",
+            report.deleted(),
+            plural(planned, "version")
+        );
         problems.push(format!(
-            "run {} again with --journal {} to continue, or `{}` to restore what was deleted",
-            run.again,
-            crate::shell::quote(&path.display().to_string()),
-            crate::undo::command(&path)
+            "{done}; journal {}; to continue: `{resume}`; to undo: `{undo}`",
+            path.display()
+        ));
+        report.interrupted = Some(format!(
+            "{done}\n  journal:      {}\n  to continue:  {resume}\n  to undo:      {undo}",
+            path.display()
+        ));
+    } else {
+        problems.push(format!(
+            "to continue, run `{resume}`; to restore what was deleted, `{undo}`"
         ));
     }
     Ok(problems)

@@ -20,6 +20,8 @@ use crate::output::{self, plural};
 use crate::serve;
 
 const OWNER: &str = "acme";
+/// The prune's journal, in the demo's own directory.
+const JOURNAL: &str = "journal.jsonl";
 const PACKAGE: &str = "app";
 
 /// The retention policy of the demo's prune: a common one for a busy image.
@@ -45,14 +47,11 @@ pub(crate) async fn run(args: &DemoArgs) -> Outcome {
         .start()
         .await
         .map_err(|e| Failure::Failed(format!("cannot start the fake GitHub: {e}")))?;
-    let scratch = Scratch::create()?;
-    let journal = scratch.path().join("journal.jsonl");
-    let journal = journal.to_str().ok_or_else(|| {
-        Failure::Failed(format!(
-            "the temporary directory {} is not UTF-8",
-            scratch.path().display()
-        ))
-    })?;
+    // The demo works in a directory of its own, removed at the end, so the
+    // journal it names is a file name there rather than a path that will
+    // be gone when the reader tries it.
+    let scratch = Scratch::enter()?;
+    let journal = JOURNAL;
     let demo = Demo {
         url: gh.url(),
         token: gh.token_with_scopes(serve::SCOPES),
@@ -90,10 +89,8 @@ pub(crate) async fn run(args: &DemoArgs) -> Outcome {
         .await?;
     show_tagged(&versions, 5, 10)?;
 
-    let registry = ["--registry-url", &demo.url];
     let mut prune = vec!["prune", "container", PACKAGE, "--org", OWNER];
     prune.extend_from_slice(POLICY);
-    prune.extend_from_slice(&registry);
     step(
         "Plan a prune (a dry run deletes nothing): keep the 10 newest versions, and \
          delete untagged builds and PR images (pr-*) older than 30 days. ghpkg reads \
@@ -103,7 +100,11 @@ pub(crate) async fn run(args: &DemoArgs) -> Outcome {
     let dry_run = demo.ghpkg(&with(&prune, &["--json"])).await?;
     summarise_plan(&dry_run)?;
 
-    step("Prune for real (--yes), writing a journal of every delete.")?;
+    step(&format!(
+        "Prune for real (--yes), writing a journal of every delete to {JOURNAL}, in a \
+         directory the demo works in and removes when it ends (a real prune writes it to \
+         the current directory, named after the owner, package and time)."
+    ))?;
     let pruned = demo
         .ghpkg(&with(&prune, &["--yes", "--journal", journal]))
         .await?;
@@ -391,12 +392,18 @@ fn check(gh: &FakeGitHub, before: &Versions, after: &Versions) -> Result<String,
     ))
 }
 
-/// A fresh directory under the system's temporary directory, removed with
-/// everything in it when dropped.
-struct Scratch(PathBuf);
+/// A fresh directory under the system's temporary directory, made the
+/// current one; when dropped, the previous one is current again and this
+/// one is removed with everything in it.
+struct Scratch {
+    path: PathBuf,
+    previous: PathBuf,
+}
 
 impl Scratch {
-    fn create() -> Result<Scratch, Failure> {
+    fn enter() -> Result<Scratch, Failure> {
+        let previous = std::env::current_dir()
+            .map_err(|e| Failure::Failed(format!("cannot tell the current directory: {e}")))?;
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
@@ -404,23 +411,24 @@ impl Scratch {
             std::env::temp_dir().join(format!("ghpkg-demo-{}-{nanos:09}", std::process::id()));
         // `create_dir`, not `create_dir_all`: an existing path (someone
         // else's) is an error, never reused.
-        std::fs::create_dir(&path).map_err(|e| {
+        let cannot = |path: &Path, e: std::io::Error| {
             Failure::Failed(format!(
-                "cannot create a temporary directory {}: {e}",
+                "cannot create and enter a temporary directory {}: {e}",
                 path.display()
             ))
-        })?;
-        Ok(Scratch(path))
-    }
-
-    fn path(&self) -> &Path {
-        &self.0
+        };
+        std::fs::create_dir(&path).map_err(|e| cannot(&path, e))?;
+        // Made before entering, so that a failure still removes it.
+        let scratch = Scratch { path, previous };
+        std::env::set_current_dir(&scratch.path).map_err(|e| cannot(&scratch.path, e))?;
+        Ok(scratch)
     }
 }
 
 impl Drop for Scratch {
     fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
+        let _ = std::env::set_current_dir(&self.previous);
+        let _ = std::fs::remove_dir_all(&self.path);
     }
 }
 

@@ -14,7 +14,12 @@ mod deleting;
 mod demo;
 mod dispatch;
 mod duration;
+mod files;
+mod interrupt;
+mod locate;
+mod names;
 mod output;
+mod parts;
 mod progress;
 mod prune;
 mod report;
@@ -91,6 +96,10 @@ async fn main() -> ExitCode {
         Err(Failure::Failed(message)) => {
             eprintln!("error: {message}");
             ExitCode::FAILURE
+        }
+        Err(Failure::Interrupted(message)) => {
+            eprintln!("{message}");
+            ExitCode::from(interrupt::EXIT_CODE)
         }
     }
 }

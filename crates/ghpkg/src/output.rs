@@ -3,7 +3,9 @@
 //! go to stderr so `--json` output stays parseable.
 //!
 //! Nothing here panics when stdout is closed early (`ghpkg ... | head`): every
-//! write returns the error, which `main` turns into a quiet exit.
+//! write returns the error, which `main` turns into a quiet exit; except in
+//! a run that deletes or restores ([`finish_despite_closed_stdout`]), which
+//! goes on without stdout and reports its outcome on stderr.
 //!
 //! Every result goes through [`write_out`], so `ghpkg demo` can run a command
 //! inside [`capture`] and show a summary of a long result instead.
@@ -11,6 +13,7 @@
 use std::cell::RefCell;
 use std::future::Future;
 use std::io::{self, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::Serialize;
@@ -52,12 +55,53 @@ tokio::task_local! {
     static CAPTURED: RefCell<Vec<u8>>;
 }
 
+/// Whether a closed stdout is ignored rather than ending the command.
+static FINISH_DESPITE_CLOSED: AtomicBool = AtomicBool::new(false);
+/// Whether stdout's reader has gone away.
+static CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// From now on a closed stdout does not end the command: what would go
+/// there is dropped. For runs that delete or restore, which finish what the
+/// user confirmed (the reader leaving is no request to stop; Ctrl-C is) and
+/// then report through [`outcome`].
+pub(crate) fn finish_despite_closed_stdout() {
+    FINISH_DESPITE_CLOSED.store(true, Ordering::Relaxed);
+}
+
+/// Whether stdout's reader has gone away.
+pub(crate) fn stdout_closed() -> bool {
+    CLOSED.load(Ordering::Relaxed)
+}
+
+/// The closing line of a run that deleted or restored: on stdout, and on
+/// stderr too once stdout's reader has gone, so the outcome is never lost.
+pub(crate) fn outcome(line: &str) -> io::Result<()> {
+    write_line(format_args!("{line}"))?;
+    if stdout_closed() {
+        eprintln!("{line}");
+    }
+    Ok(())
+}
+
 /// Writes `bytes` to stdout, or to the capture if the task runs inside
 /// [`capture`].
 fn write_out(bytes: &[u8]) -> io::Result<()> {
-    match CAPTURED.try_with(|captured| captured.borrow_mut().extend_from_slice(bytes)) {
-        Ok(()) => Ok(()),
+    let written = match CAPTURED.try_with(|captured| captured.borrow_mut().extend_from_slice(bytes))
+    {
+        Ok(()) => return Ok(()),
+        Err(_not_captured) if stdout_closed() => Err(io::ErrorKind::BrokenPipe.into()),
         Err(_not_captured) => io::stdout().lock().write_all(bytes),
+    };
+    match written {
+        Err(e) if e.kind() == io::ErrorKind::BrokenPipe => {
+            CLOSED.store(true, Ordering::Relaxed);
+            if FINISH_DESPITE_CLOSED.load(Ordering::Relaxed) {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }
+        other => other,
     }
 }
 

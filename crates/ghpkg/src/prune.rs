@@ -15,6 +15,7 @@ use github_packages_retention::{
 use crate::args::{AgeBasis, Kind, PruneArgs};
 use crate::context::{Ctx, Failure, Outcome};
 use crate::deleting;
+use crate::interrupt::before_any_write;
 use crate::output::out;
 use crate::output::plural;
 use crate::progress::Bars;
@@ -155,20 +156,23 @@ fn planner(ctx: &Ctx, args: &PruneArgs) -> Result<Planner, Failure> {
 }
 
 pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
-    let scope = args.owner.scope();
+    let scope = match &args.name {
+        Some(name) => crate::locate::scope(ctx, &args.owner, args.kind, name).await?,
+        None => args.owner.scope(),
+    };
     let kind: PackageType = args.kind.into();
     let policy = policy_of(args);
     let names = match &args.name {
         Some(name) => vec![name.clone()],
         None => {
-            github_packages_retention::resolve(
+            let resolving = github_packages_retention::resolve(
                 &ctx.client,
                 &scope,
                 kind,
                 &args.packages,
                 args.all_packages,
-            )
-            .await?
+            );
+            before_any_write(&ctx.stop, "deleted", resolving).await??
         }
     };
     let planner = planner(ctx, args)?;
@@ -179,14 +183,13 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
         .iter()
         .map(|name| Target::new(scope.clone(), kind, name.clone()))
         .collect();
-    let planned = planner
-        .plan_all(
-            &targets,
-            &policy,
-            &observer,
-            usize::from(args.packages_at_once),
-        )
-        .await;
+    let planning = planner.plan_all(
+        &targets,
+        &policy,
+        &observer,
+        usize::from(args.packages_at_once),
+    );
+    let planned = before_any_write(&ctx.stop, "deleted", planning).await?;
     for (name, planned) in names.iter().zip(planned) {
         match planned {
             Ok(planned) => {
@@ -208,7 +211,7 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
         }
     }
     let refusals = judge(args, &policy, &plans, &mut report);
-    show_plans(ctx, args, &scope, kind, &report)?;
+    show_plans(ctx, args, &scope, kind, &report, !refusals.is_empty())?;
     let mut problems = refusals.clone();
     let planned_total = report.planned();
     let started_at = Utc::now();
@@ -239,7 +242,6 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
             kind,
             login: login.as_deref(),
             journal: args.journal.as_deref(),
-            again: "the same command".to_owned(),
         };
         let work = plans
             .iter()
@@ -303,15 +305,21 @@ fn judge(
 }
 
 /// Prints the warnings (stderr) and each package's plan (stdout, unless
-/// `--json`): every version in a dry run, the deletes with `--yes`.
+/// `--json`): every version in a dry run, the deletes with `--yes`. An
+/// unmatched exclusion that refused the run is left to the refusal, which
+/// says it once.
 fn show_plans(
     ctx: &Ctx,
     args: &PruneArgs,
     scope: &Scope,
     kind: PackageType,
     report: &Report,
+    refused: bool,
 ) -> Outcome {
     for warning in &report.warnings {
+        if refused && matches!(warning.warning, Warning::UnmatchedExclusions { .. }) {
+            continue;
+        }
         eprintln!("warning: {}", warning.message);
     }
     let several = report.packages.len() > 1;

@@ -204,6 +204,10 @@ pub(crate) struct Report {
     pub(crate) warnings: Vec<WarningRef>,
     /// Why the run as a whole failed or was refused, if it was.
     pub(crate) error: Option<String>,
+    /// What an interrupted run did and how to go on, for stderr (`error`
+    /// has it on one line).
+    #[serde(skip)]
+    pub(crate) interrupted: Option<String>,
 }
 
 impl Report {
@@ -216,6 +220,7 @@ impl Report {
             plan_file: None,
             warnings: Vec::new(),
             error: None,
+            interrupted: None,
         }
     }
 
@@ -331,10 +336,18 @@ pub(crate) fn print_run_outcome(
     if let [package] = report.packages.as_slice() {
         print_exceptions(package)?;
     }
-    out!(
-        "deleted {} of {}; journal: {}",
+    output::outcome(&outcome_line(
+        report,
+        planned,
+        &journal.display().to_string(),
+    ))
+}
+
+/// `deleted 3 of 5 versions; journal: PATH`.
+pub(crate) fn outcome_line(report: &Report, planned: usize, journal: &str) -> String {
+    format!(
+        "deleted {} of {}; journal: {journal}",
         report.deleted(),
         plural(planned, "version"),
-        journal.display()
     )
 }

@@ -26,6 +26,9 @@ async fn serve(args: &ServeArgs, json: bool) -> Outcome {
     if args.without_rate_limits {
         builder = builder.without_rate_limits();
     }
+    if args.no_internal_visibility {
+        builder = builder.no_internal_visibility();
+    }
     let gh = builder
         .start()
         .await
@@ -47,26 +50,29 @@ async fn serve(args: &ServeArgs, json: bool) -> Outcome {
         } else {
             "no packages yet"
         };
-        let limits = if args.without_rate_limits {
-            "no rate limits"
+        let mut limits = if args.without_rate_limits {
+            "no rate limits".to_owned()
         } else {
-            "GitHub's rate limits"
+            "GitHub's rate limits".to_owned()
         };
+        if args.no_internal_visibility {
+            limits.push_str(", internal visibility answered as private");
+        }
         out!(
             "fake GitHub listening on {} (seed {}, {data}, {limits})",
             gh.addr(),
             args.seed
         )?;
         out!("api:      {url}")?;
-        out!("registry: {url}   (OCI distribution API under /v2/)")?;
+        out!(
+            "registry: {url}   (OCI distribution API under /v2/; ghpkg finds it without \
+             --registry-url: an API on loopback is its own registry)"
+        )?;
         out!("token:    {token}   ({})", SCOPES.join(", "))?;
         out!("")?;
         out!("  export GITHUB_TOKEN={token}")?;
         out!("  ghpkg --api-url {url} list --org acme")?;
-        out!(
-            "  ghpkg --api-url {url} prune container app --org acme --registry-url {url} \
-             --keep-last 10 --untagged"
-        )?;
+        out!("  ghpkg --api-url {url} prune container app --org acme --keep-last 10 --untagged")?;
         out!(
             "  curl -H \"Authorization: Bearer $GITHUB_TOKEN\" \
              '{url}/orgs/acme/packages?package_type=container'"

@@ -67,8 +67,20 @@ pub(crate) fn finish(
     report.error = (!problems.is_empty()).then(|| problems.join("; "));
     if ctx.json {
         output::json(report)?;
+        // The document went nowhere; the outcome still goes somewhere.
+        if output::stdout_closed()
+            && let Some(journal) = &report.journal
+        {
+            eprintln!(
+                "{}",
+                crate::report::outcome_line(report, report.planned(), journal)
+            );
+        }
     }
     publish(report, context);
+    if let Some(interrupted) = &report.interrupted {
+        return Err(Failure::Interrupted(interrupted.clone()));
+    }
     match &report.error {
         Some(error) => Err(Failure::Failed(error.clone())),
         None => Ok(()),
@@ -182,7 +194,11 @@ pub(crate) fn markdown(report: &Report, context: &Context<'_>) -> String {
         context.command, context.package_type, context.owner
     );
     if let Some(error) = &report.error {
-        let _ = writeln!(md, "> **Failed:** {}\n", cell(error));
+        let label = match report.interrupted {
+            Some(_) => "Interrupted",
+            None => "Failed",
+        };
+        let _ = writeln!(md, "> **{label}:** {}\n", cell(error));
     }
     for warning in &report.warnings {
         let _ = writeln!(md, "- warning: {}", cell(&warning.message));

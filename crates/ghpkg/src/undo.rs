@@ -6,8 +6,8 @@ use std::path::Path;
 
 use clap::parser::ValueSource;
 use github_packages_retention::journal::{Journal, Pending};
+use github_packages_retention::normalized;
 use github_packages_retention::undo::{self, Settled, UndoReport};
-use github_packages_retention::{Stop, normalized};
 use serde::Serialize;
 
 use crate::context::{Ctx, Failure, Outcome, advice};
@@ -49,7 +49,7 @@ pub(crate) fn api_url(
     given: &str,
     source: Option<ValueSource>,
 ) -> Result<String, Failure> {
-    let journal = Journal::read(path).map_err(Failure::Failed)?;
+    let journal = read_journal(path)?;
     let Some(header) = journal.header else {
         // Nothing to restore, so nothing is sent anywhere.
         return Ok(given.to_owned());
@@ -76,6 +76,14 @@ pub(crate) fn api_url(
     Ok(theirs)
 }
 
+/// The journal at `path`; a plan given instead is named as such.
+fn read_journal(path: &Path) -> Result<Journal, Failure> {
+    Journal::read(path).map_err(|e| match crate::files::not_a_journal(path) {
+        Some(instead) => Failure::Usage(instead),
+        None => Failure::Failed(e),
+    })
+}
+
 /// The command that undoes `path`, quoted for a POSIX shell if it must be,
 /// so it works when pasted as printed.
 pub(crate) fn command(path: &Path) -> String {
@@ -86,7 +94,7 @@ pub(crate) fn command(path: &Path) -> String {
 }
 
 pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
-    let journal = Journal::read(path).map_err(Failure::Failed)?;
+    let journal = read_journal(path)?;
     warn_about_fragments(path, &journal.fragments);
     let Some(header) = &journal.header else {
         return nothing_recorded(ctx, path, dry_run);
@@ -99,16 +107,26 @@ pub(crate) async fn run(ctx: &Ctx, path: &Path, dry_run: bool) -> Outcome {
         return show_pending(ctx, &journal, &what);
     }
     let observer = Bars::new();
-    let outcome = undo::restore(&ctx.client, path, &journal, &observer, &Stop::new()).await?;
+    let outcome = undo::restore(&ctx.client, path, &journal, &observer, &ctx.stop).await?;
     let report = report_of(&outcome);
+    let pending = outcome.versions.len() + outcome.not_attempted.len();
+    let line = match pending {
+        0 => "nothing to restore: every version the journal records is settled".to_owned(),
+        n => format!(
+            "restored {} of {} of {what}",
+            report.restored.len(),
+            plural(n, "version")
+        ),
+    };
     if ctx.json {
         output::json(&report)?;
+        // The document went nowhere; the outcome still goes somewhere.
+        if output::stdout_closed() {
+            eprintln!("{line}");
+        }
     } else {
-        show_outcome(
-            &report,
-            outcome.versions.len() + outcome.not_attempted.len(),
-            &what,
-        )?;
+        output::outcome(&line)?;
+        show_outcome(&report)?;
     }
     verdict(path, &outcome)
 }
@@ -148,13 +166,14 @@ fn show_pending(ctx: &Ctx, journal: &Journal, what: &str) -> Outcome {
         .and_then(|h| h.scope().ok())
         .map(|s| format!(" ({s})"))
         .unwrap_or_default();
+    if pending.is_empty() {
+        out!("nothing to restore: every version the journal records is settled")?;
+        return Ok(());
+    }
     out!(
         "would restore {} of {what}{scope}",
         plural(pending.len(), "version")
     )?;
-    if pending.is_empty() {
-        return Ok(());
-    }
     let default = journal
         .header
         .as_ref()
@@ -199,16 +218,8 @@ fn report_of(outcome: &UndoReport) -> Report {
     report
 }
 
-fn show_outcome(report: &Report, pending: usize, what: &str) -> Outcome {
-    if pending == 0 {
-        out!("nothing to restore: every version the journal records is settled")?;
-    } else {
-        out!(
-            "restored {} of {} of {what}",
-            report.restored.len(),
-            plural(pending, "version")
-        )?;
-    }
+/// A row per version that was not simply restored.
+fn show_outcome(report: &Report) -> Outcome {
     let mut table = Table::new(&["OUTCOME", "ID", "NAME", "DETAIL"]);
     let mut rows = 0;
     let mut row = |outcome: &str, id: i64, name: &str, detail: &str| {
@@ -241,6 +252,15 @@ fn verdict(path: &Path, outcome: &UndoReport) -> Outcome {
         outcome.versions.len() + outcome.not_attempted.len(),
         "restore",
     );
+    if outcome.interrupted && !outcome.not_attempted.is_empty() {
+        return Err(Failure::Interrupted(format!(
+            "interrupted: settled {} of {total}, then sent nothing more\n  journal:      {}\n  \
+             to continue:  {}",
+            outcome.versions.len(),
+            path.display(),
+            command(path)
+        )));
+    }
     let failed = outcome.count(|s| matches!(s, Settled::Failed { .. }));
     if let Some((_, Settled::Failed { message, .. })) = outcome
         .versions

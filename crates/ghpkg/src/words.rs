@@ -90,17 +90,42 @@ fn kept_by_count(n: usize, kind: &str, flag: &str) -> String {
     }
 }
 
-/// Beyond a keep count: `not among the 3 newest images`.
+/// Beyond a keep count: `not among the 3 newest images`; a count of 0
+/// keeps none of the kind, so the kind is the reason: `untagged
+/// (--keep-untagged 0)`.
 fn beyond_count(n: usize, kind: &str, flag: &str) -> String {
     match n {
         0 if kind.is_empty() => format!("{flag} 0 keeps no image"),
-        0 => format!("{flag} 0 keeps no {kind} image"),
+        0 => format!("{kind} ({flag} 0)"),
+        1 => format!("not {} ({flag} 1)", newest(1, kind)),
         n => format!("not among {}", newest(n, kind)),
     }
 }
 
 fn age(seconds: u64) -> String {
-    duration::format(std::time::Duration::from_secs(seconds))
+    duration::words(std::time::Duration::from_secs(seconds))
+}
+
+/// What a version that goes with an image is to it: `platform image,
+/// linux/amd64`, `attestation`, `signature`.
+pub(crate) fn part(reason: &Reason) -> String {
+    match reason {
+        Reason::PartOf {
+            role: part,
+            platform,
+            ..
+        }
+        | Reason::PartOfDeleted {
+            role: part,
+            platform,
+            ..
+        } => match platform {
+            Some(platform) => format!("{}, {platform}", role(*part)),
+            None => role(*part).to_owned(),
+        },
+        Reason::ReferrerOf { kind, .. } => referrer_kind(kind),
+        other => self::reason(other),
+    }
 }
 
 /// Why a version is kept or deleted, without the action: the REASON column
@@ -178,11 +203,18 @@ pub(crate) fn reason(reason: &Reason) -> String {
                                        belongs to a kept multi-arch image"
             .to_owned(),
         Reason::Selected { criteria } if criteria.is_empty() => "selected".to_owned(),
-        Reason::Selected { criteria } => criteria
-            .iter()
-            .map(criterion)
-            .collect::<Vec<_>>()
-            .join(", "),
+        Reason::Selected { criteria } => {
+            // Beyond --keep-untagged says it is untagged already.
+            let counted_untagged = criteria
+                .iter()
+                .any(|c| matches!(c, Criterion::BeyondKeepUntagged { .. }));
+            criteria
+                .iter()
+                .filter(|c| !(counted_untagged && matches!(c, Criterion::Untagged)))
+                .map(criterion)
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
         _ => reason.code().replace('_', " "),
     }
 }
@@ -407,11 +439,46 @@ mod tests {
         );
         assert_eq!(
             criterion(&Criterion::BeyondKeepUntagged { n: 0 }),
-            "--keep-untagged 0 keeps no untagged image"
+            "untagged (--keep-untagged 0)"
         );
         assert_eq!(
             criterion(&Criterion::BeyondKeepTagged { n: 10 }),
             "not among the 10 newest tagged images"
+        );
+        assert_eq!(
+            criterion(&Criterion::BeyondKeepUntagged { n: 1 }),
+            "not the newest untagged image (--keep-untagged 1)"
+        );
+    }
+
+    /// Issue 18: "--keep-untagged 0 keeps no untagged image, untagged"
+    /// said untagged twice; ages read in days, not seconds.
+    #[test]
+    fn a_reason_says_each_thing_once_and_ages_in_words() {
+        let selected = |criteria| reason(&Reason::Selected { criteria });
+        assert_eq!(
+            selected(vec![
+                Criterion::BeyondKeepUntagged { n: 0 },
+                Criterion::OlderThan { seconds: 2_630_016 },
+                Criterion::Untagged,
+            ]),
+            "untagged (--keep-untagged 0), older than 1 month"
+        );
+        assert_eq!(
+            selected(vec![
+                Criterion::BeyondKeepLast { n: 3 },
+                Criterion::OlderThan {
+                    seconds: 30 * 86_400
+                },
+                Criterion::Untagged,
+            ]),
+            "not among the 3 newest images, older than 30 days, untagged"
+        );
+        assert_eq!(
+            reason(&Reason::Newer {
+                older_than_seconds: 14 * 86_400
+            }),
+            "newer than 2 weeks (--older-than)"
         );
     }
 }

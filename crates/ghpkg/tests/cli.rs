@@ -22,8 +22,14 @@ mod environment;
 mod examples;
 #[path = "cli/flows.rs"]
 mod flows;
+#[path = "cli/help.rs"]
+mod help;
+#[path = "cli/interrupt.rs"]
+mod interrupt;
 #[path = "cli/json.rs"]
 mod json;
+#[path = "cli/naming.rs"]
+mod naming;
 #[path = "cli/output.rs"]
 mod output;
 #[path = "cli/refusals.rs"]

@@ -37,6 +37,12 @@ fn the_demo_prunes_undoes_and_checks_offline_without_a_token() {
         }
     }
     assert!(stdout.contains("--yes --journal"), "{stdout}");
+    // Issue 18: no path that is gone when the demo ends; the journal's name
+    // is said to be in a directory the demo removes.
+    for text in [stdout, &run.stderr] {
+        assert!(!text.contains("ghpkg-demo-"), "{text}");
+    }
+    assert!(stdout.contains("removes when it ends"), "{stdout}");
     let verdict = lines.last().copied().unwrap_or_default();
     assert!(
         verdict.starts_with("ok: the prune deleted ") && verdict.contains("restored exactly those"),
@@ -80,7 +86,12 @@ fn value_after(lines: &mut impl Iterator<Item = String>, label: &str) -> String 
 fn a_served_fake_answers_ghpkg_with_the_printed_url_and_token() {
     let dir = tempdir();
     let (_served, stdout) = serve(dir.path(), &["--port", "0", "--seed", "3"]);
-    let mut lines = stdout.lines().map(|l| l.expect("a line of output"));
+    let printed: Vec<String> = stdout
+        .lines()
+        .map(|l| l.expect("a line of output"))
+        .take_while(|l| !l.starts_with("serving until"))
+        .collect();
+    let mut lines = printed.iter().cloned();
     let first = lines.next().expect("the first line");
     assert!(
         first.starts_with("fake GitHub listening on 127.0.0.1:"),
@@ -96,6 +107,11 @@ fn a_served_fake_answers_ghpkg_with_the_printed_url_and_token() {
     assert!(api.starts_with("http://127.0.0.1:"), "{api}");
     let export = value_after(&mut lines, "  export");
     assert_eq!(export, format!("GITHUB_TOKEN={token}"));
+    let registry_line = printed.iter().find(|l| l.starts_with("registry:")).unwrap();
+    assert!(
+        registry_line.contains("without --registry-url"),
+        "{registry_line}"
+    );
 
     let ghpkg = |args: &[&str]| {
         Ghpkg::new(dir.path())
@@ -116,20 +132,19 @@ fn a_served_fake_answers_ghpkg_with_the_printed_url_and_token() {
         "{}",
         run.stdout
     );
-    // The registry at the same URL serves the manifests a prune reads.
-    ghpkg(&[
-        "prune",
-        "container",
-        "app",
-        "--org",
-        "acme",
-        "--registry-url",
-        &registry,
-        "--keep-last",
-        "10",
-        "--untagged",
-    ])
-    .expect(0);
+    // The registry at the same URL serves the manifests a prune reads; the
+    // prune printed finds it without --registry-url, as the output says.
+    let prune = printed
+        .iter()
+        .filter_map(|l| l.trim().strip_prefix("ghpkg "))
+        .find(|l| l.contains(" prune "))
+        .unwrap_or_else(|| panic!("no prune example: {printed:?}"));
+    assert!(!prune.contains("--registry-url"), "{prune}");
+    let run = Ghpkg::shell(dir.path(), &format!("ghpkg {prune}"))
+        .token(&token)
+        .run();
+    run.expect(0);
+    assert!(run.stdout.contains("platform image of"), "{}", run.stdout);
 }
 
 #[test]
@@ -161,4 +176,28 @@ fn with_json_the_fake_prints_one_line_and_a_taken_port_is_an_error() {
         "{}",
         run.stderr
     );
+}
+
+/// `--no-internal-visibility`: the sample organization's internal package
+/// reads as private, for clients typed strictly from GitHub's description.
+#[test]
+fn the_served_fake_can_answer_internal_visibility_as_private() {
+    let dir = tempdir();
+    let visibility = |extra: &[&str]| {
+        let mut args = vec!["--json"];
+        args.extend_from_slice(extra);
+        let (_served, mut stdout) = serve(dir.path(), &args);
+        let mut line = String::new();
+        stdout.read_line(&mut line).unwrap();
+        let served: serde_json::Value = serde_json::from_str(&line).expect("one JSON line");
+        let run = Ghpkg::new(dir.path())
+            .api(served["api_url"].as_str().unwrap())
+            .token(served["token"].as_str().unwrap())
+            .args(["--json", "get", "container", "worker", "--org", "acme"])
+            .run();
+        run.expect(0);
+        run.json()["visibility"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(visibility(&[]), "internal");
+    assert_eq!(visibility(&["--no-internal-visibility"]), "private");
 }

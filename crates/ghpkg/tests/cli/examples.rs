@@ -6,7 +6,8 @@
 //! What the test adds to a command, and only that: the fake's URL and
 //! token in the environment (`GITHUB_API_URL`, `GITHUB_TOKEN`, as a user
 //! exports them), no write pacing (`--write-interval 0 --points-per-minute
-//! 0`: the fake has no rate limits), `--port 0` for `fake serve`, and a
+//! 0`: the fake has no rate limits) except for `demo` and `fake serve`,
+//! which refuse client flags, `--port 0` for `fake serve`, and a
 //! journal the example names by a placeholder date is the one the examples
 //! before it wrote.
 
@@ -71,12 +72,14 @@ fn help_commands(dir: &Path) -> Vec<String> {
 
 /// Runs one example as a user would paste it, against `fake`.
 fn run_example(fake: &Fake, dir: &Path, command: &str) -> Run {
+    // `demo` and `fake serve` start their own fake and take no client flags.
+    let pacing = if command.starts_with("ghpkg demo") || command.contains("fake serve") {
+        "ghpkg "
+    } else {
+        "ghpkg --write-interval 0 --points-per-minute 0 "
+    };
     let mut line = command
-        .replacen(
-            "ghpkg ",
-            "ghpkg --write-interval 0 --points-per-minute 0 ",
-            1,
-        )
+        .replacen("ghpkg ", pacing, 1)
         // The URL `fake serve --port 8090` would print.
         .replace("http://127.0.0.1:8090", &fake.url());
     // A journal named by a placeholder date is the newest one written.

@@ -249,3 +249,30 @@ fn skipped_versions_are_listed_once() {
     // Reported once, in one format: not again on stderr.
     assert!(!run.stderr.contains("tags changed"), "{}", run.stderr);
 }
+
+/// Issue 18: durations read as people write them. `--older-than 1month`
+/// gave reasons "newer than 2630016s"; a plan's age printed nanoseconds.
+#[test]
+fn durations_are_printed_the_way_people_write_them() {
+    let fake = Fake::start();
+    app(&fake, &untagged([1, 2, 3, 24 * 10, 24 * 40]));
+    let run = run_prune(&fake, &["--older-than", "1month"]);
+    run.expect(0);
+    assert!(
+        run.stdout.contains("newer than 1 month (--older-than)"),
+        "{}",
+        run.stdout
+    );
+
+    let dir = tempdir();
+    let plan = dir.path().join("plan.json");
+    crate::flows::write_plan(&fake, dir.path(), &plan).expect(0);
+    let run = fake.ghpkg(dir.path(), &["apply", crate::support::path_str(&plan)]);
+    run.expect(0);
+    let first = run.stdout.lines().next().unwrap_or_default();
+    assert!(
+        first.contains("made less than a second ago") || first.contains(" seconds ago"),
+        "{first}"
+    );
+    assert!(!first.contains("ns ago"), "{first}");
+}

@@ -111,6 +111,13 @@ fn an_exclusion_matching_no_tag_warns_and_stops_a_real_prune() {
         run.stderr
     );
     assert!(run.stderr.contains("Nothing was deleted"), "{}", run.stderr);
+    // Said once: the refusal carries the warning's sentence.
+    assert_eq!(
+        run.stderr.matches("matches no tag of any version").count(),
+        1,
+        "{}",
+        run.stderr
+    );
     assert_eq!(fake.deletes_sent(), 0);
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),

@@ -13,7 +13,7 @@ use crate::support::*;
 /// acme's container `app`: `n` untagged images, oldest first, and a newer
 /// one tagged `latest` that an `--untagged` prune keeps. The untagged ids,
 /// oldest first (the order a prune deletes them in).
-fn untagged_app(fake: &Fake, n: usize) -> Vec<i64> {
+pub(crate) fn untagged_app(fake: &Fake, n: usize) -> Vec<i64> {
     let mut builder = fake
         .gh
         .package(Owner::org("acme"), PackageType::Container, "app");
@@ -179,4 +179,58 @@ fn an_api_url_given_must_match_the_journals() {
     run.expect(0);
     assert_eq!(ids(&run.json()["restored"]), app);
     assert_eq!(fake.restored("app"), app);
+}
+
+/// Issue 18: `apply` given a journal, or `undo` given a plan, says which
+/// file it is and which command takes it (exit 2, nothing sent), rather
+/// than a parse error about trailing characters or a line to repair.
+#[test]
+fn the_other_file_kind_is_named_with_the_command_that_takes_it() {
+    let fake = Fake::start();
+    untagged_app(&fake, 2);
+    let dir = tempdir();
+    let registry = fake.url();
+    let mut args = prune_args(&registry);
+    args.extend(["--journal", "j.jsonl"]);
+    fake.ghpkg(dir.path(), &args).expect(0);
+    let plan = prune_app(&[
+        "--keep-last",
+        "1",
+        "--no-registry-check",
+        "--plan-out",
+        "plan.json",
+    ]);
+    fake.ghpkg(dir.path(), &plan).expect(0);
+    let sent = fake.gh.requests().len();
+
+    let run = fake.ghpkg(dir.path(), &["apply", "j.jsonl", "--yes"]);
+    run.expect(2);
+    assert!(
+        run.stderr.contains("j.jsonl is a prune journal"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr.contains("`ghpkg undo j.jsonl`"),
+        "{}",
+        run.stderr
+    );
+    let run = fake.ghpkg(dir.path(), &["undo", "plan.json"]);
+    run.expect(2);
+    assert!(run.stderr.contains("plan.json is a plan"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("`ghpkg apply plan.json`"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(fake.gh.requests().len(), sent);
+
+    // Once undone, a dry run says there is nothing left, without a table.
+    fake.ghpkg(dir.path(), &["undo", "j.jsonl"]).expect(0);
+    let run = fake.ghpkg(dir.path(), &["undo", "--dry-run", "j.jsonl"]);
+    run.expect(0);
+    assert_eq!(
+        run.stdout,
+        "nothing to restore: every version the journal records is settled\n"
+    );
 }

@@ -222,6 +222,56 @@ fn a_closed_stdout_ends_ghpkg_quietly() {
     assert!(stderr.is_empty(), "quietly: {stderr}");
 }
 
+/// Issue 18: a run that deletes or restores finishes what it was told to do
+/// when its stdout's reader goes away (the reader leaving is no request to
+/// stop; Ctrl-C is), and reports the outcome on stderr and in the job
+/// summary instead. Before, `prune --yes | head -1` either ended quietly
+/// before its first delete or deleted everything and lost the report,
+/// depending on when the reader left.
+#[test]
+fn a_closed_stdout_does_not_stop_a_run_that_deletes_or_restores() {
+    let fake = Fake::start();
+    crate::undo::untagged_app(&fake, 40);
+    let dir = tempdir();
+    let summary = dir.path().join("summary.md");
+    let run_closed = |args: &[&str]| {
+        let mut child = fake
+            .cli(dir.path())
+            .args(args)
+            .env("GITHUB_STEP_SUMMARY", &summary)
+            .spawn();
+        drop(child.stdout.take());
+        let output = child.wait_with_output().expect("ghpkg ends");
+        Run::from(output)
+    };
+    let run = run_closed(&prune_app(&["--untagged", "--no-registry-check", "--yes"]));
+    run.expect(0);
+    assert_eq!(fake.deleted("app").len(), 40, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("deleted 40 of 40 versions; journal: ghpkg-journal-acme-app-"),
+        "{}",
+        run.stderr
+    );
+    let summary_text = std::fs::read_to_string(&summary).expect("a job summary");
+    assert!(summary_text.contains("40 deleted"), "{summary_text}");
+
+    let journal = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|x| x == "jsonl"))
+        .expect("a journal");
+    let run = run_closed(&["undo", path_str(&journal)]);
+    run.expect(0);
+    assert_eq!(fake.restored("app").len(), 40);
+    assert!(
+        run.stderr.contains("restored 40 of 40 versions"),
+        "{}",
+        run.stderr
+    );
+}
+
 /// Issue 9, item 6: a classic token's scopes are on every answer; a prune
 /// whose token cannot delete stops before its first DELETE, with the
 /// library's words.
