@@ -22,6 +22,8 @@ mod environment;
 mod examples;
 #[path = "cli/flows.rs"]
 mod flows;
+#[path = "cli/install.rs"]
+mod install;
 #[path = "cli/json.rs"]
 mod json;
 #[path = "cli/output.rs"]
