@@ -626,3 +626,103 @@ fn owner_type_auto_finds_users_and_organizations() {
     );
     assert!(summary.contains("failed (exit 2)"), "{summary}");
 }
+
+/// The README's example workflow (the yaml block that starts with its
+/// name), parsed.
+fn readme_workflow() -> Yaml {
+    let readme = std::fs::read_to_string(format!("{ROOT}/README.md")).unwrap();
+    let block = readme
+        .split("```yaml\n")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("\n```").map(|(block, _)| block))
+        .find(|block| block.starts_with("name: Prune container images\n"))
+        .expect("README.md shows the example workflow");
+    YamlLoader::load_from_str(block)
+        .expect("the README's workflow is YAML")
+        .remove(0)
+}
+
+/// What the README's workflow asks of the action exists: the inputs it
+/// sets, the outputs it reads, a release tag of this version; every other
+/// action is pinned to the same commit as this repository's workflows pin;
+/// the undo job may read another run's artifacts.
+#[test]
+fn the_readme_workflow_uses_the_action_as_it_is() {
+    let workflow = readme_workflow();
+    let action = action();
+    let inputs = inputs(&action);
+    let own = format!("OWNER/github-packages@v{}", env!("CARGO_PKG_VERSION"));
+    let mut pinned = BTreeMap::new();
+    for file in ["ci.yml", "release.yml"] {
+        let text = std::fs::read_to_string(format!("{ROOT}/.github/workflows/{file}")).unwrap();
+        for line in text.lines() {
+            if let Some(uses) = line
+                .trim_start()
+                .trim_start_matches("- ")
+                .strip_prefix("uses: ")
+            {
+                let (name, rest) = uses.split_once('@').unwrap();
+                pinned.insert(name.to_owned(), rest.to_owned());
+            }
+        }
+    }
+    let readme = std::fs::read_to_string(format!("{ROOT}/README.md")).unwrap();
+    let mut uses_own = 0;
+    for (job_name, job) in workflow["jobs"].as_hash().unwrap() {
+        let job_name = job_name.as_str().unwrap();
+        for step in job["steps"].as_vec().unwrap() {
+            let Some(uses) = step["uses"].as_str() else {
+                continue;
+            };
+            if uses.starts_with("OWNER/github-packages@") {
+                uses_own += 1;
+                assert_eq!(uses, own, "a release tag of this version");
+                for (key, _) in step["with"].as_hash().unwrap() {
+                    let key = key.as_str().unwrap();
+                    assert!(inputs.iter().any(|i| i == key), "no input {key}");
+                }
+                continue;
+            }
+            let (name, sha) = uses.split_once('@').unwrap();
+            assert!(
+                sha.len() == 40 && sha.bytes().all(|b| b.is_ascii_hexdigit()),
+                "{uses} is not pinned to a commit"
+            );
+            let line = readme.lines().find(|l| l.contains(uses)).unwrap();
+            let expected = pinned
+                .get(name)
+                .unwrap_or_else(|| panic!("{name} is in no workflow of this repository"));
+            assert!(
+                line.ends_with(&format!("@{expected}")),
+                "{name}: the README pins {line}, the workflows {expected}"
+            );
+        }
+        if job_name == "undo" {
+            assert_eq!(
+                job["permissions"]["actions"].as_str(),
+                Some("read"),
+                "download-artifact with run-id needs actions: read"
+            );
+        }
+        assert_eq!(
+            job["permissions"]["packages"].as_str(),
+            Some("write"),
+            "{job_name} deletes or restores"
+        );
+    }
+    assert_eq!(uses_own, 2, "prune and undo both use the action");
+    // The outputs it reads.
+    let mut read = 0;
+    for part in readme.split("steps.prune.outputs.").skip(1) {
+        let output: String = part
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        assert!(
+            !action["outputs"][output.as_str()].is_badvalue(),
+            "no output {output}"
+        );
+        read += 1;
+    }
+    assert!(read > 0);
+}
