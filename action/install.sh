@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The install step of action.yml: gets the ghpkg binary the run step uses.
-# On a release tag of the action (vX.Y.Z) it downloads the binary built for
-# this runner from that release and checks its SHA-256 against the release's
-# SHA256SUMS before anything runs it; on any other ref (a branch, a commit, a
-# local checkout), or with build-from-source, it tells the next steps to
-# build ghpkg from the action's own checkout with cargo.
+# On a release tag of the action (vX.Y.Z), or the commit a release was built
+# from, it downloads the binary built for this runner from that release and
+# checks its SHA-256 against the release's SHA256SUMS before anything runs
+# it; on any other ref (a branch, another commit, a local checkout), or with
+# build-from-source, it tells the next steps to build ghpkg from the
+# action's own checkout with cargo.
 #
 # Reads GITHUB_ACTION_PATH, RUNNER_OS, RUNNER_ARCH, RUNNER_TEMP and
 # INPUT_BUILD_FROM_SOURCE. GHPKG_RELEASE_BASE_URL replaces https://github.com
@@ -48,8 +49,17 @@ else
   die "neither sha256sum nor shasum is on the PATH, so ghpkg cannot be verified or keyed: install one (coreutils, or perl's shasum)"
 fi
 
-action_path="${GITHUB_ACTION_PATH:?GITHUB_ACTION_PATH is not set: run this as a step of action.yml}"
-temp="${RUNNER_TEMP:?RUNNER_TEMP is not set: run this as a step of action.yml}"
+# Git Bash on Windows: this script works with POSIX paths (/d/a/_temp) and
+# gives the runner's PATH a Windows one (D:\a\_temp).
+posix() {
+  if command -v cygpath >/dev/null 2>&1; then cygpath -u "$1"; else printf '%s' "$1"; fi
+}
+native() {
+  if command -v cygpath >/dev/null 2>&1; then cygpath -w "$1"; else printf '%s' "$1"; fi
+}
+
+action_path=$(posix "${GITHUB_ACTION_PATH:?GITHUB_ACTION_PATH is not set: run this as a step of action.yml}")
+temp=$(posix "${RUNNER_TEMP:?RUNNER_TEMP is not set: run this as a step of action.yml}")
 exe=""
 [ "${RUNNER_OS:-}" = Windows ] && exe=".exe"
 
@@ -69,7 +79,8 @@ build() {
   output build true
   output key "ghpkg-${RUNNER_OS:-unknown}-${RUNNER_ARCH:-unknown}-${sum}"
   output ghpkg "$temp/ghpkg/bin/ghpkg$exe"
-  echo "$temp/ghpkg/bin" >>"${GITHUB_PATH:-/dev/null}"
+  native "$temp/ghpkg/bin" >>"${GITHUB_PATH:-/dev/null}"
+  echo >>"${GITHUB_PATH:-/dev/null}"
   exit 0
 }
 
@@ -79,8 +90,8 @@ case "${INPUT_BUILD_FROM_SOURCE:-false}" in
   *) die "build-from-source must be true or false, not '${INPUT_BUILD_FROM_SOURCE}'" ;;
 esac
 
-# The runner checks an action out to .../_actions/OWNER/REPO/REF (with
-# backslashes on Windows); `uses: ./` runs it from the workspace instead.
+# The runner checks an action out to .../_actions/OWNER/REPO/REF; `uses: ./`
+# runs it from the workspace instead.
 # This is more reliable than github.action_ref, which composite actions do
 # not always get.
 path="${action_path//\\//}"
@@ -200,4 +211,5 @@ says=$("$bin" --version 2>&1) || die "ghpkg from $asset does not run on this run
 echo "Installed $says to $dir"
 output build false
 output ghpkg "$bin"
-echo "$dir" >>"${GITHUB_PATH:-/dev/null}"
+native "$dir" >>"${GITHUB_PATH:-/dev/null}"
+echo >>"${GITHUB_PATH:-/dev/null}"
