@@ -170,7 +170,7 @@ fn usage_error(subcommand: &str, kind: clap::error::ErrorKind, message: String) 
     sub.error(kind, message)
 }
 
-/// Parses `args` (the program name first) as [`parse`] does, returning
+/// Parses `args` (the program name first) as [`parse`](crate::parse) does, returning
 /// clap's error instead of exiting: `ghpkg demo` parses its steps with it.
 pub(crate) fn parse_from<I, T>(args: I) -> Result<Cli, clap::Error>
 where

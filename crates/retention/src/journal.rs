@@ -40,7 +40,7 @@
 //! The reader applies one rule to every line, wherever it is in the file:
 //! - a complete record is kept (the last line may lack its newline);
 //! - a fragment is reported (line and byte count) and skipped. A fragment
-//!   is what [`is_fragment`] accepts: it starts the way ghpkg starts every
+//!   is what `is_fragment` accepts: it starts the way ghpkg starts every
 //!   record (`{"record":"` and the beginning of a known kind, or a prefix of
 //!   that) and the JSON parser runs out of input before meeting anything it
 //!   cannot accept, so some ending would make it a record. A line where ghpkg
