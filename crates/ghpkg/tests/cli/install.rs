@@ -520,3 +520,47 @@ fn a_commit_is_a_release_when_the_release_was_built_from_it() {
     );
     assert_eq!(runner.output("build").as_deref(), Some("true"));
 }
+
+/// The release workflow builds, under the names install.sh downloads, every
+/// target install.sh maps a runner to, and no other.
+#[test]
+fn the_release_builds_every_target_the_action_downloads() {
+    let script = std::fs::read_to_string(format!("{ROOT}/action/install.sh")).unwrap();
+    let mut mapped: Vec<&str> = script
+        .split("target=")
+        .skip(1)
+        .filter_map(|rest| rest.split([' ', ';', '\n']).next())
+        .filter(|t| t.contains('-'))
+        .collect();
+    mapped.sort();
+    mapped.dedup();
+    let text = std::fs::read_to_string(format!("{ROOT}/.github/workflows/release.yml")).unwrap();
+    let workflow = yaml_rust2::YamlLoader::load_from_str(&text)
+        .unwrap()
+        .remove(0);
+    let mut built: Vec<&str> = workflow["jobs"]["build"]["strategy"]["matrix"]["include"]
+        .as_vec()
+        .unwrap()
+        .iter()
+        .map(|entry| entry["target"].as_str().unwrap())
+        .collect();
+    built.sort();
+    assert_eq!(mapped, built);
+    assert_eq!(built.len(), 5);
+    for name in [
+        "ghpkg-$TARGET.tar.gz",
+        "ghpkg-$env:TARGET.zip",
+        "SHA256SUMS",
+        "SOURCE_COMMIT",
+    ] {
+        assert!(text.contains(name), "release.yml does not write {name}");
+    }
+    for name in [
+        "ghpkg-$target.tar.gz",
+        "ghpkg-$target.zip",
+        "SHA256SUMS",
+        "SOURCE_COMMIT",
+    ] {
+        assert!(script.contains(name), "install.sh does not read {name}");
+    }
+}
