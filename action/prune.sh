@@ -1,45 +1,90 @@
 #!/usr/bin/env bash
-# The run step of action.yml: turns the action's inputs (INPUT_* variables)
-# into one `ghpkg prune` command and runs it. ghpkg itself writes the job
-# summary ($GITHUB_STEP_SUMMARY) and the step outputs ($GITHUB_OUTPUT).
+# The run step of action.yml for `command: prune`: turns the action's inputs
+# (INPUT_* variables) into one `ghpkg prune` command and runs it. ghpkg
+# itself writes the job summary ($GITHUB_STEP_SUMMARY) and the step outputs
+# ($GITHUB_OUTPUT); common.sh adds both for failures ghpkg could not report.
 # The ghpkg binary is $GHPKG, else `ghpkg` on the PATH.
 set -euo pipefail
+# shellcheck source=action/common.sh
+. "$(dirname "$0")/common.sh"
 
-ghpkg="${GHPKG:-ghpkg}"
+command=prune
 args=()
-
-# A workflow command's message: %, CR and LF escaped as GitHub reads them, so
-# an input's value cannot start a command of its own.
-escape() {
-  local text="${1//'%'/%25}"
-  text="${text//$'\r'/%0D}"
-  printf '%s' "${text//$'\n'/%0A}"
-}
-
-fail() {
-  echo "::error title=ghpkg prune::$(escape "$1")"
-  exit 2
-}
 
 # Inputs that take lists: one item per line or comma-separated, trimmed. A
 # glob with a comma in it (`{a,b}`) must go one per line.
 items() {
-  printf '%s\n' "$1" | tr ',' '\n' | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' | grep -v '^$' || true
+  lines "$(printf '%s\n' "$1" | tr ',' '\n')"
+}
+
+# Inputs that take regexes: one per line, trimmed, as a regex may hold a
+# comma (`v[0-9]{1,3}`).
+lines() {
+  printf '%s\n' "$1" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//' | grep -v '^$' || true
+}
+
+# `--flag VALUE` for each of the values (one per line) in $2.
+each() {
+  local value
+  while IFS= read -r value; do
+    if [ -n "$value" ]; then
+      args+=("$1" "$value")
+    fi
+  done <<<"$2"
 }
 
 flag() {
-  case "${2,,}" in
-    true) args+=("$1") ;;
-    false | "") ;;
+  case "$2" in
+    true | TRUE | True) args+=("$1") ;;
+    false | FALSE | False | "") ;;
     *) fail "$3 must be true or false, not '$2'" ;;
   esac
 }
 
+api() {
+  printf '%s' "${GITHUB_API_URL:-https://api.github.com}"
+}
+
+lower() {
+  printf '%s' "$1" | tr '[:upper:]' '[:lower:]'
+}
+
+# Prints org or user for the account $1. For the repository's own owner the
+# event says (GHPKG_REPOSITORY_OWNER_TYPE, from github.event.repository);
+# otherwise, or when the event has no repository, GitHub's GET /users/LOGIN
+# does: its `type` is Organization or User, for both kinds of account. The
+# token goes to the Actions API only, in curl's config on stdin rather than
+# on its command line.
+detect_owner_type() {
+  local kind=""
+  if [ "$(lower "$1")" = "$(lower "${GITHUB_REPOSITORY_OWNER:-}")" ]; then
+    kind="${GHPKG_REPOSITORY_OWNER_TYPE:-}"
+  fi
+  if [ -z "$kind" ]; then
+    kind=$(
+      {
+        if [ -n "${GITHUB_TOKEN:-}" ]; then
+          printf 'header = "Authorization: Bearer %s"\n' "$GITHUB_TOKEN"
+        fi
+      } | curl --config - --fail --silent --retry 3 --max-time 60 \
+        --header 'Accept: application/vnd.github+json' "$(api)/users/$1" |
+        grep -o '"type"[[:space:]]*:[[:space:]]*"[A-Za-z]*"' | head -n 1 | sed 's/.*"\([A-Za-z]*\)"$/\1/'
+    ) || true
+  fi
+  case "$kind" in
+    Organization) echo org ;;
+    User) echo user ;;
+    *) return 1 ;;
+  esac
+}
+
 [ -n "${INPUT_OWNER:-}" ] || fail "owner is empty"
-case "${INPUT_OWNER_TYPE:-org}" in
-  org) args+=(--org "$INPUT_OWNER") ;;
-  user) args+=(--user "$INPUT_OWNER") ;;
-  *) fail "owner-type must be org or user, not '${INPUT_OWNER_TYPE}'" ;;
+login='^[A-Za-z0-9][A-Za-z0-9_-]*$'
+[[ $INPUT_OWNER =~ $login ]] ||
+  fail "owner '$INPUT_OWNER' is not a GitHub login (letters, digits, - and _)"
+case "${INPUT_OWNER_TYPE:-auto}" in
+  auto | org | user) ;;
+  *) fail "owner-type must be auto, org or user, not '${INPUT_OWNER_TYPE}'" ;;
 esac
 
 packages=$(items "${INPUT_PACKAGES:-}")
@@ -47,9 +92,7 @@ packages=$(items "${INPUT_PACKAGES:-}")
 if [ "$packages" = "*" ]; then
   args+=(--all-packages)
 else
-  while IFS= read -r package; do
-    args+=(--package "$package")
-  done <<<"$packages"
+  each --package "$packages"
 fi
 
 for pair in "keep-last:${INPUT_KEEP_LAST:-}" "keep-tagged:${INPUT_KEEP_TAGGED:-}" \
@@ -63,12 +106,12 @@ for pair in "keep-last:${INPUT_KEEP_LAST:-}" "keep-tagged:${INPUT_KEEP_TAGGED:-}
 done
 flag --untagged "${INPUT_UNTAGGED:-false}" untagged
 flag --allow-unmatched-exclude "${INPUT_ALLOW_UNMATCHED_EXCLUDE:-false}" allow-unmatched-exclude
-while IFS= read -r tag; do
-  [ -n "$tag" ] && args+=(--tag "$tag")
-done <<<"$(items "${INPUT_TAGS:-}")"
-while IFS= read -r tag; do
-  [ -n "$tag" ] && args+=(--exclude-tag "$tag")
-done <<<"$(items "${INPUT_EXCLUDE_TAGS:-}")"
+each --tag "$(items "${INPUT_TAGS:-}")"
+each --exclude-tag "$(items "${INPUT_EXCLUDE_TAGS:-}")"
+each --tag-regex "$(lines "${INPUT_TAG_REGEX:-}")"
+each --exclude-tag-regex "$(lines "${INPUT_EXCLUDE_TAG_REGEX:-}")"
+each --version-name-regex "$(lines "${INPUT_VERSION_NAME_REGEX:-}")"
+each --exclude-version-name-regex "$(lines "${INPUT_EXCLUDE_VERSION_NAME_REGEX:-}")"
 
 case "${INPUT_DRY_RUN:-true}" in
   true | TRUE | True) ;;
@@ -81,7 +124,12 @@ case "${INPUT_DRY_RUN:-true}" in
   *) fail "dry-run must be true or false, not '${INPUT_DRY_RUN}'" ;;
 esac
 
-printf 'ghpkg prune %q' "${INPUT_TYPE:-container}"
-printf ' %q' "${args[@]}"
-printf '\n'
-exec "$ghpkg" prune "${INPUT_TYPE:-container}" "${args[@]}"
+# Last, once every input is known to be good: `auto` may ask the API.
+owner_type="${INPUT_OWNER_TYPE:-auto}"
+if [ "$owner_type" = auto ]; then
+  owner_type=$(detect_owner_type "$INPUT_OWNER") ||
+    fail "owner-type is auto, but whether $INPUT_OWNER is an organization or a user is unknown: neither the event nor $(api)/users/$INPUT_OWNER said. Set owner-type to org or user"
+fi
+args+=("--$owner_type" "$INPUT_OWNER")
+
+run_ghpkg prune "${INPUT_TYPE:-container}" "${args[@]}"

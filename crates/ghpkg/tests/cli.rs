@@ -26,6 +26,8 @@ mod flows;
 mod help;
 #[path = "cli/interrupt.rs"]
 mod interrupt;
+#[path = "cli/install.rs"]
+mod install;
 #[path = "cli/json.rs"]
 mod json;
 #[path = "cli/naming.rs"]
