@@ -2,7 +2,7 @@
 //! container package read the registry until the plan stops changing, so
 //! that no part of a kept multi-arch image is deleted. Nothing here deletes.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -16,6 +16,7 @@ use crate::cache::{ManifestCache, Pack};
 use crate::decide::{decide, tags_of};
 use crate::error::{Error, Result};
 use crate::images::{Images, Manifest};
+use crate::manifest::Listed;
 use crate::observe::{Observer, Phase, Quiet};
 use crate::plan::{Action, Plan, Warning};
 use crate::policy::Policy;
@@ -207,7 +208,9 @@ impl Planner {
     ) -> Result<PackagePlan> {
         let now = self.now.unwrap_or_else(Utc::now);
         let listed_at = Utc::now();
-        let mut versions = self.list_active(target, observer).await?;
+        let mut early = self.early(target);
+        let (listing, mut prefetched) = self.list_active(target, observer, early.as_ref()).await;
+        let mut versions = listing?;
         let mut planned = PackagePlan {
             target: target.clone(),
             login: target.scope.owner().map(str::to_owned),
@@ -223,6 +226,18 @@ impl Planner {
             && !versions.is_empty()
             && planned.plan.may_depend_on_images(policy);
         if !needs_registry {
+            // Read while listing, before the plan said none was needed:
+            // counted, and kept for the next run.
+            planned.manifest_reads = prefetched.len();
+            if let (Some(cache), Some(early)) = (&self.cache, early.take()) {
+                let mut pack = early.pack;
+                for (digest, listed) in prefetched {
+                    if let Ok(listed) = listed {
+                        pack.put(&digest, &manifest_of(listed));
+                    }
+                }
+                cache.save(early.registry.url(), &early.image, pack);
+            }
             return Ok(planned);
         }
         if !self.check_registry {
@@ -250,15 +265,19 @@ impl Planner {
             })?;
         let mut images = Images::default();
         let read = async {
-            let owner = self.owner_login(target).await?;
-            planned.login = Some(owner.clone());
-            let image = format!("{owner}/{}", target.name).to_ascii_lowercase();
-            let reader = registry.reader(&image)?;
-            let pack = self
-                .cache
-                .as_ref()
-                .map(|c| c.load(registry.url(), &image))
-                .unwrap_or_default();
+            let Early {
+                image,
+                reader,
+                pack,
+                ..
+            } = match early.take() {
+                Some(early) => early,
+                None => {
+                    let owner = self.owner_login(target).await?;
+                    planned.login = Some(owner.clone());
+                    self.early_for(registry, &owner, target)?
+                }
+            };
             let mut check = Check {
                 planner: self,
                 target,
@@ -269,12 +288,14 @@ impl Planner {
                 reads: 0,
                 cache_hits: 0,
                 pack,
+                prefetched: std::mem::take(&mut prefetched),
                 vanished: Vec::new(),
             };
             let outcome = check
                 .run(&mut versions, &mut planned.plan, &mut images)
                 .await;
-            planned.manifest_reads = check.reads;
+            // Reads made while listing that the check never needed count too.
+            planned.manifest_reads = check.reads + check.prefetched.len();
             planned.cache_hits = check.cache_hits;
             if let Some(cache) = &self.cache {
                 cache.save(registry.url(), &image, std::mem::take(&mut check.pack));
@@ -326,33 +347,125 @@ impl Planner {
             .ok_or_else(|| "GitHub did not say who owns the package".to_owned())
     }
 
-    /// Lists every active version.
+    /// What reading the registry needs, made before the listing when the
+    /// owner is known without asking (an organization or a user): then the
+    /// manifests of tagged versions are read while the listing comes in.
+    fn early(&self, target: &Target) -> Option<Early> {
+        if target.package_type != PackageType::Container || !self.check_registry {
+            return None;
+        }
+        let registry = self.registry.as_ref()?;
+        let owner = target.scope.owner()?;
+        self.early_for(registry, owner, target).ok()
+    }
+
+    /// The image of `target` under `owner`, its reader and what the cache
+    /// holds for it.
+    fn early_for(
+        &self,
+        registry: &Registry,
+        owner: &str,
+        target: &Target,
+    ) -> std::result::Result<Early, String> {
+        let image = format!("{owner}/{}", target.name).to_ascii_lowercase();
+        let reader = registry.reader(&image)?;
+        let pack = self
+            .cache
+            .as_ref()
+            .map(|c| c.load(registry.url(), &image))
+            .unwrap_or_default();
+        Ok(Early {
+            registry: registry.clone(),
+            image,
+            reader,
+            pack,
+        })
+    }
+
+    /// Lists every active version. With `early`, the manifest of each
+    /// tagged version the cache does not hold is read as its page comes in
+    /// (tagged versions are read first anyway: the images an index lists
+    /// need no read of their own), within the planner's read limit.
     async fn list_active(
         &self,
         target: &Target,
         observer: &dyn Observer,
-    ) -> Result<Vec<PackageVersion>> {
+        early: Option<&Early>,
+    ) -> (Result<Vec<PackageVersion>>, Prefetched) {
         observer.started(Phase::Listing, None);
-        let mut pages = self
-            .client
-            .packages(&target.scope)
-            .versions(target.package_type, target.name.clone())
-            .state(VersionState::Active)
-            .concurrency(LISTING_PAGES_AT_ONCE)
-            .pages();
-        let mut versions = Vec::new();
-        let outcome = loop {
-            match pages.try_next().await {
-                Ok(Some(page)) => {
-                    observer.advanced(Phase::Listing, 1);
-                    versions.extend(page.into_items());
+        let (found, to_read) = futures::channel::mpsc::unbounded::<String>();
+        let listing = async move {
+            let mut pages = self
+                .client
+                .packages(&target.scope)
+                .versions(target.package_type, target.name.clone())
+                .state(VersionState::Active)
+                .concurrency(LISTING_PAGES_AT_ONCE)
+                .pages();
+            let mut versions = Vec::new();
+            let mut sent = HashSet::new();
+            loop {
+                match pages.try_next().await {
+                    Ok(Some(page)) => {
+                        observer.advanced(Phase::Listing, 1);
+                        let first = versions.len();
+                        versions.extend(page.into_items());
+                        for version in &versions[first..] {
+                            let wanted = early.is_some_and(|e| e.pack.get(&version.name).is_none())
+                                && !version.tags().is_empty()
+                                && sent.insert(version.name.clone());
+                            if wanted {
+                                let _ = found.unbounded_send(version.name.clone());
+                            }
+                        }
+                    }
+                    Ok(None) => break Ok(versions),
+                    Err(e) => break Err(Error::Api(e)),
                 }
-                Ok(None) => break Ok(versions),
-                Err(e) => break Err(Error::Api(e)),
             }
+            // `found` is dropped here: the reads end with the listing.
         };
+        let reading = async {
+            let Some(early) = early else {
+                return Prefetched::new();
+            };
+            let permits = &self.reads;
+            to_read
+                .map(|digest| async move {
+                    let listed = match permits.acquire().await {
+                        Ok(_permit) => early.reader.listed(&digest).await,
+                        Err(_) => Err(ManifestError::Failed("the planner was shut down".into())),
+                    };
+                    (digest, listed)
+                })
+                .buffer_unordered(self.manifest_reads)
+                .collect()
+                .await
+        };
+        let (listed, prefetched) = futures::join!(listing, reading);
         observer.finished(Phase::Listing);
-        outcome
+        (listed, prefetched)
+    }
+}
+
+/// Manifests read while the listing came in, by digest.
+type Prefetched = HashMap<String, std::result::Result<Listed, ManifestError>>;
+
+/// What reading one package's image needs.
+struct Early {
+    registry: Registry,
+    image: String,
+    reader: Reader,
+    pack: Pack,
+}
+
+/// What the engine keeps of a manifest the registry listed.
+fn manifest_of(listed: Listed) -> Manifest {
+    Manifest {
+        parts: listed.parts,
+        plain_parts: listed.leaves,
+        subject: listed.subject,
+        referrer: listed.referrer,
     }
 }
 
@@ -381,6 +494,8 @@ struct Check<'a> {
     cache_hits: usize,
     /// The image's manifests the cache held, and those read since.
     pack: Pack,
+    /// Manifests read while the listing came in, not yet used.
+    prefetched: Prefetched,
     /// Versions whose manifest is gone because the version itself was
     /// deleted (by someone else) after the listing.
     vanished: Vec<PackageVersion>,
@@ -431,14 +546,17 @@ impl Check<'_> {
             }
             done += todo.len();
             let mut network = Vec::new();
+            let mut answers = Vec::new();
             for (digest, _) in todo {
-                match self.pack.get(&digest) {
-                    Some(manifest) => {
-                        self.cache_hits += 1;
-                        self.observer.advanced(Phase::ReadingManifests, 1);
-                        record(images, digest, manifest);
-                    }
-                    None => network.push(digest),
+                if let Some(manifest) = self.pack.get(&digest) {
+                    self.cache_hits += 1;
+                    self.observer.advanced(Phase::ReadingManifests, 1);
+                    record(images, digest, manifest);
+                } else if let Some(listed) = self.prefetched.remove(&digest) {
+                    self.observer.advanced(Phase::ReadingManifests, 1);
+                    answers.push((digest, Some(listed)));
+                } else {
+                    network.push(digest);
                 }
             }
             // Digests an index read in this round says are plain images:
@@ -451,7 +569,7 @@ impl Check<'_> {
             let observer = self.observer;
             let permits = &self.planner.reads;
             let plain_ref = &plain;
-            let answers: Vec<_> = futures::stream::iter(network)
+            let read: Vec<_> = futures::stream::iter(network)
                 .map(|digest| async move {
                     let listed = match permits.acquire().await {
                         Ok(_permit) => {
@@ -476,6 +594,7 @@ impl Check<'_> {
                 .buffer_unordered(self.planner.manifest_reads)
                 .collect()
                 .await;
+            answers.extend(read);
             for (digest, listed) in answers {
                 let Some(listed) = listed else {
                     continue;
@@ -484,12 +603,7 @@ impl Check<'_> {
                 match listed {
                     Ok(listed) => {
                         tracing::debug!(%digest, parts = listed.parts.len(), "read manifest");
-                        let manifest = Manifest {
-                            parts: listed.parts,
-                            plain_parts: listed.leaves,
-                            subject: listed.subject,
-                            referrer: listed.referrer,
-                        };
+                        let manifest = manifest_of(listed);
                         if self.planner.cache.is_some() {
                             self.pack.put(&digest, &manifest);
                         }

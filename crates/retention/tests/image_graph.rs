@@ -644,3 +644,51 @@ async fn a_second_plan_reads_no_manifest_it_read_before() {
     );
     assert_eq!(second.plan.entries, first.plan.entries);
 }
+
+/// The manifests of tagged versions are read while the listing is still
+/// coming in, not after its last page: a package of 150 tagged images whose
+/// second page is slow has every manifest of the first page read before
+/// that page is asked for. The plan is the one a read after the listing
+/// makes, and no manifest is read twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tagged_manifests_are_read_while_the_listing_comes_in() {
+    let fake = Fake::start().await;
+    let mut images = fake.package().image().tags(["v0"]).created_at(ago(200));
+    for n in 1..150 {
+        images = images
+            .image()
+            .tags([format!("v{n}")])
+            .created_at(ago(200 - n));
+    }
+    images.create().unwrap();
+    fake.gh
+        .fault("GET", "/orgs/acme/packages/container/app/versions")
+        .nth(2)
+        .latency(std::time::Duration::from_millis(400))
+        .unwrap();
+    let planned = fake.plan(&Policy::default().keep_tagged(100)).await;
+    assert_eq!(planned.problems, []);
+    assert_eq!(planned.plan.delete_count(), 50);
+    assert_eq!(planned.manifest_reads, 150, "each tagged manifest once");
+
+    let requests = fake.gh.requests();
+    let position = |what: &dyn Fn(&str) -> bool| requests.iter().position(|r| what(&r.path));
+    let last_page = requests
+        .iter()
+        .rposition(|r| r.path.ends_with("/versions"))
+        .unwrap();
+    let first_read = position(&|p: &str| p.contains("/manifests/")).unwrap();
+    assert!(
+        first_read < last_page,
+        "the first manifest read (request {first_read}) came after the last page (request \
+         {last_page})"
+    );
+    let mut digests: Vec<&str> = requests
+        .iter()
+        .filter(|r| r.path.contains("/manifests/") && r.status == Some(200))
+        .map(|r| r.path.as_str())
+        .collect();
+    digests.sort_unstable();
+    digests.dedup();
+    assert_eq!(digests.len(), 150);
+}
