@@ -625,7 +625,9 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {} answered {}", self.method, self.path, self.status)?;
         if let Some(message) = &self.message {
-            write!(f, ": {message}")?;
+            // GitHub's messages often end in a period; the sentences that
+            // follow add their own ("Package not found.." otherwise).
+            write!(f, ": {}", message.trim_end_matches('.'))?;
         } else if let Some(body) = &self.body {
             write!(f, " (body: {body})")?;
         }
@@ -779,10 +781,15 @@ impl fmt::Display for Error {
                 )
             }
             Error::NotFound { api } => {
+                let version = if api.path.contains("/versions/") {
+                    ", and the version id"
+                } else {
+                    ""
+                };
                 write!(
                     f,
-                    "{api}. Check the owner, the package type and name, and the version id; \
-                     GitHub also answers 404 when the token cannot see a private package"
+                    "{api}. Check the owner, the package type and name{version}; GitHub also \
+                     answers 404 when the token cannot see a private package"
                 )?;
                 api.write_tail(f)
             }
@@ -937,6 +944,22 @@ mod tests {
                 assert!(!text.contains(builder_word), "{text}");
             }
         }
+    }
+
+    #[test]
+    fn a_404_reads_as_one_sentence_and_names_a_version_only_when_one_was_asked_for() {
+        let not_found = |path: &str| {
+            let mut api = api(404, Method::GET);
+            api.path = path.to_owned();
+            api.message = Some("Package not found.".to_owned());
+            Error::NotFound { api }.to_string()
+        };
+        let package = not_found("/orgs/o/packages/npm/app");
+        assert!(package.contains(": Package not found. Check"), "{package}");
+        assert!(!package.contains(".."), "{package}");
+        assert!(!package.contains("version id"), "{package}");
+        let version = not_found("/orgs/o/packages/npm/app/versions/7");
+        assert!(version.contains("and the version id"), "{version}");
     }
 
     #[test]

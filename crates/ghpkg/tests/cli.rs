@@ -24,10 +24,10 @@ mod examples;
 mod flows;
 #[path = "cli/help.rs"]
 mod help;
-#[path = "cli/interrupt.rs"]
-mod interrupt;
 #[path = "cli/install.rs"]
 mod install;
+#[path = "cli/interrupt.rs"]
+mod interrupt;
 #[path = "cli/json.rs"]
 mod json;
 #[path = "cli/naming.rs"]
