@@ -65,3 +65,78 @@ async fn the_client_lists_and_deletes_against_the_fake() {
         )
     );
 }
+
+/// A client that addresses the fake as `localhost` gets `Link` headers and
+/// registry token realms on `localhost` too: they stay on the origin it
+/// trusts, so paging (which follows links only within the origin) and the
+/// registry's token flow work whichever loopback name a tool was given.
+#[tokio::test]
+async fn a_client_that_says_localhost_is_answered_on_localhost() {
+    let gh = FakeGitHub::start().await;
+    let mut builder = gh
+        .package(Owner::org("acme"), PackageType::Container, "app")
+        .image()
+        .package();
+    for _ in 0..149 {
+        builder = builder.image().package();
+    }
+    builder.create().unwrap();
+    let localhost = gh.url().replace("127.0.0.1", "localhost");
+    let client = Client::builder()
+        .base_url(localhost.as_str())
+        .token(gh.token_with_scopes(&["read:packages"]))
+        .build()
+        .unwrap();
+    let listed = client
+        .packages(Scope::org("acme"))
+        .versions(PackageType::Container, "app")
+        .per_page(100)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        listed.len(),
+        150,
+        "both pages, through the link on localhost"
+    );
+
+    let answer = raw_get(&format!("{localhost}/v2/")).await;
+    assert_eq!(answer.0, 401);
+    assert!(
+        answer.1.contains(&format!("realm=\"{localhost}/token\"")),
+        "{}",
+        answer.1
+    );
+    let by_address = raw_get(&format!("{}/v2/", gh.url())).await;
+    assert!(
+        by_address
+            .1
+            .contains(&format!("realm=\"{}/token\"", gh.url()))
+    );
+}
+
+/// The status and `WWW-Authenticate` header of a GET to `url`, over a bare
+/// connection (the crate's client only speaks to the API).
+async fn raw_get(url: &str) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let parsed = url::Url::parse(url).unwrap();
+    let port = parsed.port().unwrap();
+    let host = format!("{}:{port}", parsed.host_str().unwrap());
+    let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    let request = format!(
+        "GET {} HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n\r\n",
+        parsed.path()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).await.unwrap();
+    let status = answer[9..12].parse().unwrap();
+    let challenge = answer
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("www-authenticate:"))
+        .unwrap_or_default()
+        .to_owned();
+    (status, challenge)
+}

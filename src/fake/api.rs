@@ -218,6 +218,7 @@ fn respond(
         .unwrap_or_default();
     let call = Call {
         shared,
+        base: shared.base_for(headers),
         token: &token,
         route: &route,
         docs: &docs,
@@ -233,6 +234,8 @@ fn respond(
 /// One authorized call, ready to run against the store.
 struct Call<'a> {
     shared: &'a Shared,
+    /// The fake's origin as the client addressed it.
+    base: String,
     token: &'a TokenRecord,
     route: &'a ApiRoute,
     docs: &'a str,
@@ -462,13 +465,7 @@ impl Call<'_> {
     }
 
     fn listing(&self, answer: Answer, paging: Paging, last: u64) -> Answer {
-        match super::bodies::link_header(
-            &self.shared.base_url,
-            self.path,
-            self.query,
-            paging.page,
-            last,
-        ) {
+        match super::bodies::link_header(&self.base, self.path, self.query, paging.page, last) {
             Some(link) => answer.header("link", link),
             None => answer,
         }

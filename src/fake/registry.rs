@@ -46,7 +46,7 @@ pub(crate) fn answer(shared: &Shared, request: &RegistryRequest<'_>) -> Answer {
         RegistryRoute::Token => registry_auth::issue(shared, inner, headers, request.query),
         RegistryRoute::Base => match registry_auth::grant_of(inner, headers) {
             Some(_) => Answer::json(200, b"{}".to_vec()),
-            None => challenge(shared, None, false),
+            None => challenge(shared, headers, None, false),
         },
         RegistryRoute::Manifest { name, reference } => {
             manifest(shared, inner, headers, request.method, &name, &reference)
@@ -100,7 +100,7 @@ fn unsupported(
     }
     let scope =
         name.map(|name| format!("repository:{name}:{}", if write { "push" } else { "pull" }));
-    challenge(shared, scope.as_deref(), false)
+    challenge(shared, request.headers, scope.as_deref(), false)
 }
 
 /// The container package `<owner>/<name>` and whether the grant may read it.

@@ -20,15 +20,15 @@ const TOKEN_SECONDS: u64 = 300;
 
 /// The `401` that sends a client to the token service, naming the `scope`
 /// the operation needs; `insufficient` when the client's token lacks it.
-pub(crate) fn challenge(shared: &Shared, scope: Option<&str>, insufficient: bool) -> Answer {
-    let service = shared
-        .base_url
-        .strip_prefix("http://")
-        .unwrap_or(&shared.base_url);
-    let mut value = format!(
-        "Bearer realm=\"{}/token\",service=\"{service}\"",
-        shared.base_url
-    );
+pub(crate) fn challenge(
+    shared: &Shared,
+    headers: &HeaderMap,
+    scope: Option<&str>,
+    insufficient: bool,
+) -> Answer {
+    let base = shared.base_for(headers);
+    let service = base.strip_prefix("http://").unwrap_or(&base);
+    let mut value = format!("Bearer realm=\"{base}/token\",service=\"{service}\"");
     if let Some(scope) = scope {
         value.push_str(&format!(",scope=\"{scope}\""));
     }
@@ -53,7 +53,7 @@ pub(crate) fn authorize(
 ) -> Result<RegistryGrant, Answer> {
     let scope = format!("repository:{name}:{}", if push { "push" } else { "pull" });
     let Some(grant) = grant_of(inner, headers) else {
-        return Err(challenge(shared, Some(&scope), false));
+        return Err(challenge(shared, headers, Some(&scope), false));
     };
     let granted = grant.granted(name);
     if (push && granted.push) || (!push && granted.pull) {
@@ -66,7 +66,7 @@ pub(crate) fn authorize(
             "requested access to the resource is denied: pushing needs a GitHub token with write:packages",
         ));
     }
-    Err(challenge(shared, Some(&scope), true))
+    Err(challenge(shared, headers, Some(&scope), true))
 }
 
 /// The grant behind the request's `Authorization: Bearer` registry token,

@@ -53,6 +53,24 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
+    /// The fake's origin as this request addressed it: `http://localhost:<port>`
+    /// (or `[::1]`) when the client used that name for the fake's own port,
+    /// so the `Link` headers and token realms it follows stay on the origin
+    /// it trusts; `base_url` otherwise.
+    pub(crate) fn base_for(&self, headers: &http::HeaderMap) -> String {
+        let port = self.base_url.rsplit(':').next().unwrap_or_default();
+        let host = headers
+            .get(http::header::HOST)
+            .and_then(|h| h.to_str().ok())
+            .unwrap_or_default();
+        match host.rsplit_once(':') {
+            Some((name, p)) if p == port && matches!(name, "localhost" | "[::1]") => {
+                format!("http://{host}")
+            }
+            _ => self.base_url.clone(),
+        }
+    }
+
     pub(crate) fn new(base_url: String, clock: Clock, settings: Settings) -> Shared {
         let seed = settings.seed;
         Shared {
