@@ -625,9 +625,7 @@ impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} {} answered {}", self.method, self.path, self.status)?;
         if let Some(message) = &self.message {
-            // GitHub's messages often end in a period; the sentences that
-            // follow add their own ("Package not found.." otherwise).
-            write!(f, ": {}", message.trim_end_matches('.'))?;
+            write!(f, ": {message}")?;
         } else if let Some(body) = &self.body {
             write!(f, " (body: {body})")?;
         }
@@ -636,6 +634,22 @@ impl fmt::Display for ApiError {
 }
 
 impl StdError for ApiError {}
+
+/// An [`ApiError`] as a sentence: with GitHub's message whole, and a period
+/// only where the message does not end with one ("Package not found.", not
+/// "Package not found..").
+struct Sentence<'a>(&'a ApiError);
+
+impl fmt::Display for Sentence<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let text = self.0.to_string();
+        f.write_str(&text)?;
+        if !text.ends_with(['.', '!', '?']) {
+            f.write_str(".")?;
+        }
+        Ok(())
+    }
+}
 
 impl ApiError {
     fn write_tail(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -717,7 +731,7 @@ impl fmt::Display for Error {
         match self {
             Error::InvalidInput { field, problem } => write!(f, "invalid {field}: {problem}"),
             Error::Unauthorized { api, had_token } => {
-                write!(f, "{api}. ")?;
+                write!(f, "{} ", Sentence(api))?;
                 if *had_token {
                     f.write_str(
                         "GitHub did not accept the token: it may be expired, revoked or mistyped; \
@@ -738,7 +752,7 @@ impl fmt::Display for Error {
                 needed_scopes,
                 token_scopes,
             } => {
-                write!(f, "{api}. ")?;
+                write!(f, "{} ", Sentence(api))?;
                 match (needed_scopes.is_empty(), token_scopes) {
                     (false, Some(has)) => write!(
                         f,
@@ -788,8 +802,9 @@ impl fmt::Display for Error {
                 };
                 write!(
                     f,
-                    "{api}. Check the owner, the package type and name{version}; GitHub also \
-                     answers 404 when the token cannot see a private package"
+                    "{} Check the owner, the package type and name{version}; GitHub also \
+                     answers 404 when the token cannot see a private package",
+                    Sentence(api)
                 )?;
                 api.write_tail(f)
             }
@@ -802,7 +817,7 @@ impl fmt::Display for Error {
                     RateLimitKind::Primary => "primary rate limit (hourly quota) is exhausted",
                     RateLimitKind::Secondary => "secondary rate limit was hit",
                 };
-                write!(f, "{api}. GitHub's {which}; ")?;
+                write!(f, "{} GitHub's {which}; ", Sentence(api))?;
                 match retry_at.and_then(|t| t.duration_since(SystemTime::now()).ok()) {
                     Some(wait) => write!(
                         f,
@@ -834,7 +849,7 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::Server { api } => {
-                write!(f, "{api}. GitHub had a problem; try again later")?;
+                write!(f, "{} GitHub had a problem; try again later", Sentence(api))?;
                 api.write_tail(f)
             }
             Error::CrossOrigin { expected, found } => write!(
