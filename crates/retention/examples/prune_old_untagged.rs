@@ -5,6 +5,9 @@
 //! ```sh
 //! GITHUB_TOKEN=... cargo run -p github-packages-retention --example prune_old_untagged -- acme app
 //! ```
+//!
+//! `GITHUB_API_URL` points it elsewhere: at `ghpkg fake serve` to try it,
+//! or at GitHub Enterprise Server (whose registry must then be named).
 
 use std::path::Path;
 use std::time::Duration;
@@ -42,8 +45,15 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err("usage: prune_old_untagged ORG PACKAGE".into());
     };
     let token = std::env::var("GITHUB_TOKEN")?;
-    let gh = Client::builder().token(token.clone()).build()?;
-    let registry = Registry::new("https://ghcr.io")?.token(token);
+    let api = std::env::var("GITHUB_API_URL").unwrap_or_else(|_| "https://api.github.com".into());
+    let gh = Client::builder()
+        .base_url(api)
+        .token(token.clone())
+        .build()?;
+    // ghcr.io for GitHub.com, the API's own origin for a fake on loopback.
+    let registry = Registry::for_api(gh.base_url())
+        .ok_or("name the registry of this GitHub Enterprise Server")?
+        .token(token);
     let package = Target::new(Scope::org(org), PackageType::Container, name);
     let deleted = prune_old_untagged(&gh, registry, &package, Path::new("prune.jsonl")).await?;
     println!("deleted {deleted} versions; `prune.jsonl` records them for undo");
