@@ -221,7 +221,13 @@ pub(crate) async fn run(ctx: &Ctx, args: &PruneArgs) -> Outcome {
         write_plan(ctx, &scope, kind, &policy, &plans, path)?;
         report.plan_file = Some(path.display().to_string());
     } else if planned_total == 0 {
-        if !ctx.json {
+        let unplanned = report.failed_packages().len();
+        if !ctx.json && unplanned > 0 {
+            out!(
+                "nothing deleted: {} could not be planned",
+                plural(unplanned, "package")
+            )?;
+        } else if !ctx.json {
             out!("nothing to delete")?;
         }
     } else if !args.yes {

@@ -113,6 +113,28 @@ fn counts_read_right_for_one_and_none() {
     assert!(!run.stdout.contains("these 0"), "{}", run.stdout);
 }
 
+/// A package that could not be planned is not "nothing to delete": the
+/// closing line says nothing was deleted because of it.
+#[test]
+fn a_package_that_could_not_be_planned_is_not_nothing_to_delete() {
+    let fake = Fake::start();
+    app(&fake, &untagged([1, 2, 3, 90]));
+    fake.gh
+        .fault("GET", VERSIONS)
+        .every()
+        .respond(502, r#"{"message":"Server Error"}"#)
+        .unwrap();
+    let run = run_prune(&fake, &[]);
+    run.expect(1);
+    assert!(!run.stdout.contains("nothing to delete"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("nothing deleted: 1 package could not be planned"),
+        "{}",
+        run.stdout
+    );
+}
+
 #[test]
 fn a_failed_delete_is_reported_once() {
     let fake = Fake::start();
