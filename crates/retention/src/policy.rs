@@ -255,13 +255,7 @@ impl Policy {
     /// Whether the policy selects anything narrower than "every version".
     /// Exclusions alone do not count: they only protect.
     pub fn has_criteria(&self) -> bool {
-        self.keep_last.is_some()
-            || self.keep_tagged.is_some()
-            || self.keep_untagged.is_some()
-            || self.older_than.is_some()
-            || self.untagged
-            || !self.tags.is_empty()
-            || !self.names.is_empty()
+        self.has_rules()
             || !self.digests.is_empty()
             || self.delete_ghost_images
             || self.delete_partial_images
@@ -272,13 +266,21 @@ impl Policy {
     /// besides the explicit deletions (digests, ghost and partial images,
     /// orphaned referrers); without them the rules delete nothing.
     pub(crate) fn has_rules(&self) -> bool {
-        self.keep_last.is_some()
-            || self.keep_tagged.is_some()
-            || self.keep_untagged.is_some()
+        let (tagged, untagged) = self.kinds_named();
+        tagged
+            || untagged
+            || self.keep_last.is_some()
             || self.older_than.is_some()
-            || self.untagged
-            || !self.tags.is_empty()
             || !self.names.is_empty()
+    }
+
+    /// Whether a rule names tagged images (`keep_tagged`, tag patterns),
+    /// and whether one names untagged images (`keep_untagged`, `untagged`).
+    fn kinds_named(&self) -> (bool, bool) {
+        (
+            self.keep_tagged.is_some() || !self.tags.is_empty(),
+            self.keep_untagged.is_some() || self.untagged,
+        )
     }
 
     /// Whether the rules select tagged images: a tagged rule (`keep_tagged`,
@@ -286,16 +288,14 @@ impl Policy {
     /// the age and the names decide for both kinds). Each kind follows its
     /// own rules and a policy with rules of both deletes the union.
     pub fn selects_tagged(&self) -> bool {
-        let tagged = self.keep_tagged.is_some() || !self.tags.is_empty();
-        let untagged = self.keep_untagged.is_some() || self.untagged;
+        let (tagged, untagged) = self.kinds_named();
         self.has_rules() && (tagged || !untagged)
     }
 
     /// Whether the rules select untagged images; see
     /// [`Policy::selects_tagged`].
     pub fn selects_untagged(&self) -> bool {
-        let tagged = self.keep_tagged.is_some() || !self.tags.is_empty();
-        let untagged = self.keep_untagged.is_some() || self.untagged;
+        let (tagged, untagged) = self.kinds_named();
         self.has_rules() && (untagged || !tagged)
     }
 
