@@ -8,58 +8,19 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeDelta, Utc};
-use github_packages::fake::{CreatedPackage, FakeGitHub, Owner, PackageBuilder};
-use github_packages::{Client, PackageType, Scope};
+use github_packages::fake::{CreatedPackage, Owner};
+use github_packages::{PackageType, Scope};
 use github_packages_retention::{
-    Action, Criterion, PackagePlan, PartRole, Planner, Policy, Quiet, Reason, ReferrerKind,
-    Registry, TagPattern, Target,
+    Criterion, PartRole, Planner, Policy, Quiet, Reason, ReferrerKind, Registry, TagPattern, Target,
 };
 use serde_json::json;
 
+mod common;
+
+use common::{Fake, deletes, reason};
+
 const OCI_INDEX: &str = "application/vnd.oci.image.index.v1+json";
 const OCI_MANIFEST: &str = "application/vnd.oci.image.manifest.v1+json";
-
-struct Fake {
-    gh: FakeGitHub,
-    client: Client,
-    token: String,
-}
-
-impl Fake {
-    async fn start() -> Fake {
-        let gh = FakeGitHub::builder()
-            .without_rate_limits()
-            .start()
-            .await
-            .unwrap();
-        let token = gh.token_with_scopes(&["read:packages", "delete:packages"]);
-        let client = Client::builder()
-            .base_url(gh.url())
-            .token(token.clone())
-            .min_write_interval(Duration::ZERO)
-            .build()
-            .unwrap();
-        Fake { gh, client, token }
-    }
-
-    fn package(&self) -> PackageBuilder<'_> {
-        self.gh
-            .package(Owner::org("acme"), PackageType::Container, "app")
-    }
-
-    async fn plan(&self, policy: &Policy) -> PackagePlan {
-        policy.check().unwrap();
-        let registry = Registry::new(&self.gh.url())
-            .unwrap()
-            .token(self.token.clone());
-        let target = Target::new(Scope::org("acme"), PackageType::Container, "app");
-        Planner::new(&self.client)
-            .registry(registry)
-            .plan(&target, policy, &Quiet)
-            .await
-            .unwrap()
-    }
-}
 
 fn ago(hours: i64) -> DateTime<Utc> {
     Utc::now() - TimeDelta::hours(hours)
@@ -67,25 +28,6 @@ fn ago(hours: i64) -> DateTime<Utc> {
 
 fn digest(n: u32) -> String {
     format!("sha256:{n:064x}")
-}
-
-fn deleted(plan: &PackagePlan) -> BTreeSet<i64> {
-    plan.plan
-        .entries
-        .iter()
-        .filter(|e| e.action == Action::Delete)
-        .map(|e| e.id)
-        .collect()
-}
-
-fn reason(plan: &PackagePlan, id: i64) -> &Reason {
-    &plan
-        .plan
-        .entries
-        .iter()
-        .find(|e| e.id == id)
-        .unwrap()
-        .reason
 }
 
 fn ids_of(package: &CreatedPackage, index: i64) -> BTreeSet<i64> {
@@ -156,14 +98,14 @@ async fn a_deleted_indexs_platform_images_take_no_keep_slot() {
     let plan = fake
         .plan(&Policy::default().keep_tagged(1).keep_untagged(1))
         .await;
-    assert_eq!(deleted(&plan), with(ids_of(&app, v0), [v0]));
-    assert_eq!(*reason(&plan, untagged), Reason::KeepUntagged { n: 1 });
+    assert_eq!(deletes(&plan.plan), with(ids_of(&app, v0), [v0]));
+    assert_eq!(*reason(&plan.plan, untagged), Reason::KeepUntagged { n: 1 });
     for part in ids_of(&app, v0) {
         assert!(
-            matches!(reason(&plan, part), Reason::PartOfDeleted { index, role: PartRole::Platform, .. }
+            matches!(reason(&plan.plan, part), Reason::PartOfDeleted { index, role: PartRole::Platform, .. }
                 if *index == app.versions.iter().find(|v| v.id == v0).unwrap().name),
             "{:?}",
-            reason(&plan, part)
+            reason(&plan.plan, part)
         );
         let entry = plan.plan.entries.iter().find(|e| e.id == part).unwrap();
         assert_eq!(entry.after.len(), 1, "it goes after its index");
@@ -200,9 +142,12 @@ async fn an_oci_referrer_follows_its_subject_by_its_manifest() {
         .unwrap();
     let id = |d: &str| app.named(d).unwrap().id;
     let plan = fake.plan(&Policy::default().untagged()).await;
-    assert_eq!(deleted(&plan), BTreeSet::from([id(&gone), id(&digest(3))]));
     assert_eq!(
-        *reason(&plan, id(&digest(4))),
+        deletes(&plan.plan),
+        BTreeSet::from([id(&gone), id(&digest(3))])
+    );
+    assert_eq!(
+        *reason(&plan.plan, id(&digest(4))),
         Reason::ReferrerOf {
             subject: kept.clone(),
             kind: ReferrerKind::Signature
@@ -260,9 +205,9 @@ async fn the_parts_of_a_deleted_index_go_with_it_unless_shared() {
         .tag(TagPattern::glob("v3").unwrap());
     let plan = fake.plan(&policy).await;
     let expected = with(ids_of(&app, v3), [v3, id(&digest(20)), id(&only_a)]);
-    assert_eq!(deleted(&plan), expected);
+    assert_eq!(deletes(&plan.plan), expected);
     assert!(matches!(
-        reason(&plan, id(&shared)),
+        reason(&plan.plan, id(&shared)),
         Reason::PartOf { index, .. } if *index == digest(21)
     ));
     // The attestation of v3 goes with it, as an attestation.
@@ -272,7 +217,7 @@ async fn the_parts_of_a_deleted_index_go_with_it_unless_shared() {
         .find(|v| matches!(v.role, github_packages::fake::Role::Attestation { .. }))
         .unwrap();
     assert!(matches!(
-        reason(&plan, attestation.id),
+        reason(&plan.plan, attestation.id),
         Reason::PartOfDeleted {
             role: PartRole::Attestation,
             ..
@@ -320,13 +265,13 @@ async fn keep_tagged_with_untagged_deletes_the_union() {
             .filter(|v| v.tags.is_empty() && !platforms.contains(&v.id))
             .map(|v| v.id),
     );
-    assert_eq!(deleted(&plan), expected);
+    assert_eq!(deletes(&plan.plan), expected);
     for part in platforms {
-        assert!(matches!(reason(&plan, part), Reason::PartOf { .. }));
+        assert!(matches!(reason(&plan.plan, part), Reason::PartOf { .. }));
     }
     let v0 = app.tagged("v0").unwrap().id;
     assert_eq!(
-        *reason(&plan, v0),
+        *reason(&plan.plan, v0),
         Reason::Selected {
             criteria: vec![Criterion::BeyondKeepTagged { n: 10 }]
         }
@@ -361,14 +306,14 @@ async fn ghost_and_partial_images_go_on_request() {
     // Without the flags they stay, and the plan reports them (the one
     // untagged image is a part of the partial one, so nothing goes).
     let plan = fake.plan(&Policy::default().untagged()).await;
-    assert!(deleted(&plan).is_empty());
+    assert!(deletes(&plan.plan).is_empty());
     assert_eq!(plan.plan.warnings.len(), 2, "{:?}", plan.plan.warnings);
     assert!(plan.plan.warnings.iter().any(|w| w.is_ghost()));
 
     let plan = fake.plan(&Policy::default().delete_ghost_images()).await;
-    assert_eq!(deleted(&plan), BTreeSet::from([id(&digest(40))]));
+    assert_eq!(deletes(&plan.plan), BTreeSet::from([id(&digest(40))]));
     assert_eq!(
-        *reason(&plan, id(&digest(40))),
+        *reason(&plan.plan, id(&digest(40))),
         Reason::Selected {
             criteria: vec![Criterion::GhostImage { listed: 2 }]
         }
@@ -376,7 +321,7 @@ async fn ghost_and_partial_images_go_on_request() {
     let plan = fake.plan(&Policy::default().delete_partial_images()).await;
     // The partial index goes, and its one present platform image with it.
     assert_eq!(
-        deleted(&plan),
+        deletes(&plan.plan),
         BTreeSet::from([id(&digest(41)), id(&present)])
     );
 }
@@ -409,9 +354,9 @@ async fn orphaned_referrers_go_on_request() {
     let plan = fake
         .plan(&Policy::default().delete_orphaned_referrers())
         .await;
-    assert_eq!(deleted(&plan), BTreeSet::from([sig_of_orphan, sbom]));
+    assert_eq!(deletes(&plan.plan), BTreeSet::from([sig_of_orphan, sbom]));
     assert!(matches!(
-        reason(&plan, sbom),
+        reason(&plan.plan, sbom),
         Reason::Selected { criteria } if matches!(&criteria[..],
             [Criterion::OrphanedReferrer { kind: ReferrerKind::Sbom, .. }])
     ));
@@ -438,7 +383,7 @@ async fn digests_select_and_protect_whole_images() {
     let plan = fake
         .plan(&Policy::default().keep_last(10).digest(v1.name.clone()))
         .await;
-    assert_eq!(deleted(&plan), with(ids_of(&app, v1.id), [v1.id]));
+    assert_eq!(deletes(&plan.plan), with(ids_of(&app, v1.id), [v1.id]));
     let orphans: Vec<_> = app
         .versions
         .iter()
@@ -451,9 +396,9 @@ async fn digests_select_and_protect_whole_images() {
                 .exclude_digest(orphans[0].name.clone()),
         )
         .await;
-    assert_eq!(deleted(&plan), BTreeSet::from([orphans[1].id]));
+    assert_eq!(deletes(&plan.plan), BTreeSet::from([orphans[1].id]));
     assert_eq!(
-        *reason(&plan, orphans[0].id),
+        *reason(&plan.plan, orphans[0].id),
         Reason::ExcludedDigest {
             digest: orphans[0].name.clone()
         }
@@ -492,11 +437,11 @@ async fn version_names_select_and_protect_npm_prereleases() {
         .older_than(Duration::from_secs(86_400));
     let planned = plan(prereleases).await;
     assert_eq!(
-        deleted(&planned),
+        deletes(&planned.plan),
         BTreeSet::from([id("1.1.0-rc.1"), id("1.1.0-rc.2")])
     );
     assert!(matches!(
-        reason(&planned, id("1.0.0")),
+        reason(&planned.plan, id("1.0.0")),
         Reason::NoNameMatches { .. }
     ));
     let protect = Policy::default()
@@ -504,11 +449,11 @@ async fn version_names_select_and_protect_npm_prereleases() {
         .exclude_name(TagPattern::regex(r"^1\.0\.").unwrap());
     let planned = plan(protect).await;
     assert_eq!(
-        deleted(&planned),
+        deletes(&planned.plan),
         BTreeSet::from([id("1.1.0-rc.1"), id("1.1.0-rc.2"), id("1.1.0")])
     );
     assert!(matches!(
-        reason(&planned, id("1.0.0")),
+        reason(&planned.plan, id("1.0.0")),
         Reason::ExcludedName { .. }
     ));
 }
@@ -533,11 +478,14 @@ async fn ages_can_count_from_updated_at() {
     let old = app.tagged("old").unwrap().id;
     let by_creation = Policy::default().older_than(Duration::from_secs(48 * 3600));
     assert_eq!(
-        deleted(&fake.plan(&by_creation).await),
+        deletes(&fake.plan(&by_creation).await.plan),
         BTreeSet::from([stable, old])
     );
     let by_update = by_creation.age_from(github_packages_retention::AgeFrom::Updated);
-    assert_eq!(deleted(&fake.plan(&by_update).await), BTreeSet::from([old]));
+    assert_eq!(
+        deletes(&fake.plan(&by_update).await.plan),
+        BTreeSet::from([old])
+    );
 }
 
 /// The parts of a deleted index go only after it: when GitHub refuses the
@@ -562,7 +510,7 @@ async fn parts_wait_for_their_index_and_stay_when_it_stays() {
     let planned = fake
         .plan(&Policy::default().tag(TagPattern::glob("v1").unwrap()))
         .await;
-    assert_eq!(deleted(&planned), with(ids_of(&app, v1), [v1]));
+    assert_eq!(deletes(&planned.plan), with(ids_of(&app, v1), [v1]));
     fake.gh
         .fault(
             "DELETE",

@@ -9,12 +9,12 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
-use github_packages::fake::{FakeBuilder, FakeGitHub, FaultHandle, Owner, Role};
+use github_packages::fake::{FakeBuilder, FakeGitHub, FaultHandle, Owner, PackageBuilder, Role};
 use github_packages::{Client, ClientBuilder, PackageType, Scope};
 use github_packages_retention::journal::{Fragment, Header, Journal, Record};
 use github_packages_retention::undo::{self, Settled, UndoReport};
 use github_packages_retention::{
-    Doomed, Entry, Executor, Observer, PackagePlan, Plan, Planner, Quiet, Reason, Registry,
+    Doomed, Entry, Executor, Observer, PackagePlan, Plan, Planner, Policy, Quiet, Reason, Registry,
     RunOutcome, Stop, Target, Work,
 };
 use httpmock::prelude::*;
@@ -89,6 +89,22 @@ impl Fake {
     /// A planner that reads the fake's registry with the token.
     pub(crate) fn planner(&self) -> Planner {
         Planner::new(&self.client).registry(self.registry())
+    }
+
+    /// acme's container package `app`, to be built.
+    pub(crate) fn package(&self) -> PackageBuilder<'_> {
+        self.gh
+            .package(Owner::org("acme"), PackageType::Container, "app")
+    }
+
+    /// The plan `planner` makes of `app` under `policy` (which must pass
+    /// its check).
+    pub(crate) async fn plan(&self, policy: &Policy) -> PackagePlan {
+        policy.check().expect("a usable policy");
+        self.planner()
+            .plan(&app(), policy, &Quiet)
+            .await
+            .expect("app is planned")
     }
 
     /// The versions of acme's container package `name` deleted so far,
