@@ -9,6 +9,8 @@ mod support;
 
 #[path = "cli/fakes.rs"]
 mod fakes;
+#[path = "../../retention/tests/common/packages.rs"]
+mod packages;
 
 #[path = "cli/action.rs"]
 mod action;

@@ -9,7 +9,6 @@ mod common;
 use std::path::Path;
 
 use github_packages::PackageType;
-use github_packages::fake::{FaultHandle, Owner};
 use github_packages_retention::journal::{Fragment, Journal, Record};
 use github_packages_retention::undo::{self, Settled};
 use github_packages_retention::{Error, Policy, Quiet, RunOutcome, Stop};
@@ -17,38 +16,6 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use common::*;
-
-/// acme's container `app`: `n` untagged images, oldest first, and a newer
-/// one tagged `latest` that an `untagged` prune keeps. The untagged ids,
-/// oldest first (the order a prune deletes them in).
-fn untagged_app(fake: &Fake, n: usize) -> Vec<i64> {
-    let mut builder = fake
-        .gh
-        .package(Owner::org("acme"), PackageType::Container, "app");
-    for i in 0..n {
-        let created = hours_ago(1000 - i as i64);
-        builder = builder.image().created_at(created).package();
-    }
-    let app = builder.image().tags(["latest"]).create().unwrap();
-    app.versions[..n].iter().map(|v| v.id).collect()
-}
-
-/// The fake answers `method` on version `id` (`suffix`: "" or "/restore")
-/// with `status` and GitHub's `message`, every time.
-fn refuse(
-    fake: &Fake,
-    method: &str,
-    id: i64,
-    suffix: &str,
-    status: u16,
-    message: &str,
-) -> FaultHandle {
-    let body = json!({ "message": message }).to_string();
-    fake.gh
-        .fault(method, &format!("{VERSIONS}/{id}{suffix}"))
-        .respond(status, body)
-        .unwrap()
-}
 
 /// Plans `untagged` for acme's `app` and deletes it into `journal`,
 /// reporting to `observer`.
@@ -112,10 +79,10 @@ fn failed(report: &undo::UndoReport) -> Vec<i64> {
 #[tokio::test]
 async fn an_interrupted_prune_is_undone_exactly() {
     let fake = Fake::start().await;
-    let app = untagged_app(&fake, 10);
+    let app = untagged_app(&fake.gh, 10);
     // Deletes run oldest first: the fifth meets a server error and the
     // prune stops there.
-    let _broken = refuse(&fake, "DELETE", app[4], "", 500, "Server Error");
+    let _broken = refuse(&fake.gh, "DELETE", app[4], "", 500, "Server Error");
     let dir = tempdir();
     let journal = dir.path().join("journal.jsonl");
 
@@ -138,7 +105,7 @@ async fn an_interrupted_prune_is_undone_exactly() {
         }
     }
     // The token cannot see the fifth version: reading it answers 404.
-    let _hidden = refuse(&fake, "GET", app[4], "", 404, "Not Found");
+    let _hidden = refuse(&fake.gh, "GET", app[4], "", 404, "Not Found");
 
     // The candidates, before anything is restored.
     assert_eq!(pending(&journal), app[..5]);
@@ -170,8 +137,8 @@ async fn an_interrupted_prune_is_undone_exactly() {
 #[tokio::test]
 async fn a_rerun_with_the_same_journal_continues_and_undo_restores_all() {
     let fake = Fake::start().await;
-    let app = untagged_app(&fake, 10);
-    let broken = refuse(&fake, "DELETE", app[3], "", 503, "Service Unavailable");
+    let app = untagged_app(&fake.gh, 10);
+    let broken = refuse(&fake.gh, "DELETE", app[3], "", 503, "Service Unavailable");
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
     assert!(prune(&fake, &journal).await.is_unfinished());
@@ -201,12 +168,12 @@ async fn a_rerun_with_the_same_journal_continues_and_undo_restores_all() {
 #[tokio::test]
 async fn a_restore_that_fails_for_a_confirmed_delete_is_a_failure() {
     let fake = Fake::start().await;
-    let app = untagged_app(&fake, 2);
+    let app = untagged_app(&fake.gh, 2);
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
     assert!(!prune(&fake, &journal).await.is_unfinished());
     // Neither the restore nor a read finds the first version.
-    let _gone = refuse(&fake, "POST", app[0], "/restore", 404, "Not Found");
+    let _gone = refuse(&fake.gh, "POST", app[0], "/restore", 404, "Not Found");
 
     let report = restore(&fake.client, &journal).await;
     assert!(report.is_unfinished());
@@ -232,13 +199,13 @@ async fn a_restore_that_fails_for_a_confirmed_delete_is_a_failure() {
 #[tokio::test]
 async fn a_restore_refused_for_a_version_still_deleted_is_a_failure() {
     let fake = Fake::start().await;
-    let app = untagged_app(&fake, 1);
+    let app = untagged_app(&fake.gh, 1);
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
     assert!(!prune(&fake, &journal).await.is_unfinished());
 
     let _refused = refuse(
-        &fake,
+        &fake.gh,
         "POST",
         app[0],
         "/restore",
@@ -300,8 +267,8 @@ async fn undo_refuses_a_journal_written_for_another_api() {
 #[tokio::test]
 async fn a_journal_cut_inside_a_record_is_continued_and_undone_exactly() {
     let fake = Fake::start().await;
-    let app = untagged_app(&fake, 10);
-    let broken = refuse(&fake, "DELETE", app[4], "", 500, "Server Error");
+    let app = untagged_app(&fake.gh, 10);
+    let broken = refuse(&fake.gh, "DELETE", app[4], "", 500, "Server Error");
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
     assert!(prune(&fake, &journal).await.is_unfinished());
@@ -352,7 +319,7 @@ async fn a_journal_cut_inside_a_record_is_continued_and_undone_exactly() {
 #[tokio::test]
 async fn a_journal_cut_inside_its_header_is_started_again() {
     let fake = Fake::start().await;
-    let app = untagged_app(&fake, 2);
+    let app = untagged_app(&fake.gh, 2);
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
     std::fs::write(&journal, r#"{"record":"header","owner_kind":"or"#).unwrap();
@@ -375,9 +342,9 @@ async fn a_journal_cut_inside_its_header_is_started_again() {
 #[tokio::test]
 async fn versions_already_active_settle_and_the_next_undo_has_nothing_to_do() {
     let fake = Fake::start().await;
-    let app = untagged_app(&fake, 5);
+    let app = untagged_app(&fake.gh, 5);
     // GitHub refuses to delete the fifth.
-    let _refused = refuse(&fake, "DELETE", app[4], "", 422, "Unprocessable");
+    let _refused = refuse(&fake.gh, "DELETE", app[4], "", 422, "Unprocessable");
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
     assert!(prune(&fake, &journal).await.is_unfinished());
@@ -400,8 +367,8 @@ async fn versions_already_active_settle_and_the_next_undo_has_nothing_to_do() {
     // GitHub refuses to restore what is active: 422 or 404 (the fake's
     // answer).
     let not_deleted = "Package version is not deleted.";
-    let _second = refuse(&fake, "POST", app[1], "/restore", 422, not_deleted);
-    let _fourth = refuse(&fake, "POST", app[3], "/restore", 422, not_deleted);
+    let _second = refuse(&fake.gh, "POST", app[1], "/restore", 422, not_deleted);
+    let _fourth = refuse(&fake.gh, "POST", app[3], "/restore", 422, not_deleted);
     let report = restore(&fake.client, &journal).await;
     assert!(!report.is_unfinished());
     assert_eq!(restored(&report), Vec::<i64>::new());

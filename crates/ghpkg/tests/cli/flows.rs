@@ -4,39 +4,19 @@
 //! restored is the fake's record.
 
 use github_packages::PackageType;
-use github_packages::fake::{CreatedPackage, Owner, Role};
+use github_packages::fake::{CreatedPackage, Owner};
 use serde_json::{Value, json};
 
 use crate::fakes::Fake;
 use crate::support::{ids, path_str, planned, prune_app, tempdir};
 
-/// A container package with a tagged multi-arch image (`v1`, two platform
-/// versions), two untagged orphans, and `latest` on the newest image.
+/// [`crate::packages::with_orphans`] on `fake`.
 pub(crate) fn app(fake: &Fake, name: &str) -> CreatedPackage {
-    fake.gh
-        .package(Owner::org("acme"), PackageType::Container, name)
-        .image()
-        .tags(["v1"])
-        .platforms(["linux/amd64", "linux/arm64"])
-        .image()
-        .image()
-        .image()
-        .tags(["latest"])
-        .create()
-        .unwrap()
+    with_orphans(&fake.gh, name)
 }
 
-/// The ids of `package`'s untagged orphans (what `--untagged` deletes).
-pub(crate) fn orphans(package: &CreatedPackage) -> Vec<i64> {
-    let mut ids: Vec<i64> = package
-        .versions
-        .iter()
-        .filter(|v| v.tags.is_empty() && matches!(v.role, Role::Image))
-        .map(|v| v.id)
-        .collect();
-    ids.sort();
-    ids
-}
+pub(crate) use crate::packages::orphans;
+use crate::packages::with_orphans;
 
 fn sorted(mut ids: Vec<i64>) -> Vec<i64> {
     ids.sort();

@@ -128,7 +128,7 @@ fn usage_lines_show_the_api_url_only_when_it_was_typed() {
 #[test]
 fn dry_run_and_dash_y_are_understood() {
     let fake = Fake::start();
-    let app = crate::undo::untagged_app(&fake, 2);
+    let app = crate::undo::untagged_app(&fake.gh, 2);
     let dir = tempdir();
     let prune = |extra: &[&str]| {
         fake.ghpkg(

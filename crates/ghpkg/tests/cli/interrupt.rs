@@ -83,7 +83,7 @@ fn printed(stderr: &str, label: &str) -> String {
 #[test]
 fn ctrl_c_mid_prune_finishes_the_delete_in_flight_and_says_how_to_go_on() {
     let fake = Fake::start();
-    let app = untagged_app(&fake, 12);
+    let app = untagged_app(&fake.gh, 12);
     let _slow = fake
         .gh
         .fault("DELETE", &format!("{VERSIONS}/*"))
@@ -146,7 +146,7 @@ fn ctrl_c_mid_prune_finishes_the_delete_in_flight_and_says_how_to_go_on() {
 #[test]
 fn sigterm_mid_undo_stops_after_the_restore_in_flight() {
     let fake = Fake::start();
-    let app = untagged_app(&fake, 10);
+    let app = untagged_app(&fake.gh, 10);
     let dir = tempdir();
     fake.ghpkg(
         dir.path(),
@@ -182,7 +182,7 @@ fn sigterm_mid_undo_stops_after_the_restore_in_flight() {
 #[test]
 fn a_second_ctrl_c_ends_at_once_and_the_journal_still_undoes() {
     let fake = Fake::start();
-    let app = untagged_app(&fake, 5);
+    let app = untagged_app(&fake.gh, 5);
     // The second delete hangs much longer than a person waits.
     let _stuck = fake
         .gh

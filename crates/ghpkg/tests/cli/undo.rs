@@ -3,44 +3,11 @@
 //! journal names its API), and an API URL that is given must be the
 //! journal's. What undo restores is the engine's tests' concern.
 
-use github_packages::PackageType;
-use github_packages::fake::{FaultHandle, Owner};
-use serde_json::json;
-
 use crate::fakes::Fake;
 use crate::support::*;
 
-/// acme's container `app`: `n` untagged images, oldest first, and a newer
-/// one tagged `latest` that an `--untagged` prune keeps. The untagged ids,
-/// oldest first (the order a prune deletes them in).
-pub(crate) fn untagged_app(fake: &Fake, n: usize) -> Vec<i64> {
-    let mut builder = fake
-        .gh
-        .package(Owner::org("acme"), PackageType::Container, "app");
-    for i in 0..n {
-        let created = hours_ago(1000 - i as i64);
-        builder = builder.image().created_at(created).package();
-    }
-    let app = builder.image().tags(["latest"]).create().unwrap();
-    app.versions[..n].iter().map(|v| v.id).collect()
-}
-
-/// The fake answers `method` on version `id` (`suffix`: "" or "/restore")
-/// with `status` and GitHub's `message`, every time.
-fn refuse(
-    fake: &Fake,
-    method: &str,
-    id: i64,
-    suffix: &str,
-    status: u16,
-    message: &str,
-) -> FaultHandle {
-    let body = json!({ "message": message }).to_string();
-    fake.gh
-        .fault(method, &format!("{VERSIONS}/{id}{suffix}"))
-        .respond(status, body)
-        .unwrap()
-}
+use crate::packages::refuse;
+pub(crate) use crate::packages::untagged_app;
 
 /// A prune that deletes every untagged version of the org's `app`.
 fn prune_args(registry: &str) -> Vec<&str> {
@@ -79,8 +46,8 @@ fn printed_undo(stderr: &str) -> String {
 #[test]
 fn the_undo_commands_ghpkg_prints_work_as_printed() {
     let fake = Fake::start();
-    let app = untagged_app(&fake, 3);
-    let _broken = refuse(&fake, "DELETE", app[2], "", 500, "Server Error");
+    let app = untagged_app(&fake.gh, 3);
+    let _broken = refuse(&fake.gh, "DELETE", app[2], "", 500, "Server Error");
     let dir = tempdir();
     // No --journal: the default name, in the current directory.
     let registry = fake.url();
@@ -90,7 +57,14 @@ fn the_undo_commands_ghpkg_prints_work_as_printed() {
 
     // The second version cannot be restored yet; the third was never
     // deleted.
-    let later = refuse(&fake, "POST", app[1], "/restore", 422, "Try again later.");
+    let later = refuse(
+        &fake.gh,
+        "POST",
+        app[1],
+        "/restore",
+        422,
+        "Try again later.",
+    );
     let run = as_printed(&fake, dir.path(), &command);
     run.expect(1);
     let origin = format!("using the journal's API, {}", fake.url());
@@ -122,7 +96,7 @@ fn the_undo_commands_ghpkg_prints_work_as_printed() {
 #[test]
 fn an_api_url_given_must_match_the_journals() {
     let fake = Fake::start();
-    let app = untagged_app(&fake, 1);
+    let app = untagged_app(&fake.gh, 1);
     let dir = tempdir();
     let journal = dir.path().join("j.jsonl");
     let registry = fake.url();
@@ -187,7 +161,7 @@ fn an_api_url_given_must_match_the_journals() {
 #[test]
 fn the_other_file_kind_is_named_with_the_command_that_takes_it() {
     let fake = Fake::start();
-    untagged_app(&fake, 2);
+    untagged_app(&fake.gh, 2);
     let dir = tempdir();
     let registry = fake.url();
     let mut args = prune_args(&registry);

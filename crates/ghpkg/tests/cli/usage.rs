@@ -231,7 +231,7 @@ fn a_closed_stdout_ends_ghpkg_quietly() {
 #[test]
 fn a_closed_stdout_does_not_stop_a_run_that_deletes_or_restores() {
     let fake = Fake::start();
-    crate::undo::untagged_app(&fake, 40);
+    crate::undo::untagged_app(&fake.gh, 40);
     let dir = tempdir();
     let summary = dir.path().join("summary.md");
     let run_closed = |args: &[&str]| {

@@ -3,13 +3,18 @@
 //! requests, and running a plan into a journal.
 #![allow(dead_code)]
 
+mod packages;
+
+#[allow(unused_imports, reason = "each test binary uses some of them")]
+pub(crate) use packages::{orphans, refuse, untagged_app, with_orphans};
+
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::Mutex;
 use std::time::Duration;
 
 use chrono::{DateTime, SecondsFormat, TimeDelta, Utc};
-use github_packages::fake::{FakeBuilder, FakeGitHub, FaultHandle, Owner, PackageBuilder, Role};
+use github_packages::fake::{FakeBuilder, FakeGitHub, FaultHandle, Owner, PackageBuilder};
 use github_packages::{Client, ClientBuilder, PackageType, Scope};
 use github_packages_retention::journal::{Fragment, Header, Journal, Record};
 use github_packages_retention::undo::{self, Settled, UndoReport};
@@ -129,30 +134,10 @@ impl Fake {
     }
 }
 
-/// A container package with a tagged multi-arch image (`v1`, two platform
-/// versions), two untagged orphans, and `latest` on the newest image; the
-/// orphans' ids, ascending (what `untagged` deletes).
+/// [`packages::with_orphans`] as `name`: the orphans' ids, ascending (what
+/// `untagged` deletes).
 pub(crate) fn app_with_orphans(fake: &Fake, name: &str) -> Vec<i64> {
-    let package = fake
-        .gh
-        .package(Owner::org("acme"), PackageType::Container, name)
-        .image()
-        .tags(["v1"])
-        .platforms(["linux/amd64", "linux/arm64"])
-        .image()
-        .image()
-        .image()
-        .tags(["latest"])
-        .create()
-        .unwrap();
-    sorted(
-        package
-            .versions
-            .iter()
-            .filter(|v| v.tags.is_empty() && matches!(v.role, Role::Image))
-            .map(|v| v.id)
-            .collect(),
-    )
+    orphans(&with_orphans(&fake.gh, name))
 }
 
 /// Every DELETE of a version of acme's container package `name` answers
