@@ -652,6 +652,27 @@ impl fmt::Display for Sentence<'_> {
 }
 
 impl ApiError {
+    /// Whether the request named a version: its path ends in
+    /// `/versions/{id}` (or `/versions/{id}/restore`). A 404 of such a
+    /// request may be about the version rather than the package.
+    ///
+    /// ```
+    /// # use github_packages::ApiError;
+    /// # fn check(api: &ApiError) {
+    /// if api.is_about_a_version() {
+    ///     eprintln!("check the version id too");
+    /// }
+    /// # }
+    /// ```
+    pub fn is_about_a_version(&self) -> bool {
+        let mut segments = self.path.rsplit('/').peekable();
+        segments.next_if_eq(&"restore");
+        let id = segments.next().unwrap_or_default();
+        !id.is_empty()
+            && id.bytes().all(|b| b.is_ascii_digit())
+            && segments.next() == Some("versions")
+    }
+
     fn write_tail(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if let Some(url) = &self.documentation_url {
             write!(f, " (see {url})")?;
@@ -795,7 +816,7 @@ impl fmt::Display for Error {
                 )
             }
             Error::NotFound { api } => {
-                let version = if api.path.contains("/versions/") {
+                let version = if api.is_about_a_version() {
                     ", and the version id"
                 } else {
                     ""
@@ -975,6 +996,18 @@ mod tests {
         assert!(!package.contains("version id"), "{package}");
         let version = not_found("/orgs/o/packages/npm/app/versions/7");
         assert!(version.contains("and the version id"), "{version}");
+        let restore = not_found("/orgs/o/packages/npm/app/versions/7/restore");
+        assert!(restore.contains("and the version id"), "{restore}");
+        for not_a_version in [
+            "/orgs/o/packages/npm/app/versions",
+            "/orgs/o/packages/npm/app/restore",
+            "/orgs/o/packages/npm/123",
+        ] {
+            assert!(
+                !not_found(not_a_version).contains("version id"),
+                "{not_a_version}"
+            );
+        }
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use std::fmt;
 use std::io::IsTerminal;
 
-use github_packages::{ApiError, Client};
+use github_packages::Client;
 use github_packages_retention::Stop;
 
 /// Why a command did not succeed, and so the exit code.
@@ -88,45 +88,7 @@ pub(crate) fn advice(error: &github_packages::Error) -> &'static str {
 /// A library error as ghpkg shows it: the library's account of what
 /// happened, plus the ghpkg flag that changes it where there is one.
 pub(crate) fn describe(error: &github_packages::Error) -> String {
-    match error.api().filter(|_| error.is_not_found()) {
-        Some(api) => not_found_words(api),
-        None => format!("{error}{}", advice(error)),
-    }
-}
-
-/// Whether GitHub's 404 was about a version (its path has a version id)
-/// rather than the package.
-pub(crate) fn about_a_version(path: &str) -> bool {
-    let mut segments = path.rsplit('/').peekable();
-    segments.next_if_eq(&"restore");
-    let id = segments.next().unwrap_or_default();
-    !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()) && segments.next() == Some("versions")
-}
-
-/// GitHub's 404, in ghpkg's words: GitHub's message, what to check (the
-/// version id only when one was asked for), and the request id.
-pub(crate) fn not_found_words(api: &ApiError) -> String {
-    let said = api
-        .message
-        .as_deref()
-        .map_or("Not Found", |m| m.trim().trim_end_matches('.'));
-    let check = if about_a_version(&api.path) {
-        "the owner, the package type and name, and the version id"
-    } else {
-        "the owner and the package type and name"
-    };
-    let mut text = format!(
-        "{} {} answered {}: {said}. Check {check}; GitHub also answers 404 when the token \
-         cannot see a private package",
-        api.method, api.path, api.status
-    );
-    if let Some(url) = &api.documentation_url {
-        text.push_str(&format!(" (see {url})"));
-    }
-    if let Some(id) = &api.request_id {
-        text.push_str(&format!(" [request id {id}]"));
-    }
-    text
+    format!("{error}{}", advice(error))
 }
 
 /// What every command needs: the client, the token (the registry needs it
@@ -196,17 +158,6 @@ mod tests {
             assert!(!message.contains("containers.["), "{message}");
             assert!(message.contains("--registry-url"), "{message}");
         }
-    }
-
-    #[test]
-    fn a_404_is_about_a_version_only_when_its_path_has_an_id() {
-        let base = "/orgs/acme/packages/container/app";
-        assert!(!about_a_version(&format!("{base}/versions")));
-        assert!(!about_a_version(base));
-        assert!(!about_a_version(&format!("{base}/restore")));
-        assert!(about_a_version(&format!("{base}/versions/7")));
-        assert!(about_a_version(&format!("{base}/versions/7/restore")));
-        assert!(!about_a_version("/orgs/acme/packages/npm/123"));
     }
 
     #[test]

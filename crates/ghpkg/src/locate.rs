@@ -6,7 +6,7 @@ use futures::TryStreamExt;
 use github_packages::{PackageType, PackageVersion, Scope, VersionState};
 
 use crate::args::{Kind, Owner};
-use crate::context::{Ctx, Failure, about_a_version, not_found_words};
+use crate::context::{Ctx, Failure};
 use crate::names::VersionSpec;
 
 /// The owner's scope. An owner known only from an image reference may be
@@ -108,11 +108,11 @@ pub(crate) async fn not_found(
     name: &str,
     error: github_packages::Error,
 ) -> Failure {
-    let Some(api) = error.api().filter(|_| error.is_not_found()) else {
+    let about_the_package = error
+        .api()
+        .is_some_and(|api| error.is_not_found() && !api.is_about_a_version());
+    if !about_the_package {
         return error.into();
-    };
-    if about_a_version(&api.path) {
-        return Failure::Failed(not_found_words(api));
     }
     let packages = ctx.client.packages(scope);
     let lookups = Kind::ALL
@@ -144,5 +144,5 @@ pub(crate) async fn not_found(
             several.join(", ")
         ),
     };
-    Failure::Failed(format!("{hint}. {}", not_found_words(api)))
+    Failure::Failed(format!("{hint}. {error}"))
 }
