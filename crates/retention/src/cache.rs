@@ -221,6 +221,11 @@ impl Pack {
         self.manifests.get(digest).cloned()
     }
 
+    /// Whether the manifest of `digest` is known.
+    pub(crate) fn contains(&self, digest: &str) -> bool {
+        self.manifests.contains_key(digest)
+    }
+
     /// Keeps `manifest`, read from the registry, for `digest`.
     pub(crate) fn put(&mut self, digest: &str, manifest: &Manifest) {
         if is_digest(digest) {

@@ -411,7 +411,7 @@ impl Planner {
                         let first = versions.len();
                         versions.extend(page.into_items());
                         for version in &versions[first..] {
-                            let wanted = early.is_some_and(|e| e.pack.get(&version.name).is_none())
+                            let wanted = early.is_some_and(|e| !e.pack.contains(&version.name))
                                 && !version.tags().is_empty()
                                 && sent.insert(version.name.clone());
                             if wanted {
